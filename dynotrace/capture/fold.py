@@ -1,0 +1,359 @@
+"""The fold: one stream of ``TraceEvent`` in, one ``Report`` out.
+
+Both the live listener and the TORCH_TRACE reader feed this same function, which is what
+makes a live capture and the offline read of that run's log give equal reports.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from functools import lru_cache
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from dynotrace.capture.events import TraceEvent
+from dynotrace.guards.graph_breaks import parse_graph_break
+from dynotrace.guards.reasons import parse_recompile_reasons
+from dynotrace.guards.tree import guarded_source, parse_guard_tree
+from dynotrace.model import (
+    Compile,
+    CompileStatus,
+    Function,
+    Guard,
+    Location,
+    ReadProblems,
+    Report,
+    RunInfo,
+    ShapeGuard,
+    ShapeSymbol,
+    Specialization,
+)
+
+_RESUME = re.compile(r"^torch_dynamo_resume_in_(?P<name>.+)_at_(?P<line>\d+)$")
+_ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{6,}\b")
+_OBJ_ID = re.compile(r"(___check_(?:obj|type)_id\(.*?, )\d{6,}(\))")
+_RECOMPILE_LIMIT = "recompile limit exceeded"
+
+
+@lru_cache(maxsize=1)
+def _tool_dirs() -> tuple[str, ...]:
+    """Directories of the packages that run a target: dynotrace and click."""
+    import importlib.util
+
+    dirs = [os.path.dirname(os.path.abspath(__file__)).rsplit(os.sep, 1)[0]]
+    spec = importlib.util.find_spec("click")
+    if spec is not None and spec.origin:
+        dirs.append(os.path.dirname(spec.origin))
+    return tuple(dirs)
+
+
+def user_function_name(code_name: str) -> tuple[str, int | None]:
+    """Fold a resume function's name into its user function: ``(name, resume line)``."""
+    line: int | None = None
+    while (m := _RESUME.match(code_name)) is not None:
+        code_name = m["name"]
+        if line is None:
+            line = int(m["line"])
+    return code_name, line
+
+
+@dataclass
+class PathStyle:
+    """How file names appear in the report: relative to ``base`` when inside it, with
+    site-packages folded, so reports carry no absolute path of the machine they ran on."""
+
+    base: str | None
+    known_files: set[str] = field(default_factory=set)
+
+    def display(self, path: str) -> str:
+        if not path:
+            return path
+        if self.base and os.path.isabs(path):
+            base = self.base.rstrip(os.sep) + os.sep
+            if path.startswith(base):
+                return path[len(base) :]
+        marker = f"{os.sep}site-packages{os.sep}"
+        if marker in path:
+            return "<site-packages>/" + path.split(marker, 1)[1]
+        if self.base and os.path.isabs(path) and os.path.isabs(self.base):
+            rel = os.path.relpath(path, self.base)
+            if rel.count("..") <= 3:
+                return rel
+        return path
+
+    def resolve(self, partial: str) -> str:
+        """Full display name of a file Dynamo may have shortened at its front."""
+        if partial in self.known_files:
+            return self.display(partial)
+        matches = sorted(f for f in self.known_files if f.endswith(partial))
+        return self.display(matches[0] if matches else partial)
+
+    def trim_stack(self, stack: tuple[Location, ...]) -> tuple[Location, ...]:
+        """A user stack without the leading frames that only ran the target (dynotrace's
+        own, click's, runpy's), so a run under dynotrace shows the stack plain python would."""
+        prefixes = tuple(self.display(d).rstrip(os.sep) + os.sep for d in _tool_dirs())
+        start = 0
+        for frame in stack:
+            name = os.path.basename(frame.file)
+            if not (frame.file.startswith(prefixes) or "runpy" in name or name == "dynotrace"):
+                break
+            start += 1
+        return stack[start:]
+
+    def text(self, text: str) -> str:
+        """Text with this machine's paths and memory addresses taken out."""
+        if self.base:
+            text = text.replace(self.base.rstrip(os.sep) + os.sep, "")
+        text = _ADDRESS.sub("0x…", text)
+        return _OBJ_ID.sub(r"\1<id>\2", text)
+
+
+@dataclass
+class _CompileEvents:
+    frame_id: int
+    frame_compile_id: int
+    metrics: dict[str, Any] | None = None
+    start_stack: list[dict[str, Any]] | None = None
+    last_attempt: int = 0
+    events: list[TraceEvent] = field(default_factory=list)
+
+
+def fold_events(
+    events: Iterable[TraceEvent],
+    run: RunInfo,
+    *,
+    base_dir: str | None,
+    problems: ReadProblems | None = None,
+    seed_strings: Mapping[int, str] | None = None,
+) -> tuple[Report, dict[str, float]]:
+    """Build the report for a run from its events, and its timing section.
+
+    ``seed_strings`` adds entries to the string table that were interned before the
+    events began (a live capture started after torch had already compiled something).
+    """
+    strings: dict[int, str] = dict(seed_strings or {})
+    compiles: dict[tuple[int, int], _CompileEvents] = {}
+    order: list[tuple[int, int]] = []
+
+    for ev in events:
+        if ev.kind == "str":
+            if isinstance(ev.data, list) and len(ev.data) == 2 and isinstance(ev.data[1], int):
+                strings[ev.data[1]] = str(ev.data[0])
+            continue
+        if ev.frame_id is None or ev.frame_compile_id is None:
+            continue
+        key = (ev.frame_id, ev.frame_compile_id)
+        group = compiles.get(key)
+        if group is None:
+            group = compiles[key] = _CompileEvents(ev.frame_id, ev.frame_compile_id)
+        group.last_attempt = max(group.last_attempt, ev.attempt or 0)
+        if ev.kind == "compilation_metrics" and isinstance(ev.data, dict):
+            if group.metrics is None:
+                order.append(key)
+            group.metrics = ev.data
+        elif ev.kind == "dynamo_start" and isinstance(ev.data, dict):
+            group.start_stack = ev.data.get("stack")
+        else:
+            group.events.append(ev)
+
+    paths = PathStyle(base_dir)
+    paths.known_files.update(strings.values())
+    paths.known_files.update(
+        str(g.metrics.get("co_filename")) for g in compiles.values() if g.metrics and g.metrics.get("co_filename")
+    )
+    paths.known_files.discard("")
+
+    built: list[tuple[str, str, int, bool, Compile]] = []
+    total_time = 0.0
+    compile_times: dict[str, float] = {}
+    for key in order:
+        group = compiles[key]
+        compile_ = _build_compile(group, strings, paths)
+        metrics = group.metrics or {}
+        name, resume_line = user_function_name(compile_.code_name)
+        file = paths.display(str(metrics.get("co_filename") or ""))
+        first_line = int(metrics.get("co_firstlineno") or 0)
+        built.append((file, name, first_line, resume_line is not None, compile_))
+        seconds = metrics.get("entire_frame_compile_time_s")
+        if isinstance(seconds, (int, float)):
+            total_time += float(seconds)
+            compile_times[compile_.compile_id] = round(float(seconds), 6)
+
+    # A resume function's own first line is not its user function's; take the user
+    # function's from its own compile when there is one.
+    first_lines: dict[tuple[str, str], int] = {}
+    for file, name, first_line, is_resume, _ in built:
+        if not is_resume:
+            first_lines.setdefault((file, name), first_line)
+    functions: dict[tuple[str, str], list[Compile]] = {}
+    for file, name, first_line, is_resume, compile_ in built:
+        functions.setdefault((file, name), []).append(compile_)
+        first_lines.setdefault((file, name), first_line)
+
+    report = Report(
+        run=run,
+        functions=tuple(
+            Function(name=name, file=file, first_line=first_lines[(file, name)], compiles=tuple(cs))
+            for (file, name), cs in functions.items()
+        ),
+        problems=problems or ReadProblems(),
+        notes=_notes(order),
+    )
+    timing = {"compile_s": round(total_time, 6)}
+    timing.update({f"compile_s[{cid}]": s for cid, s in compile_times.items()})
+    return report, timing
+
+
+def _notes(order: list[tuple[int, int]]) -> tuple[str, ...]:
+    if order:
+        return ()
+    return (
+        "torch.compile never compiled anything in this run: no compiled function was called. "
+        "Check that the script calls the function or model returned by torch.compile "
+        "(not the original), and that the code path that calls it actually runs.",
+    )
+
+
+def _status(metrics: dict[str, Any]) -> CompileStatus:
+    fail_type = metrics.get("fail_type")
+    fail_reason = str(metrics.get("fail_reason") or "")
+    if fail_type is None:
+        return "ok"
+    if _RECOMPILE_LIMIT in fail_reason.lower():
+        return "recompile_limit"
+    if metrics.get("has_guarded_code") is False and "Unsupported" in str(fail_type):
+        return "skipped"
+    return "failed"
+
+
+def _int_or_none(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _stack_location(stack: Any, strings: Mapping[int, str], paths: PathStyle) -> Location | None:
+    """The innermost frame of an event's ``user_stack`` as a Location."""
+    if not isinstance(stack, list) or not stack:
+        return None
+    frame = stack[-1]
+    if not isinstance(frame, dict):
+        return None
+    index = frame.get("filename")
+    file = strings.get(index, "") if isinstance(index, int) else str(index or "")
+    return Location(
+        paths.display(file),
+        int(frame.get("line") or 0),
+        str(frame.get("name") or ""),
+        str(frame.get("loc") or "").strip(),
+    )
+
+
+def _build_compile(group: _CompileEvents, strings: Mapping[int, str], paths: PathStyle) -> Compile:
+    metrics = group.metrics or {}
+    code_name = str(metrics.get("co_name") or "")
+    _, resume_line = user_function_name(code_name)
+    final = group.last_attempt
+
+    graph_breaks = []
+    guard_failures: tuple[Any, ...] = ()
+    cpp_guards: tuple[Guard, ...] | None = None
+    json_guards: tuple[Guard, ...] | None = None
+    symbols: list[ShapeSymbol] = []
+    shape_guards: list[ShapeGuard] = []
+    specializations: list[Specialization] = []
+    graphs = 0
+    for ev in group.events:
+        name = ev.artifact_name
+        if name == "dynamo_graph_break_reason" and ev.payload is not None:
+            gb = parse_graph_break(paths.text(ev.payload), paths.resolve)
+            graph_breaks.append(replace(gb, user_stack=paths.trim_stack(gb.user_stack)))
+        elif name == "recompile_reasons" and ev.payload is not None:
+            guard_failures = parse_recompile_reasons(paths.text(ev.payload), paths.resolve)
+        elif ev.kind == "dynamo_output_graph":
+            graphs += 1
+        elif ev.kind == "dynamo_cpp_guards_str" and ev.payload is not None:
+            cpp_guards = parse_guard_tree(paths.text(ev.payload), paths.resolve)
+        elif ev.kind == "dynamo_guards" and ev.payload is not None:
+            json_guards = _json_guards(ev.payload, strings, paths)
+        elif (ev.attempt or 0) != final or not isinstance(ev.data, dict):
+            # Shape events of an attempt that restarted are made again by the final one.
+            continue
+        elif ev.kind in ("create_symbol", "create_unbacked_symbol"):
+            symbols.append(
+                ShapeSymbol(
+                    symbol=str(ev.data.get("symbol", "")),
+                    source=str(ev.data.get("source") or ""),
+                    value=str(ev.data.get("val", "")),
+                    range=str(ev.data.get("vr", "")),
+                    location=_stack_location(ev.data.get("user_stack"), strings, paths),
+                    unbacked=ev.kind == "create_unbacked_symbol",
+                )
+            )
+        elif ev.kind in ("guard_added_fast", "guard_added"):
+            shape_guards.append(
+                ShapeGuard(
+                    expr=str(ev.data.get("expr", "")),
+                    location=_stack_location(ev.data.get("user_stack"), strings, paths),
+                )
+            )
+        elif ev.kind == "symbolic_shape_specialization":
+            specializations.append(
+                Specialization(
+                    symbol=str(ev.data.get("symbol", "")),
+                    source=str(ev.data.get("sources", ev.data.get("source", ""))),
+                    value=str(ev.data.get("value", "")),
+                    reason=str(ev.data.get("reason", "")),
+                    location=_stack_location(ev.data.get("user_stack"), strings, paths),
+                )
+            )
+
+    fail_reason = metrics.get("fail_reason")
+    restart = metrics.get("restart_reasons") or ()
+    return Compile(
+        compile_id=str(metrics.get("compile_id") or f"{group.frame_id}/{group.frame_compile_id}"),
+        frame_id=group.frame_id,
+        frame_compile_id=group.frame_compile_id,
+        code_name=code_name,
+        status=_status(metrics),
+        resume_line=resume_line,
+        fail_type=str(metrics["fail_type"]) if metrics.get("fail_type") else None,
+        fail_reason=paths.text(str(fail_reason)) if fail_reason else None,
+        graphs=graphs,
+        graph_op_count=_int_or_none(metrics.get("graph_op_count")),
+        graph_node_count=_int_or_none(metrics.get("graph_node_count")),
+        guard_count=_int_or_none(metrics.get("guard_count")),
+        shape_env_guard_count=_int_or_none(metrics.get("shape_env_guard_count")),
+        guard_failures=guard_failures,
+        graph_breaks=tuple(graph_breaks),
+        guards=cpp_guards if cpp_guards is not None else (json_guards or ()),
+        symbols=tuple(symbols),
+        shape_guards=tuple(shape_guards),
+        specializations=tuple(specializations),
+        restart_reasons=tuple(sorted(paths.text(str(r)) for r in restart)) if isinstance(restart, (list, tuple)) else (),
+    )
+
+
+def _json_guards(payload: str, strings: Mapping[int, str], paths: PathStyle) -> tuple[Guard, ...]:
+    """Guards from the older ``dynamo_guards`` JSON payload (torch before the C++ guard tree)."""
+    try:
+        items = json.loads(payload)
+    except ValueError:
+        return ()
+    if not isinstance(items, list):
+        return ()
+    guards = []
+    for item in items:
+        if not isinstance(item, dict) or not item.get("code"):
+            continue
+        check = paths.text(str(item["code"]))
+        guards.append(
+            Guard(
+                kind="GUARD",
+                check=check,
+                source=guarded_source(check),
+                location=_stack_location(item.get("user_stack"), strings, paths),
+            )
+        )
+    return tuple(guards)

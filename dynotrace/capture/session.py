@@ -1,0 +1,164 @@
+"""Run a target under a live capture and fold what Dynamo reported into a Report."""
+
+from __future__ import annotations
+
+import os
+import platform
+import signal
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from types import FrameType
+from typing import Any
+
+from dynotrace import __version__
+from dynotrace.capture.fold import fold_events
+from dynotrace.capture.listener import TraceListener, interned_strings
+from dynotrace.model import Report, RunInfo
+
+BACKENDS = ("eager", "aot_eager", "inductor")
+#: Exit code of a run stopped by SIGINT (as a shell reports a process killed by it).
+EXIT_SIGINT = 128 + signal.SIGINT
+#: Exit code of a run stopped by SIGTERM.
+EXIT_SIGTERM = 128 + signal.SIGTERM
+
+
+@dataclass(frozen=True)
+class CaptureResult:
+    """A finished run: its report, the exit code to pass on, and whether it was cut short."""
+
+    report: Report
+    exit_code: int
+    interrupted: bool = False
+
+
+def torch_version() -> str | None:
+    """The installed torch's version, read without importing torch."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("torch")
+    except PackageNotFoundError:
+        return None
+
+
+class LiveCapture:
+    """Listen to Dynamo in this process between ``start()`` and ``stop()``.
+
+    ``stop()`` returns the report of everything Dynamo compiled in between. Strings that
+    torch interned before ``start()`` are taken from torch's table, so a capture that starts
+    after earlier compiles still resolves its file names.
+    """
+
+    def __init__(self, *, backend: str | None = None) -> None:
+        self.backend = backend
+        self._listener = TraceListener()
+        self._undo_backend: Callable[[], None] | None = None
+        self._seed: dict[int, str] = {}
+        self._started = 0.0
+
+    def start(self) -> None:
+        self._listener.attach()
+        self._seed = interned_strings()
+        if self.backend is not None:
+            self._undo_backend = _override_backend(self.backend)
+        self._started = time.perf_counter()
+
+    def stop(self, run: RunInfo) -> Report:
+        wall = time.perf_counter() - self._started
+        self._listener.detach()
+        if self._undo_backend is not None:
+            self._undo_backend()
+            self._undo_backend = None
+        report, timing = fold_events(
+            self._listener.events(),
+            run,
+            base_dir=os.getcwd(),
+            seed_strings=self._seed,
+        )
+        return replace(report, timing={"wall_s": round(wall, 6), **timing})
+
+
+def _override_backend(backend: str) -> Callable[[], None]:
+    """Make every ``torch.compile`` call in the target use ``backend``; returns the undo."""
+    import torch
+
+    original = torch.compile
+
+    def compile_with_backend(*args: Any, **kwargs: Any) -> Any:
+        kwargs["backend"] = backend
+        if backend != "inductor":
+            # mode/options are inductor settings; other backends reject them.
+            kwargs.pop("mode", None)
+            kwargs.pop("options", None)
+        return original(*args, **kwargs)
+
+    compile_with_backend.__doc__ = original.__doc__
+    torch.compile = compile_with_backend  # type: ignore[assignment]
+
+    def undo() -> None:
+        torch.compile = original
+
+    return undo
+
+
+@contextmanager
+def _sigterm_as_exit() -> Iterator[None]:
+    """Turn SIGTERM into ``SystemExit(143)`` so the report of what ran is still written."""
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise SystemExit(EXIT_SIGTERM)
+
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def run_info(command: str, *, source: str = "live", backend: str | None = None) -> RunInfo:
+    return RunInfo(
+        command=command,
+        source=source,  # type: ignore[arg-type]
+        torch_version=torch_version(),
+        python_version=platform.python_version(),
+        dynotrace_version=__version__,
+        backend_override=backend,
+    )
+
+
+def capture_target(
+    args: list[str], *, as_module: bool = False, backend: str | None = None, command: str | None = None
+) -> CaptureResult:
+    """Run a script (or ``-m`` module) like python would, under a live capture.
+
+    Raises ``NoTargetError`` before importing torch when the target cannot be run. The
+    target's own failure is not an error here: it is printed as python prints it and its
+    exit code is returned.
+    """
+    from dynotrace.capture.runner import TargetRunner
+
+    runner = TargetRunner(args, as_module=as_module)
+    runner.prepare()
+    capture = LiveCapture(backend=backend)
+    info = run_info(command or runner.display_name, backend=backend)
+    interrupted = False
+    with _sigterm_as_exit():
+        capture.start()
+        try:
+            exit_code = runner.run()
+        except KeyboardInterrupt:
+            exit_code = EXIT_SIGINT
+            interrupted = True
+            print("KeyboardInterrupt", file=sys.stderr)
+        finally:
+            report = capture.stop(info)
+    interrupted = interrupted or exit_code == EXIT_SIGTERM
+    report = replace(report, run=replace(report.run, exit_code=exit_code, interrupted=interrupted))
+    return CaptureResult(report, exit_code, interrupted)

@@ -1,0 +1,66 @@
+"""The ``dynotrace`` command. Thin: each command parses its options, calls the API, and
+maps ``DynotraceError`` to one line on stderr and its exit code.
+
+Importing this module must not import torch (``dynotrace --help`` stays fast); commands
+import what they need when they run.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from dynotrace import __version__
+from dynotrace.errors import EXIT_USAGE, DynotraceError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_CODES_HELP = """\b
+Exit codes:
+  0    success (for explain: the script exited 0)
+  1    diff/check found a regression
+  2    usage or input error (missing script, unreadable report or trace)
+  N    explain passes on the script's own exit code (1 for an uncaught exception,
+       130 after Ctrl-C, 143 after SIGTERM)
+"""
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> None:
+    click.echo(f"dynotrace: error: {message}", err=True)
+    sys.exit(code)
+
+
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    epilog=EXIT_CODES_HELP,
+)
+@click.version_option(__version__, "-V", "--version", prog_name="dynotrace")
+def cli() -> None:
+    """Explain what torch.compile did to your program: graph breaks, guards, dynamic
+    shapes and recompiles, straight from TorchDynamo.
+
+    \b
+    Start with:
+      dynotrace explain train.py --epochs 1          run it, print the explanation
+      dynotrace explain train.py -o report.yaml       ... and save a versioned report
+      dynotrace explain --trace /tmp/torch_trace      read a TORCH_TRACE log instead
+    """
+
+
+def main(prog_name: str | None = None) -> None:
+    """Console-script entry point."""
+    try:
+        cli.main(prog_name=prog_name or "dynotrace", standalone_mode=True)
+    except DynotraceError as exc:  # pragma: no cover - commands catch their own
+        fail(str(exc), exc.exit_code)
+
+
+from dynotrace.cli import explain as _explain  # noqa: E402  (registers the command)
+
+cli.add_command(_explain.explain)
+
+__all__ = ["cli", "main", "fail", "os"]

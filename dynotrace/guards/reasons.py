@@ -1,0 +1,128 @@
+"""Parse Dynamo's recompile reasons (the ``recompile_reasons`` artifact).
+
+The payload is one reason as bare text, or several as a JSON list of strings (torch logs
+``reasons[0] if len(reasons) == 1 else reasons``). Each reason names the cache entry that
+failed and the first guard of it that failed::
+
+    0/0: tensor 'x' size mismatch at index 0. expected 8, actual 9
+    0/0: n == 0                      # y = x * n  # mp/exp/probe.py:11 in f
+    User stack trace:
+      File "/tmp/exp/probe.py", line 11, in f
+        y = x * n
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+
+from dynotrace.guards.tree import parse_where
+from dynotrace.model import GuardFailure, Location
+
+_HEAD = re.compile(r"^(?P<cid>\d+/\d+(?:_\d+)?): (?P<rest>.*)$", re.DOTALL)
+_TENSOR = re.compile(
+    r"^tensor '(?P<src>[^']+)' (?P<what>[a-z_ ]+?) mismatch(?: at index (?P<idx>\d+))?\. "
+    r"expected (?P<exp>.*?)(?:, actual (?P<act>.*))?$"
+)
+_COMPARE = re.compile(
+    r"^(?P<lhs>.+?) (?P<op>==|!=|<=|>=|<|>|is not|is) (?P<rhs>.+)$"
+)
+_CALL_SOURCE = re.compile(r"^(?:not )?___\w+\((?P<src>[^,()]+(?:\([^()]*\))?[^,()]*)")
+_LOCAL = re.compile(r"L\[\s*['\"](.*?)['\"]\s*\]")
+_FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+), in (?P<func>.+)$')
+
+
+# How Dynamo's tensor-check messages name a property, in the user's source terms.
+_TENSOR_PROPERTIES = {
+    "size": ".size()[{}]",
+    "stride": ".stride()[{}]",
+    "dtype": ".dtype",
+    "rank": ".dim()",
+    "requires_grad": ".requires_grad",
+    "dispatch key set": " dispatch keys",
+}
+
+
+def _tensor_property(what: str, index: str | None) -> str:
+    template = _TENSOR_PROPERTIES.get(what, f" {what}")
+    return template.format(index) if "{}" in template else template
+
+
+def split_reasons(payload: str) -> list[str]:
+    """The individual reason strings of one ``recompile_reasons`` payload."""
+    text = payload.strip()
+    if text.startswith("["):
+        try:
+            value = json.loads(text)
+        except ValueError:
+            return [payload]
+        if isinstance(value, list):
+            return [str(v) for v in value]
+    return [payload]
+
+
+def user_source(source: str) -> str:
+    """A guard source in the user's terms: ``L['self'].layer`` -> ``self.layer``."""
+    return _LOCAL.sub(r"\1", source).strip()
+
+
+def parse_reason(reason: str, resolve: Callable[[str], str] = lambda f: f) -> GuardFailure:
+    """One failed guard: which compile it belonged to, and what failed where it is known."""
+    head, _, stack_text = reason.partition("\nUser stack trace:")
+    m = _HEAD.match(head.strip())
+    cid, body = (m["cid"], m["rest"]) if m else ("", head.strip())
+
+    location = _stack_location(stack_text, resolve)
+    check, *comment = [p.strip() for p in body.split("  # ")]
+    if location is None and len(comment) >= 2:
+        location = parse_where(comment[-1], resolve, comment[-2])
+
+    source = expected = actual = None
+    t = _TENSOR.match(check)
+    if t:
+        source = t["src"]
+        source = f"{source}{_tensor_property(t['what'], t['idx'])}"
+        expected = t["exp"].strip()
+        actual = t["act"].strip() if t["act"] else None
+        if expected.startswith("requires_grad="):
+            expected = expected[len("requires_grad=") :]
+            actual = actual or ("0" if expected == "1" else "1")
+    elif check.startswith("GLOBAL_STATE changed:"):
+        source = "global state: " + check[len("GLOBAL_STATE changed:") :].strip()
+    else:
+        c = _CALL_SOURCE.match(check)
+        if c:
+            source = user_source(c["src"])
+        else:
+            cmp = _COMPARE.match(check)
+            if cmp:
+                source, expected = user_source(cmp["lhs"]), cmp["rhs"].strip()
+                if cmp["op"] != "==":
+                    expected = f"{cmp['op']} {expected}"
+    return GuardFailure(
+        failed_compile_id=cid,
+        reason=check,
+        source=source,
+        expected=expected,
+        actual=actual,
+        location=location,
+    )
+
+
+def _stack_location(stack_text: str, resolve: Callable[[str], str]) -> Location | None:
+    lines = stack_text.splitlines()
+    found: Location | None = None
+    for i, line in enumerate(lines):
+        m = _FRAME.match(line)
+        if m:
+            code = lines[i + 1].strip() if i + 1 < len(lines) and not _FRAME.match(lines[i + 1]) else ""
+            found = Location(resolve(m["file"]), int(m["line"]), m["func"].strip(), code)
+    return found
+
+
+def parse_recompile_reasons(
+    payload: str, resolve: Callable[[str], str] = lambda f: f
+) -> tuple[GuardFailure, ...]:
+    """Every guard failure one recompile reports, in Dynamo's order."""
+    return tuple(parse_reason(r, resolve) for r in split_reasons(payload) if r.strip())

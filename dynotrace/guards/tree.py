@@ -1,0 +1,105 @@
+"""Parse Dynamo's guard tree text (the ``dynamo_cpp_guards_str`` payload).
+
+The tree looks like::
+
+    TREE_GUARD_MANAGER:
+    +- RootGuardManager
+    | +- GuardManager: source=L['x'], accessed_by=FrameLocalsGuardAccessor(...), type=<class 'torch.Tensor'>, ...
+    | | +- TENSOR_MATCH: check_tensor(L['x'], ...)   # y = x * n  # mp/exp/probe.py:11 in f
+    +- LAMBDA_GUARD: 5 <= L['x'].size()[0]  # if x.shape[0] > 4:  # mp/exp/probe.py:17 in h (...)
+
+Manager lines name the source their children guard; leaf lines are ``KIND: check``, then
+optionally ``# user code`` and ``# file:line in function`` (the file name may be cut short
+at its front; ``resolve`` maps it back to a full name).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from dynotrace.model import Guard, Location
+
+_LINE = re.compile(r"^(?P<indent>(?:\| )*)\+- (?P<body>.*)$")
+_LEAF = re.compile(r"^(?P<kind>[A-Z][A-Z0-9_]*): (?P<rest>.*)$")
+_MANAGER_SOURCE = re.compile(r"source=(?P<source>.*?), accessed_by=")
+_WHERE = re.compile(r"^(?P<file>.+?):(?P<line>\d+) in (?P<func>[^\s(]+)")
+# A source expression at the start of a check, e.g. ``L['x']`` or ``G['cfg'].scale``.
+_SOURCE_IN_CHECK = re.compile(
+    r"(?P<source>(?:L|G)\[['\"][^'\"]+['\"]\](?:(?:\.[A-Za-z_][A-Za-z0-9_]*)|(?:\[[^\]]+\]))*)"
+)
+
+#: Maps a possibly shortened file name from a guard comment to the full file name.
+FileResolver = Callable[[str], str]
+
+
+@dataclass(frozen=True)
+class _Leaf:
+    kind: str
+    check: str
+    comment: tuple[str, ...]
+
+
+def _split_leaf(rest: str) -> tuple[str, tuple[str, ...]]:
+    """Split ``check  # code  # file:line in fn`` into the check and its comment parts."""
+    parts = rest.split("  # ")
+    return parts[0].rstrip(), tuple(p.strip() for p in parts[1:])
+
+
+def parse_where(text: str, resolve: FileResolver, code: str = "") -> Location | None:
+    """Parse ``file:line in function`` (as Dynamo prints a user frame) into a Location."""
+    m = _WHERE.match(text)
+    if m is None:
+        return None
+    return Location(resolve(m["file"]), int(m["line"]), m["func"], code)
+
+
+def _location(comment: tuple[str, ...], resolve: FileResolver) -> Location | None:
+    # Either ("user code", "file:line in fn ...") or ("file:line in fn",) for guards
+    # Dynamo made itself (those point into torch and are not user lines).
+    if len(comment) >= 2:
+        return parse_where(comment[-1], resolve, comment[-2])
+    if len(comment) == 1:
+        loc = parse_where(comment[0], resolve)
+        if loc is not None and not loc.file.startswith("_dynamo/"):
+            return loc
+    return None
+
+
+def guarded_source(check: str) -> str | None:
+    """The first ``L[...]``/``G[...]`` source a check mentions, if any."""
+    m = _SOURCE_IN_CHECK.search(check)
+    return m["source"] if m else None
+
+
+def parse_guard_tree(text: str, resolve: FileResolver = lambda f: f) -> tuple[Guard, ...]:
+    """Every leaf guard of the tree, in tree order, with the source its manager guards."""
+    guards: list[Guard] = []
+    # sources[d] is the source of the manager at depth d (depth = number of "| ").
+    sources: dict[int, str | None] = {}
+    for raw in text.splitlines():
+        m = _LINE.match(raw)
+        if m is None:
+            continue
+        depth = len(m["indent"]) // 2
+        body = m["body"]
+        if body.startswith(("GuardManager:", "DictGuardManager:", "DictSubclassGuardManager:")) or (
+            "GuardManager" in body.split(":", 1)[0]
+        ):
+            sm = _MANAGER_SOURCE.search(body)
+            sources[depth] = sm["source"] if sm else None
+            continue
+        leaf = _LEAF.match(body)
+        if leaf is None:
+            continue
+        check, comment = _split_leaf(leaf["rest"])
+        source = None
+        for d in range(depth - 1, -1, -1):
+            if sources.get(d):
+                source = sources[d]
+                break
+        if source is None:
+            source = guarded_source(check)
+        guards.append(Guard(leaf["kind"], check, source, _location(comment, resolve)))
+    return tuple(guards)

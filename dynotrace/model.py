@@ -1,0 +1,247 @@
+"""The report model: what one run of torch.compile did, per compiled function.
+
+Frozen dataclasses, built once by the fold (``dynotrace.capture.fold``) and never mutated.
+Derived numbers are properties. ``to_dict``/``from_dict`` live in ``dynotrace.reports.schema``
+so the model stays a plain description of the run.
+
+Counting rules (the README's "What the numbers count" repeats them for users):
+
+* a *compile* is one ``compilation_metrics`` event: Dynamo finished (or gave up on) one
+  frame compile, whatever its outcome;
+* a *recompile* is a compile of a code object that already had cache entries (frame compile
+  id > 0) which Dynamo did not refuse for the recompile limit; a refused attempt is a
+  *recompile limit hit* instead;
+* a *graph* is one FX graph Dynamo handed to the backend (``dynamo_output_graph``);
+* a *graph break* is one ``dynamo_graph_break_reason`` artifact: Dynamo stopped tracing at
+  an unsupported construct. The same site breaking again in a later compile counts again,
+  since it split that compile too;
+* *guards* is Dynamo's own ``guard_count`` per compile, summed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+CompileStatus = Literal["ok", "failed", "recompile_limit", "skipped"]
+
+
+@dataclass(frozen=True)
+class Location:
+    """A place in user code: file (relative to the run's directory when inside it), line,
+    function, and the source line when known."""
+
+    file: str
+    line: int
+    function: str = ""
+    code: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+@dataclass(frozen=True)
+class GraphBreak:
+    """Dynamo stopped tracing here, in torch's own words.
+
+    ``skip`` is true when Dynamo could not resume after the break and ran the whole frame
+    eagerly instead of splitting it.
+    """
+
+    gb_type: str
+    explanation: str
+    hints: tuple[str, ...] = ()
+    gb_id: str | None = None
+    doc_url: str | None = None
+    location: Location | None = None
+    user_stack: tuple[Location, ...] = ()
+    skip: bool = False
+    caused_by_earlier_break: bool = False
+
+
+@dataclass(frozen=True)
+class Guard:
+    """One check in a compile's guard tree (``+- KIND: check  # user code  # file:line``)."""
+
+    kind: str
+    check: str
+    source: str | None = None
+    location: Location | None = None
+
+
+@dataclass(frozen=True)
+class ShapeSymbol:
+    """A symbolic size Dynamo introduced: ``s77 = L['x'].size()[0]``."""
+
+    symbol: str
+    source: str
+    value: str
+    range: str
+    location: Location | None = None
+    unbacked: bool = False
+
+
+@dataclass(frozen=True)
+class ShapeGuard:
+    """A SymBool guard over shape symbols (``s77 > 4``), with the user line that made it."""
+
+    expr: str
+    location: Location | None = None
+
+
+@dataclass(frozen=True)
+class Specialization:
+    """A symbol forced to a constant, and why (Dynamo's ``symbolic_shape_specialization``)."""
+
+    symbol: str
+    source: str
+    value: str
+    reason: str
+    location: Location | None = None
+
+
+@dataclass(frozen=True)
+class GuardFailure:
+    """Why one earlier cache entry no longer matched: Dynamo's reason text, parsed where its
+    form is known (``source``, ``expected``, ``actual``)."""
+
+    failed_compile_id: str
+    reason: str
+    source: str | None = None
+    expected: str | None = None
+    actual: str | None = None
+    location: Location | None = None
+
+
+@dataclass(frozen=True)
+class Compile:
+    """One frame compile, id ``frame/compile`` as Dynamo numbers it."""
+
+    compile_id: str
+    frame_id: int
+    frame_compile_id: int
+    code_name: str
+    status: CompileStatus
+    resume_line: int | None = None
+    fail_type: str | None = None
+    fail_reason: str | None = None
+    graphs: int = 0
+    graph_op_count: int | None = None
+    graph_node_count: int | None = None
+    guard_count: int | None = None
+    shape_env_guard_count: int | None = None
+    guard_failures: tuple[GuardFailure, ...] = ()
+    graph_breaks: tuple[GraphBreak, ...] = ()
+    guards: tuple[Guard, ...] = ()
+    symbols: tuple[ShapeSymbol, ...] = ()
+    shape_guards: tuple[ShapeGuard, ...] = ()
+    specializations: tuple[Specialization, ...] = ()
+    restart_reasons: tuple[str, ...] = ()
+
+    @property
+    def is_recompile(self) -> bool:
+        return self.frame_compile_id > 0 and self.status != "recompile_limit"
+
+
+@dataclass(frozen=True)
+class Function:
+    """A user function and every compile of it, resume functions folded in at their line."""
+
+    name: str
+    file: str
+    first_line: int
+    compiles: tuple[Compile, ...] = ()
+
+    @property
+    def key(self) -> str:
+        return f"{self.file}:{self.name}"
+
+    @property
+    def recompiles(self) -> int:
+        return sum(1 for c in self.compiles if c.is_recompile)
+
+    @property
+    def graph_breaks(self) -> int:
+        return sum(len(c.graph_breaks) for c in self.compiles)
+
+    @property
+    def graphs(self) -> int:
+        return sum(c.graphs for c in self.compiles)
+
+    @property
+    def recompile_limit_hits(self) -> int:
+        return sum(1 for c in self.compiles if c.status == "recompile_limit")
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The headline counts. Each equals what torch counted in the same run."""
+
+    functions: int
+    compiles: int
+    graphs: int
+    graph_breaks: int
+    recompiles: int
+    guards: int
+    recompile_limit_hits: int
+    failed_compiles: int
+    shape_guards: int
+
+
+@dataclass(frozen=True)
+class ReadProblems:
+    """What the TORCH_TRACE reader could not use; all zero for a live capture."""
+
+    malformed_lines: int = 0
+    bad_payloads: int = 0
+    unknown_kinds: tuple[tuple[str, int], ...] = ()
+    messages: tuple[str, ...] = ()
+
+    @property
+    def any(self) -> bool:
+        return bool(self.malformed_lines or self.bad_payloads or self.unknown_kinds)
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """What ran and how: everything here is deterministic for the same command."""
+
+    command: str
+    source: Literal["live", "trace"]
+    torch_version: str | None
+    python_version: str
+    dynotrace_version: str
+    backend_override: str | None = None
+    exit_code: int | None = None
+    interrupted: bool = False
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything dynotrace knows about one run. ``timing`` is the only part that may differ
+    between two runs of the same program."""
+
+    run: RunInfo
+    functions: tuple[Function, ...] = ()
+    problems: ReadProblems = field(default_factory=ReadProblems)
+    notes: tuple[str, ...] = ()
+    timing: dict[str, float] = field(default_factory=dict, compare=False)
+
+    @property
+    def compiles(self) -> tuple[Compile, ...]:
+        return tuple(c for f in self.functions for c in f.compiles)
+
+    @property
+    def summary(self) -> Summary:
+        compiles = self.compiles
+        return Summary(
+            functions=len(self.functions),
+            compiles=len(compiles),
+            graphs=sum(c.graphs for c in compiles),
+            graph_breaks=sum(len(c.graph_breaks) for c in compiles),
+            recompiles=sum(1 for c in compiles if c.is_recompile),
+            guards=sum(c.guard_count or 0 for c in compiles),
+            recompile_limit_hits=sum(1 for c in compiles if c.status == "recompile_limit"),
+            failed_compiles=sum(1 for c in compiles if c.status == "failed"),
+            shape_guards=sum(len(c.shape_guards) for c in compiles),
+        )

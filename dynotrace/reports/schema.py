@@ -1,0 +1,178 @@
+"""The report file format: ``Report`` <-> plain dicts (for YAML and JSON), versioned.
+
+Schema changelog (bump ``SCHEMA_VERSION`` on any change a reader must know about):
+
+* 1 — first version: run info, summary, notes, problems, functions -> compiles with graph
+  breaks, guards, guard failures, shape symbols, shape guards, specialisations; timing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from typing import Any, Literal, TypeVar, Union, get_args, get_origin
+
+from dynotrace.errors import InputError
+from dynotrace.model import Function, ReadProblems, Report, RunInfo, Summary
+
+SCHEMA_VERSION = 1
+
+T = TypeVar("T")
+
+
+def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, (tuple, list)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return value
+
+
+def _function_dict(function: Function) -> dict[str, Any]:
+    return {
+        "name": function.name,
+        "file": function.file,
+        "first_line": function.first_line,
+        "summary": {
+            "compiles": len(function.compiles),
+            "recompiles": function.recompiles,
+            "graphs": function.graphs,
+            "graph_breaks": function.graph_breaks,
+            "recompile_limit_hits": function.recompile_limit_hits,
+        },
+        "compiles": _plain(function.compiles),
+    }
+
+
+def report_to_dict(report: Report) -> dict[str, Any]:
+    """The report as plain data, keys in a fixed order; ``timing`` last and apart."""
+    run = report.run
+    problems = report.problems
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "dynotrace": run.dynotrace_version,
+        "torch": run.torch_version,
+        "python": run.python_version,
+        "command": run.command,
+        "source": run.source,
+        "backend_override": run.backend_override,
+        "exit_code": run.exit_code,
+        "interrupted": run.interrupted,
+        "summary": _plain(report.summary),
+        "notes": list(report.notes),
+        "problems": {
+            "malformed_lines": problems.malformed_lines,
+            "bad_payloads": problems.bad_payloads,
+            "unknown_kinds": dict(problems.unknown_kinds),
+            "messages": list(problems.messages),
+        },
+        "functions": [_function_dict(f) for f in report.functions],
+        "timing": dict(report.timing),
+    }
+
+
+def _build(tp: Any, value: Any, where: str) -> Any:
+    """Rebuild a value of type ``tp`` from plain data, checking it as it goes."""
+    origin = get_origin(tp)
+    if tp is Any:
+        return value
+    if origin in (Union, types.UnionType):
+        args = get_args(tp)
+        if value is None and type(None) in args:
+            return None
+        for arg in args:
+            if arg is type(None):
+                continue
+            try:
+                return _build(arg, value, where)
+            except InputError:
+                continue
+        raise InputError(f"{where}: unexpected value {value!r}")
+    if origin is Literal:
+        if value not in get_args(tp):
+            raise InputError(f"{where}: {value!r} is not one of {get_args(tp)}")
+        return value
+    if origin is tuple:
+        if not isinstance(value, list):
+            raise InputError(f"{where}: expected a list")
+        args = get_args(tp)
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_build(args[0], v, f"{where}[{i}]") for i, v in enumerate(value))
+        return tuple(_build(a, v, where) for a, v in zip(args, value))
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise InputError(f"{where}: expected a mapping")
+        _, vt = get_args(tp)
+        return {str(k): _build(vt, v, where) for k, v in value.items()}
+    if dataclasses.is_dataclass(tp):
+        if not isinstance(value, dict):
+            raise InputError(f"{where}: expected a mapping")
+        hints = typing.get_type_hints(tp)
+        kwargs = {}
+        for f in dataclasses.fields(tp):
+            if f.name in value:
+                kwargs[f.name] = _build(hints[f.name], value[f.name], f"{where}.{f.name}")
+        try:
+            return tp(**kwargs)
+        except TypeError as exc:
+            raise InputError(f"{where}: {exc}") from None
+    if tp is float and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if tp in (int, str, bool) and type(value) is tp:
+        return value
+    raise InputError(f"{where}: expected {getattr(tp, '__name__', tp)}, got {type(value).__name__}")
+
+
+def report_from_dict(data: Any, *, origin: str = "report") -> Report:
+    """Rebuild a Report from plain data. Raises ``InputError`` (one line) when the data is
+    not a dynotrace report or is of a newer schema version than this dynotrace reads."""
+    if not isinstance(data, dict) or "schema_version" not in data:
+        raise InputError(f"{origin} is not a dynotrace report (no schema_version)")
+    version = data["schema_version"]
+    if not isinstance(version, int) or version > SCHEMA_VERSION:
+        raise InputError(
+            f"{origin} has schema_version {version!r}; this dynotrace reads up to "
+            f"{SCHEMA_VERSION} — upgrade dynotrace to read it"
+        )
+    run = RunInfo(
+        command=_build(str, data.get("command", ""), "command"),
+        source=_build(Literal["live", "trace"], data.get("source", "live"), "source"),
+        torch_version=_build(str | None, data.get("torch"), "torch"),
+        python_version=_build(str, data.get("python", ""), "python"),
+        dynotrace_version=_build(str, data.get("dynotrace", ""), "dynotrace"),
+        backend_override=_build(str | None, data.get("backend_override"), "backend_override"),
+        exit_code=_build(int | None, data.get("exit_code"), "exit_code"),
+        interrupted=_build(bool, data.get("interrupted", False), "interrupted"),
+    )
+    problems = data.get("problems") or {}
+    if not isinstance(problems, dict):
+        raise InputError(f"{origin}: problems: expected a mapping")
+    functions = data.get("functions") or []
+    if not isinstance(functions, list):
+        raise InputError(f"{origin}: functions: expected a list")
+    report = Report(
+        run=run,
+        functions=tuple(
+            _build(Function, {k: v for k, v in f.items() if k != "summary"} if isinstance(f, dict) else f, f"functions[{i}]")
+            for i, f in enumerate(functions)
+        ),
+        problems=ReadProblems(
+            malformed_lines=_build(int, problems.get("malformed_lines", 0), "problems.malformed_lines"),
+            bad_payloads=_build(int, problems.get("bad_payloads", 0), "problems.bad_payloads"),
+            unknown_kinds=tuple(
+                sorted(_build(dict[str, int], problems.get("unknown_kinds", {}), "problems.unknown_kinds").items())
+            ),
+            messages=_build(tuple[str, ...], problems.get("messages", []), "problems.messages"),
+        ),
+        notes=_build(tuple[str, ...], data.get("notes", []), "notes"),
+        timing=_build(dict[str, float], data.get("timing", {}) or {}, "timing"),
+    )
+    return report
+
+
+def summary_of(data: dict[str, Any]) -> Summary:
+    """The summary block of a loaded report dict."""
+    return _build(Summary, data["summary"], "summary")  # type: ignore[no-any-return]
