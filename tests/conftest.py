@@ -1,0 +1,69 @@
+"""Shared helpers: run dynotrace and plain python on sample programs, in subprocesses."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "sample_programs"
+HELPERS = Path(__file__).resolve().parent / "helpers"
+SHARED_TRACES = ROOT.parent / "shared" / "traces"
+
+
+@dataclass
+class Run:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def plain_env() -> dict[str, str]:
+    """The environment for subprocesses: no colour, a fixed width, no inherited TORCH_*."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TORCH_LOGS", "TORCH_TRACE", "TORCH_COMPILE"))}
+    env.update({"NO_COLOR": "1", "COLUMNS": "100", "PYTHONHASHSEED": "0"})
+    return env
+
+
+def run_dynotrace(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None, timeout: float = 300) -> Run:
+    """``python -m dynotrace ARGS`` in a subprocess."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "dynotrace", *args],
+        cwd=cwd,
+        env=env or plain_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    return Run(proc.returncode, proc.stdout, proc.stderr)
+
+
+def torch_counts(script: Path, *args: str, tmp_path: Path) -> dict[str, int]:
+    """What torch itself counted for a plain run of ``script`` (see helpers/torch_counts.py)."""
+    out = tmp_path / "torch_counts.json"
+    subprocess.run(
+        [sys.executable, str(HELPERS / "torch_counts.py"), str(out), str(script), *args],
+        cwd=ROOT,
+        env=plain_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    return json.loads(out.read_text())  # type: ignore[no-any-return]
+
+
+def load_json(path: Path) -> dict:  # type: ignore[type-arg]
+    return json.loads(path.read_text())  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def shared_traces() -> Path:
+    if not SHARED_TRACES.is_dir():
+        pytest.skip(f"the shared TORCH_TRACE logs are not beside this clone ({SHARED_TRACES} is absent)")
+    return SHARED_TRACES

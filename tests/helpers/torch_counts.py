@@ -1,0 +1,81 @@
+"""Run a program under plain python and print what *torch itself* counted, as JSON.
+
+Usage: python torch_counts.py OUT.json SCRIPT [ARGS...]
+
+The numbers come from torch's own bookkeeping, never from dynotrace:
+``torch._dynamo.utils.get_compilation_metrics()``, ``counters``, and the records of
+torch's ``graph_breaks`` and ``recompiles`` log artifacts and its recompile-limit warning.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import runpy
+import sys
+
+out_path, script, *script_args = sys.argv[1:]
+
+import torch  # noqa: E402
+import torch._dynamo.utils as dynamo_utils  # noqa: E402
+
+records = {"graph_breaks": 0, "recompiles": 0, "recompile_limit_warnings": 0}
+
+
+class _Count(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.name.endswith("__graph_breaks"):
+            records["graph_breaks"] += 1
+        elif record.name.endswith("__recompiles"):
+            records["recompiles"] += 1
+        elif record.levelno >= logging.WARNING and str(record.msg).startswith("torch._dynamo hit config."):
+            records["recompile_limit_warnings"] += 1
+
+
+torch._logging.set_logs(graph_breaks=True, recompiles=True)
+dynamo_logger = logging.getLogger("torch._dynamo")
+for handler in list(dynamo_logger.handlers):
+    dynamo_logger.removeHandler(handler)
+dynamo_logger.addHandler(_Count(logging.DEBUG))
+
+_RESUME = re.compile(r"^torch_dynamo_resume_in_(.+)_at_\d+$")
+
+
+def _user_name(name: str) -> str:
+    while (m := _RESUME.match(name)) is not None:
+        name = m[1]
+    return name
+
+
+def _dump(exit_code: int) -> None:
+    metrics = dynamo_utils.get_compilation_metrics()
+    counters = dynamo_utils.counters
+    limit = [m for m in metrics if m.fail_reason and "recompile limit exceeded" in m.fail_reason.lower()]
+    result = {
+        "compiles": len(metrics),
+        "frames_total": counters["frames"]["total"],
+        "unique_graphs": counters["stats"]["unique_graphs"],
+        "guards": sum(m.guard_count or 0 for m in metrics),
+        "functions": len({(m.co_filename, _user_name(m.co_name or "")) for m in metrics}),
+        "recompile_attempts": sum(1 for m in metrics if str(m.compile_id).split("/")[1].split("_")[0] != "0"),
+        "limit_failures": len(limit),
+        "failed": sum(1 for m in metrics if m.fail_type and m not in limit),
+        "exit_code": exit_code,
+        **records,
+    }
+    with open(out_path, "w") as fh:
+        json.dump(result, fh)
+
+
+sys.argv = [script, *script_args]
+code = 0
+try:
+    runpy.run_path(script, run_name="__main__")
+except SystemExit as exc:
+    code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+except BaseException:
+    code = 1
+finally:
+    _dump(code)
+sys.exit(code)

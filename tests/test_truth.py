@@ -1,0 +1,46 @@
+"""Every summary number dynotrace prints equals what torch itself counted.
+
+For each sample program, the program runs once under plain python with a recorder of
+torch's own bookkeeping (tests/helpers/torch_counts.py) and once under ``dynotrace
+explain``; the numbers are compared, never typed in.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, SAMPLES, load_json, run_dynotrace, torch_counts
+
+pytestmark = pytest.mark.torch
+
+#: Arguments a sample program needs (the rest take none).
+SAMPLE_ARGS = {"takes_args": ["--epochs", "2"]}
+
+SAMPLE_FILES = sorted(SAMPLES.glob("*.py"))
+
+
+@pytest.mark.parametrize("script", SAMPLE_FILES, ids=lambda p: p.stem)
+def test_summary_equals_torch_counts(script: Path, tmp_path: Path) -> None:
+    args = SAMPLE_ARGS.get(script.stem, [])
+    torch_side = torch_counts(script, *args, tmp_path=tmp_path)
+
+    report_path = tmp_path / "report.json"
+    run = run_dynotrace("explain", str(script.relative_to(ROOT)), *args, "-o", str(report_path), "-q")
+    report = load_json(report_path)
+    summary = report["summary"]
+
+    assert run.returncode == torch_side["exit_code"], run.stderr
+    assert report["exit_code"] == torch_side["exit_code"]
+    assert summary["compiles"] == torch_side["compiles"]
+    assert summary["graphs"] == torch_side["unique_graphs"]
+    assert summary["graph_breaks"] == torch_side["graph_breaks"]
+    assert summary["guards"] == torch_side["guards"]
+    assert summary["functions"] == torch_side["functions"]
+    # torch logs every recompile attempt, including the one the recompile limit refuses.
+    assert summary["recompiles"] + summary["recompile_limit_hits"] == torch_side["recompiles"]
+    assert summary["recompiles"] + summary["recompile_limit_hits"] == torch_side["recompile_attempts"]
+    assert summary["recompile_limit_hits"] == torch_side["recompile_limit_warnings"]
+    assert summary["recompile_limit_hits"] == torch_side["limit_failures"]
+    assert summary["failed_compiles"] == torch_side["failed"]
