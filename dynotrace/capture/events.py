@@ -83,6 +83,10 @@ def wants_payload(kind: str, data: Any) -> bool:
     return False
 
 
+def _int(value: Any) -> int | None:
+    return value if type(value) is int else None
+
+
 def make_event(
     metadata: dict[str, Any], payload: str | None, line: int = 0
 ) -> TraceEvent | None:
@@ -91,17 +95,15 @@ def make_event(
     if kind is None:
         return None
     data = metadata[kind]
-
-    def _int(key: str) -> int | None:
-        value = metadata.get(key)
-        return value if isinstance(value, int) and not isinstance(value, bool) else None
-
+    if isinstance(data, tuple):
+        # Live records carry the string table as a tuple; its JSON form is a list.
+        data = list(data)
     return TraceEvent(
         kind=kind,
         data=data,
-        frame_id=_int("frame_id"),
-        frame_compile_id=_int("frame_compile_id"),
-        attempt=_int("attempt"),
+        frame_id=_int(metadata.get("frame_id")),
+        frame_compile_id=_int(metadata.get("frame_compile_id")),
+        attempt=_int(metadata.get("attempt")),
         payload=payload if payload is not None and wants_payload(kind, data) else None,
         line=line,
     )

@@ -116,7 +116,7 @@ def _build(tp: Any, value: Any, where: str) -> Any:
             if f.name in value:
                 kwargs[f.name] = _build(hints[f.name], value[f.name], f"{where}.{f.name}")
         try:
-            return tp(**kwargs)
+            return tp(**kwargs)  # type: ignore[operator]
         except TypeError as exc:
             raise InputError(f"{where}: {exc}") from None
     if tp is float and isinstance(value, (int, float)) and not isinstance(value, bool):

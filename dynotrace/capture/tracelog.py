@@ -1,0 +1,394 @@
+"""Read ``TORCH_TRACE`` logs offline into the same events the live listener produces.
+
+``TORCH_TRACE=dir python script.py`` makes torch write every structured trace record as
+one line ``<glog prefix>] <json envelope>``, followed, when the record has a payload, by
+the payload's lines, each behind one tab (``TorchLogsFormatter(trace=True)`` in
+``torch/_logging/_internal.py``). The envelope's ``has_payload`` is the md5 of the
+payload's UTF-8 text, so the payload is the tab-less lines joined with ``"\\n"`` (no
+trailing newline). ``read_trace`` turns each record into ``make_event(envelope, payload,
+line)``, exactly what the live listener builds from the same record.
+
+Damage is counted in ``ReadStats``, never fatal unless ``strict``: an unparsable line
+is skipped, a payload that fails its checksum (or was cut off) leaves its event with
+``payload=None``, so a truncated or edited log loses only the damaged record's payload.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dynotrace.capture.events import TraceEvent, event_kind, make_event, wants_payload
+from dynotrace.errors import InputError
+
+#: Every event kind torch 2.13 emits through ``trace_structured`` / ``dtrace_structured``
+#: (found by scanning torch's sources for those calls). Kinds built at run time, like
+#: ``aot_saved_tensors_hooks_pack <name>``, are not listed and count as unknown.
+KNOWN_KINDS: frozenset[str] = frozenset(
+    {
+        "aot_backward_graph",
+        "aot_backward_graph_pre_assert_saved_tensors_hooks",
+        "aot_backward_graph_pre_saved_tensors_hooks",
+        "aot_forward_graph",
+        "aot_forward_graph_pre_assert_saved_tensors_hooks",
+        "aot_forward_graph_pre_saved_tensors_hooks",
+        "aot_inference_graph",
+        "aot_joint_graph",
+        "artifact",
+        "bwd_compilation_metrics",
+        "bwd_compilation_metrics_runtime",
+        "chromium_event",
+        "compilation_metrics",
+        "compilation_metrics_runtime",
+        "compiled_autograd_graph",
+        "create_symbol",
+        "create_unbacked_symbol",
+        "describe_source",
+        "describe_storage",
+        "describe_tensor",
+        "dump_file",
+        "dynamo_cpp_guards_str",
+        "dynamo_guards",
+        "dynamo_output_graph",
+        "dynamo_start",
+        "export",
+        "exported_program",
+        "expression_created",
+        "graph_dump",
+        "guard_added",
+        "guard_added_fast",
+        "guard_on_data_dependent_error",
+        "inductor_output_code",
+        "inductor_post_grad_graph",
+        "link",
+        "mismatched_fake_kernel",
+        "missing_fake_kernel",
+        "optimize_ddp_split_child",
+        "optimize_ddp_split_graph",
+        "propagate_real_tensors",
+        "propagate_real_tensors_provenance",
+        "str",
+        "symbolic_shape_specialization",
+    }
+)
+
+#: How many problem descriptions ``ReadStats.problems`` keeps; the counters count all.
+MAX_PROBLEMS = 20
+
+_CHUNK = 1 << 22
+# A record starts at every line that is neither a payload line (tab) nor blank.
+_RECORD_START = re.compile(rb"\n(?=[^\t\n])")
+_GLOG_PREFIX = re.compile(rb"(?:\[rank\d+\]:)?[VIWEC]\d{4} \d\d:\d\d:\d\d\.\d{6} \d+ .*:\d+")
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+@dataclass
+class ReadStats:
+    """What reading a trace found besides its events. Damage is counted, not raised."""
+
+    events: int = 0
+    #: Lines that are not a record: no glog prefix, unparsable JSON, no event kind, or
+    #: payload lines with no envelope that announces them.
+    malformed_lines: int = 0
+    #: Payloads that fail their md5 or are cut off; their events are kept without payload.
+    bad_payloads: int = 0
+    #: Events whose kind is not in ``known_kinds``, by kind (the events are still returned).
+    unknown_kinds: dict[str, int] = field(default_factory=dict)
+    #: The first ``MAX_PROBLEMS`` problems, as ``"file:line: what"``.
+    problems: list[str] = field(default_factory=list)
+
+    def merge(self, other: ReadStats) -> None:
+        self.events += other.events
+        self.malformed_lines += other.malformed_lines
+        self.bad_payloads += other.bad_payloads
+        for kind, count in other.unknown_kinds.items():
+            self.unknown_kinds[kind] = self.unknown_kinds.get(kind, 0) + count
+        room = MAX_PROBLEMS - len(self.problems)
+        self.problems.extend(other.problems[: max(room, 0)])
+
+
+def list_trace_files(path: str | os.PathLike[str]) -> list[Path]:
+    """The log files ``read_trace(path)`` reads, in the order it reads them.
+
+    A file is itself. A directory gives its ``*.log`` and ``*.log.gz`` files sorted by
+    name (one per process torch wrote from: ranks, subprocesses). Raises ``InputError``
+    when the path does not exist or the directory holds no log.
+    """
+    p = Path(path)
+    if p.is_dir():
+        try:
+            logs = sorted(
+                f for f in p.iterdir() if f.name.endswith((".log", ".log.gz")) and f.is_file()
+            )
+        except OSError as exc:
+            raise InputError(f"Cannot list TORCH_TRACE directory '{p}': {exc.strerror}") from exc
+        if not logs:
+            raise InputError(f"No TORCH_TRACE log in directory '{p}'")
+        return logs
+    if not p.exists():
+        raise InputError(f"No such TORCH_TRACE log or directory: '{p}'")
+    if not p.is_file():
+        raise InputError(f"'{p}' is neither a TORCH_TRACE log nor a directory of them")
+    return [p]
+
+
+def read_trace(
+    path: str | os.PathLike[str],
+    *,
+    strict: bool = False,
+    known_kinds: frozenset[str] = KNOWN_KINDS,
+    verify_all_payloads: bool = True,
+) -> tuple[list[TraceEvent], ReadStats]:
+    """Read a TORCH_TRACE log file or directory into events, in file order.
+
+    Each record becomes ``make_event(envelope, payload, line)`` with ``line`` its 1-based
+    envelope line in its file; ``str`` records are kept as events, not resolved. From a
+    directory, the files of ``list_trace_files`` are read one after the other and their
+    events concatenated: each file keeps its order, and ids repeat across files because
+    each process numbers its own frames. Gzip-compressed logs are read transparently.
+
+    Payloads the fold keeps are always checked against their md5. With
+    ``verify_all_payloads`` (the default) the payloads that are dropped are checked too,
+    so damage anywhere in the log is counted; turning it off reads faster.
+
+    Raises ``InputError`` for a missing or unreadable path, a directory without logs, a
+    binary or empty file, or a file with no trace record at all (in a directory such a
+    file is skipped and noted in ``problems`` as long as another file has records). With
+    ``strict``, the first damaged line raises ``InputError`` naming file and line.
+    """
+    stats = ReadStats()
+    events: list[TraceEvent] = []
+    files = list_trace_files(path)
+    for file in files:
+        reader = _FileReader(file, strict, known_kinds, verify_all_payloads)
+        try:
+            file_events = reader.read()
+        except InputError as exc:
+            if len(files) == 1 or strict:
+                raise
+            if len(stats.problems) < MAX_PROBLEMS:
+                stats.problems.append(f"{file}: skipped: {exc}")
+            continue
+        events.extend(file_events)
+        stats.merge(reader.stats)
+    if not events:
+        raise InputError(f"No trace record in TORCH_TRACE directory '{path}'")
+    return events, stats
+
+
+class _FileReader:
+    """Reads one log file; records are split on line starts, payloads checked in bulk."""
+
+    def __init__(
+        self, path: Path, strict: bool, known_kinds: frozenset[str], verify_all: bool
+    ) -> None:
+        self.path = path
+        self.strict = strict
+        self.known_kinds = known_kinds
+        self.verify_all = verify_all
+        self.stats = ReadStats()
+        self.events: list[TraceEvent] = []
+        self._cut_short = False
+
+    def read(self) -> list[TraceEvent]:
+        try:
+            with open(self.path, "rb") as raw:
+                if raw.read(2) == _GZIP_MAGIC:
+                    raw.seek(0)
+                    with gzip.open(raw) as unzipped:
+                        self._read_stream(unzipped)
+                else:
+                    raw.seek(0)
+                    self._read_stream(raw)
+        except OSError as exc:
+            # gzip.BadGzipFile is an OSError too.
+            reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+            raise InputError(f"Cannot read TORCH_TRACE log '{self.path}': {reason}") from exc
+        if not self.events:
+            if self.stats.malformed_lines == 0:
+                raise InputError(f"TORCH_TRACE log '{self.path}' is empty")
+            raise InputError(f"'{self.path}' is not a TORCH_TRACE log: no trace record in it")
+        self.stats.events = len(self.events)
+        return self.events
+
+    def _read_stream(self, stream: io.BufferedReader | gzip.GzipFile) -> None:
+        buf = self._read_chunk(stream, 1)
+        if b"\x00" in buf[:65536]:
+            raise InputError(f"'{self.path}' is a binary file, not a TORCH_TRACE log")
+        pos = scan = 0
+        line = 1
+        eof = not buf
+        while True:
+            match = _RECORD_START.search(buf, scan)
+            if match is not None:
+                end = match.start()
+                self._record(buf, pos, end, line, truncated=False)
+                line += buf.count(b"\n", pos, end) + 1
+                pos = scan = end + 1
+                continue
+            if eof:
+                break
+            chunk = self._read_chunk(stream, line)
+            if not chunk:
+                eof = True
+                continue
+            # Resume the search at the last byte kept: a record may span many chunks.
+            buf = buf[pos:] + chunk
+            scan = max(len(buf) - len(chunk) - 1, 0)
+            pos = 0
+        end = len(buf)
+        if pos < end:
+            # The writer ends every record with a newline; a last line without one was cut.
+            complete = buf.endswith(b"\n")
+            self._record(buf, pos, end - 1 if complete else end, line, truncated=not complete)
+
+    def _read_chunk(self, stream: io.BufferedReader | gzip.GzipFile, line: int) -> bytes:
+        if self._cut_short:
+            return b""
+        parts: list[bytes] = []
+        size = 0
+        try:
+            # read1, because a gzip stream cut short raises EOFError and a plain read
+            # would lose everything it had decompressed before.
+            while size < _CHUNK:
+                part = stream.read1(_CHUNK - size)
+                if not part:
+                    break
+                parts.append(part)
+                size += len(part)
+        except EOFError:
+            self._problem(line, "compressed log ends early")
+            self._cut_short = True
+        return b"".join(parts)
+
+    def _record(self, buf: bytes, start: int, end: int, line: int, truncated: bool) -> None:
+        if start >= end:
+            return
+        if buf[start] == 0x09:
+            # Payload lines before any envelope: a log that starts in the middle of a record.
+            self._stray_lines(buf, start, end, line)
+            return
+        newline = buf.find(b"\n", start, end)
+        envelope_end = end if newline < 0 else newline
+        envelope_line = buf[start:envelope_end]
+        body = -1 if newline < 0 else newline + 1
+        if not envelope_line.strip():
+            # Blank lines are stutter of some log collectors (tlparse skips them too).
+            if body >= 0:
+                self._stray_lines(buf, body, end, line + 1)
+            return
+        metadata = self._envelope(envelope_line, line, truncated and body < 0)
+        if metadata is None:
+            if body >= 0:
+                self._stray_lines(buf, body, end, line + 1, report=False)
+            return
+        event_payload: str | None = None
+        expected = metadata.get("has_payload")
+        if expected is not None:
+            kind = event_kind(metadata)
+            keep = kind is not None and wants_payload(kind, metadata[kind])
+            has_lines = 0 <= body < end
+            if has_lines and (keep or self.verify_all):
+                crlf = envelope_line.endswith(b"\r")
+                payload = _verified_payload(buf, body, end, expected, crlf)
+                if payload is None:
+                    cut = "payload cut off" if truncated else "bad payload checksum"
+                    self._bad_payload(line, cut)
+                elif keep:
+                    event_payload = payload.decode("utf-8")
+            elif not has_lines:
+                self._bad_payload(line, "payload cut off")
+        elif body >= 0:
+            self._stray_lines(buf, body, end, line + 1)
+        event = make_event(metadata, event_payload, line)
+        if event is None:
+            self._problem(line, "record names no event kind", malformed=True)
+            return
+        if event.kind not in self.known_kinds:
+            unknown = self.stats.unknown_kinds
+            unknown[event.kind] = unknown.get(event.kind, 0) + 1
+        self.events.append(event)
+
+    def _envelope(self, text: bytes, line: int, truncated: bool) -> dict[str, Any] | None:
+        sep = text.find(b"] {")
+        if sep < 0 or _GLOG_PREFIX.fullmatch(text, 0, sep) is None:
+            self._problem(line, "no glog prefix", malformed=True)
+            return None
+        try:
+            metadata = json.loads(text[sep + 2 :])
+        except (ValueError, RecursionError):
+            what = "record cut off" if truncated else "unparsable JSON envelope"
+            self._problem(line, what, malformed=True)
+            return None
+        if not isinstance(metadata, dict):
+            self._problem(line, "JSON envelope is not an object", malformed=True)
+            return None
+        return metadata
+
+    def _bad_payload(self, line: int, what: str) -> None:
+        self._problem(line, what)
+        self.stats.bad_payloads += 1
+
+    def _stray_lines(
+        self, buf: bytes, start: int, end: int, line: int, *, report: bool = True
+    ) -> None:
+        """Count payload lines no readable envelope announced; each is a malformed line."""
+        count = sum(1 for text in buf[start:end].split(b"\n") if text)
+        if count and report:
+            self._problem(line, f"{count} payload line(s) with no envelope announcing them")
+        self.stats.malformed_lines += count
+
+    def _problem(self, line: int, what: str, *, malformed: bool = False) -> None:
+        message = f"{self.path}:{line}: {what}"
+        if self.strict:
+            raise InputError(message)
+        if malformed:
+            self.stats.malformed_lines += 1
+        if len(self.stats.problems) < MAX_PROBLEMS:
+            self.stats.problems.append(message)
+
+
+def _verified_payload(
+    buf: bytes, body: int, end: int, expected: object, crlf: bool
+) -> bytes | None:
+    """The payload in ``buf[body:end]`` as torch hashed it, or ``None`` if it fails its md5.
+
+    Each payload line is a tab plus one line of the payload, so dropping the first tab
+    and every tab after a newline restores the payload without a Python loop per line.
+    """
+    plain = buf[body] == 0x09 and buf[end - 1] != 0x0A
+    payload = _join_payload(buf, body, end, crlf, skip_blank_lines=not plain)
+    if _md5_hex(payload) == expected:
+        return payload
+    # Blank lines inside a payload are never written by torch, but some log collectors
+    # add them; looking for them only after a mismatch keeps the common path fast.
+    if plain and buf.find(b"\n\n", body, end) >= 0:
+        payload = _join_payload(buf, body, end, crlf, skip_blank_lines=True)
+        if _md5_hex(payload) == expected:
+            return payload
+    return None
+
+
+def _join_payload(
+    buf: bytes, body: int, end: int, crlf: bool, *, skip_blank_lines: bool
+) -> bytes:
+    if skip_blank_lines:
+        lines = [text for text in buf[body:end].split(b"\n") if text]
+        payload = b"\n".join(text[1:] for text in lines)
+    else:
+        payload = buf[body + 1 : end].replace(b"\n\t", b"\n")
+    if crlf:
+        # Written in text mode on Windows: every newline, the payload's too, became CRLF.
+        payload = payload.replace(b"\r\n", b"\n").removesuffix(b"\r")
+    return payload
+
+
+def _md5_hex(payload: bytes) -> str:
+    return hashlib.md5(payload, usedforsecurity=False).hexdigest()
