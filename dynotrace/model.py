@@ -15,7 +15,9 @@ Counting rules (the README's "What the numbers count" repeats them for users):
 * a *graph break* is one ``dynamo_graph_break_reason`` artifact: Dynamo stopped tracing at
   an unsupported construct. The same site breaking again in a later compile counts again,
   since it split that compile too;
-* *guards* is Dynamo's own ``guard_count`` per compile, summed.
+* *guards* is Dynamo's own ``guard_count`` per compile, summed; *shape guards* likewise its
+  ``shape_env_guard_count`` (the SymBool guards the shape environment kept; the events list
+  every one Dynamo added while tracing, some of which it later dropped as redundant).
 """
 
 from __future__ import annotations
@@ -83,10 +85,16 @@ class ShapeSymbol:
 
 @dataclass(frozen=True)
 class ShapeGuard:
-    """A SymBool guard over shape symbols (``s77 > 4``), with the user line that made it."""
+    """A SymBool guard over shape symbols (``s77 > 4``), with the user line that made it.
+
+    ``runtime_assert`` marks a fact about an unbacked symbol (``u0 >= 1``, from
+    ``torch._check`` or ``.item()``): the graph checks it when it runs; it is not a guard
+    that decides whether the compiled code is reused.
+    """
 
     expr: str
     location: Location | None = None
+    runtime_assert: bool = False
 
 
 @dataclass(frozen=True)
@@ -243,5 +251,5 @@ class Report:
             guards=sum(c.guard_count or 0 for c in compiles),
             recompile_limit_hits=sum(1 for c in compiles if c.status == "recompile_limit"),
             failed_compiles=sum(1 for c in compiles if c.status == "failed"),
-            shape_guards=sum(len(c.shape_guards) for c in compiles),
+            shape_guards=sum(c.shape_env_guard_count or 0 for c in compiles),
         )

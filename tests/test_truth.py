@@ -37,6 +37,7 @@ def test_summary_equals_torch_counts(script: Path, tmp_path: Path) -> None:
     assert summary["graphs"] == torch_side["unique_graphs"]
     assert summary["graph_breaks"] == torch_side["graph_breaks"]
     assert summary["guards"] == torch_side["guards"]
+    assert summary["shape_guards"] == torch_side["shape_env_guards"]
     assert summary["functions"] == torch_side["functions"]
     # torch logs every recompile attempt, including the one the recompile limit refuses.
     assert summary["recompiles"] + summary["recompile_limit_hits"] == torch_side["recompiles"]

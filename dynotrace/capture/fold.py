@@ -36,6 +36,9 @@ _RESUME = re.compile(r"^torch_dynamo_resume_in_(?P<name>.+)_at_(?P<line>\d+)$")
 _ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{6,}\b")
 _OBJ_ID = re.compile(r"(___check_(?:obj|type)_id\(.*?, )\d{6,}(\))")
 _RECOMPILE_LIMIT = "recompile limit exceeded"
+# Unbacked symbols (u0, u1, ...) have no value at trace time: a fact over one is a
+# runtime assertion in the graph, never a guard.
+_UNBACKED = re.compile(r"\bu\d+\b")
 
 
 @lru_cache(maxsize=1)
@@ -292,10 +295,12 @@ def _build_compile(group: _CompileEvents, strings: Mapping[int, str], paths: Pat
                 )
             )
         elif ev.kind in ("guard_added_fast", "guard_added"):
+            expr = str(ev.data.get("expr", ""))
             shape_guards.append(
                 ShapeGuard(
-                    expr=str(ev.data.get("expr", "")),
+                    expr=expr,
                     location=_stack_location(ev.data.get("user_stack"), strings, paths),
+                    runtime_assert=_UNBACKED.search(expr) is not None,
                 )
             )
         elif ev.kind == "symbolic_shape_specialization":

@@ -57,6 +57,7 @@ def _dump(exit_code: int) -> None:
         "frames_total": counters["frames"]["total"],
         "unique_graphs": counters["stats"]["unique_graphs"],
         "guards": sum(m.guard_count or 0 for m in metrics),
+        "shape_env_guards": sum(m.shape_env_guard_count or 0 for m in metrics),
         "functions": len({(m.co_filename, _user_name(m.co_name or "")) for m in metrics}),
         "recompile_attempts": sum(1 for m in metrics if str(m.compile_id).split("/")[1].split("_")[0] != "0"),
         "limit_failures": len(limit),
