@@ -119,6 +119,10 @@ class GuardFailure:
     expected: str | None = None
     actual: str | None = None
     location: Location | None = None
+    #: The cause, classified from the failing guard (``dynotrace.guards.causes``), e.g.
+    #: ``tensor_shape``, ``dtype``, ``scalar_value``, ``object_identity``; ``other`` when
+    #: the guard is of no known form.
+    category: str = "other"
 
 
 @dataclass(frozen=True)
