@@ -95,6 +95,8 @@ class ShapeGuard:
     expr: str
     location: Location | None = None
     runtime_assert: bool = False
+    #: ``expr`` with symbols replaced by their sources (``x.size()[0] > 4``).
+    named: str = ""
 
 
 @dataclass(frozen=True)
@@ -123,6 +125,31 @@ class GuardFailure:
     #: ``tensor_shape``, ``dtype``, ``scalar_value``, ``object_identity``; ``other`` when
     #: the guard is of no known form.
     category: str = "other"
+    #: The failing guard's kind in the failed compile's guard tree (``TENSOR_MATCH``, ...).
+    guard_kind: str | None = None
+    #: What a user can change so this guard stops failing.
+    suggestion: str = ""
+
+
+@dataclass(frozen=True)
+class GuardChange:
+    """A guard on the same source and of the same kind whose check differs."""
+
+    before: Guard
+    after: Guard
+
+
+@dataclass(frozen=True)
+class GuardSetDiff:
+    """How one compile's guards became another's: dropped, added, or changed in place."""
+
+    removed: tuple[Guard, ...] = ()
+    added: tuple[Guard, ...] = ()
+    changed: tuple[GuardChange, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return not (self.removed or self.added or self.changed)
 
 
 @dataclass(frozen=True)
@@ -149,6 +176,18 @@ class Compile:
     shape_guards: tuple[ShapeGuard, ...] = ()
     specializations: tuple[Specialization, ...] = ()
     restart_reasons: tuple[str, ...] = ()
+    #: For a recompile: how its guards differ from those of the compile whose guard failed.
+    guard_diff: GuardSetDiff | None = None
+    #: Shape constraints this compile's graph is valid for, in source terms and simplified
+    #: (``5 <= x.size()[0]``), from its shape guards.
+    shape_constraints: tuple[str, ...] = ()
+    #: The class of ``self`` when the compiled frame is a method (from its guards).
+    self_class: str | None = None
+    #: For a wrapper frame (``wrapper(*args)`` around a model's method): the class of the
+    #: object it was called with as ``args[0]``, from its guards.
+    wrapped_class: str | None = None
+    #: Where user code called the compiled frame (the innermost user frame that is not it).
+    call_site: Location | None = None
 
     @property
     def is_recompile(self) -> bool:
@@ -163,10 +202,16 @@ class Function:
     file: str
     first_line: int
     compiles: tuple[Compile, ...] = ()
+    #: ``Class.method`` for a method, else the function's name.
+    qualified_name: str = ""
 
     @property
     def key(self) -> str:
         return f"{self.file}:{self.name}"
+
+    @property
+    def display_name(self) -> str:
+        return self.qualified_name or self.name
 
     @property
     def recompiles(self) -> int:

@@ -6,6 +6,7 @@ makes a live capture and the offline read of that run's log give equal reports.
 
 from __future__ import annotations
 
+import builtins
 import json
 import os
 import re
@@ -15,9 +16,10 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from dynotrace.capture.events import TraceEvent
+from dynotrace.guards.explain import explain_report
 from dynotrace.guards.graph_breaks import parse_graph_break
 from dynotrace.guards.reasons import parse_recompile_reasons
-from dynotrace.guards.tree import guarded_source, parse_guard_tree
+from dynotrace.guards.tree import guarded_source, guarded_types, parse_guard_tree
 from dynotrace.model import (
     Compile,
     CompileStatus,
@@ -172,8 +174,21 @@ def fold_events(
     built: list[tuple[str, str, int, bool, Compile]] = []
     total_time = 0.0
     compile_times: dict[str, float] = {}
+    # Dynamo's metrics for an attempt the recompile limit refused name no function; the
+    # other compiles of the same frame do.
+    frame_code: dict[int, dict[str, Any]] = {}
+    for key in order:
+        metrics = compiles[key].metrics or {}
+        if metrics.get("co_name"):
+            frame_code.setdefault(key[0], metrics)
     for key in order:
         group = compiles[key]
+        if group.metrics is not None and not group.metrics.get("co_name") and key[0] in frame_code:
+            known = frame_code[key[0]]
+            group.metrics = {
+                **group.metrics,
+                **{k: known.get(k) for k in ("co_name", "co_filename", "co_firstlineno")},
+            }
         compile_ = _build_compile(group, strings, paths)
         metrics = group.metrics or {}
         name, resume_line = user_function_name(compile_.code_name)
@@ -205,6 +220,7 @@ def fold_events(
         problems=problems or ReadProblems(),
         notes=_notes(order),
     )
+    report = explain_report(report)
     timing = {"compile_s": round(total_time, 6)}
     timing.update({f"compile_s[{cid}]": s for cid, s in compile_times.items()})
     return report, timing
@@ -230,6 +246,13 @@ def _status(metrics: dict[str, Any]) -> CompileStatus:
     if metrics.get("has_guarded_code") is False and "Unsupported" in str(fail_type):
         return "skipped"
     return "failed"
+
+
+def _source_text(value: Any) -> str:
+    """A source, or the first of several (``symbolic_shape_specialization`` lists them)."""
+    if isinstance(value, list):
+        return str(value[0]) if value else ""
+    return str(value or "")
 
 
 def _int_or_none(value: Any) -> int | None:
@@ -262,6 +285,7 @@ def _build_compile(group: _CompileEvents, strings: Mapping[int, str], paths: Pat
     graph_breaks = []
     guard_failures: tuple[Any, ...] = ()
     cpp_guards: tuple[Guard, ...] | None = None
+    types: dict[str, str] = {}
     json_guards: tuple[Guard, ...] | None = None
     symbols: list[ShapeSymbol] = []
     shape_guards: list[ShapeGuard] = []
@@ -278,6 +302,7 @@ def _build_compile(group: _CompileEvents, strings: Mapping[int, str], paths: Pat
             graphs += 1
         elif ev.kind == "dynamo_cpp_guards_str" and ev.payload is not None:
             cpp_guards = parse_guard_tree(paths.text(ev.payload), paths.resolve)
+            types = guarded_types(ev.payload)
         elif ev.kind == "dynamo_guards" and ev.payload is not None:
             json_guards = _json_guards(ev.payload, strings, paths)
         elif (ev.attempt or 0) != final or not isinstance(ev.data, dict):
@@ -307,7 +332,7 @@ def _build_compile(group: _CompileEvents, strings: Mapping[int, str], paths: Pat
             specializations.append(
                 Specialization(
                     symbol=str(ev.data.get("symbol", "")),
-                    source=str(ev.data.get("sources", ev.data.get("source", ""))),
+                    source=_source_text(ev.data.get("sources", ev.data.get("source", ""))),
                     value=str(ev.data.get("value", "")),
                     reason=str(ev.data.get("reason", "")),
                     location=_stack_location(ev.data.get("user_stack"), strings, paths),
@@ -316,6 +341,15 @@ def _build_compile(group: _CompileEvents, strings: Mapping[int, str], paths: Pat
 
     fail_reason = metrics.get("fail_reason")
     restart = metrics.get("restart_reasons") or ()
+    call_site = None
+    start = paths.trim_stack(tuple(_locations(group.start_stack, strings, paths)))
+    if len(start) >= 2:
+        call_site = start[-2]
+    else:
+        for gb in graph_breaks:
+            if len(gb.user_stack) >= 2:
+                call_site = gb.user_stack[0] if len(gb.user_stack) == 2 else gb.user_stack[-2]
+                break
     return Compile(
         compile_id=str(metrics.get("compile_id") or f"{group.frame_id}/{group.frame_compile_id}"),
         frame_id=group.frame_id,
@@ -337,7 +371,29 @@ def _build_compile(group: _CompileEvents, strings: Mapping[int, str], paths: Pat
         shape_guards=tuple(shape_guards),
         specializations=tuple(specializations),
         restart_reasons=tuple(sorted(paths.text(str(r)) for r in restart)) if isinstance(restart, (list, tuple)) else (),
+        self_class=_user_class(types.get("L['self']")),
+        wrapped_class=_user_class(types.get("L['args'][0]")),
+        call_site=call_site,
     )
+
+
+def _user_class(name: str | None) -> str | None:
+    """A class name as a user wrote it (``__main__.Net`` -> ``Net``); ``None`` for builtins
+    and torch's own types, which say nothing about which user method this is."""
+    if not name or name.startswith("torch.") or ("." not in name and hasattr(builtins, name)):
+        return None
+    return name.rsplit(".", 1)[-1]
+
+
+def _locations(stack: Any, strings: Mapping[int, str], paths: PathStyle) -> list[Location]:
+    if not isinstance(stack, list):
+        return []
+    found = []
+    for i in range(len(stack)):
+        loc = _stack_location(stack[: i + 1], strings, paths)
+        if loc is not None:
+            found.append(loc)
+    return found
 
 
 def _json_guards(payload: str, strings: Mapping[int, str], paths: PathStyle) -> tuple[Guard, ...]:

@@ -56,6 +56,14 @@ clash with dynotrace's own options.""",
 )
 @click.option("--strict", is_flag=True, help="With --trace: fail on malformed lines, bad checksums and unknown events.")
 @click.option("-q", "--quiet", is_flag=True, help="Print no terminal report (use with -o).")
+@click.option(
+    "--only",
+    type=click.Choice(["breaks", "recompiles", "shapes", "guards"]),
+    multiple=True,
+    help="Show only these sections (repeatable).",
+)
+@click.option("--function", "function_name", metavar="NAME", help="Show only functions whose name (or Class.method) contains NAME.")
+@click.option("--guards", "list_guards", is_flag=True, help="List every guard of every compile, with the user line that made it.")
 @click.option("--width", type=click.IntRange(40, 400), help="Terminal report width (default: the terminal's).")
 @click.option(
     "--color/--no-color",
@@ -71,6 +79,9 @@ def explain(
     trace_path: str | None,
     strict: bool,
     quiet: bool,
+    only: tuple[str, ...],
+    function_name: str | None,
+    list_guards: bool,
     width: int | None,
     color: bool | None,
 ) -> None:
@@ -109,11 +120,12 @@ def explain(
 
             write_report(report, output, fmt)
         if not quiet and output != "-":
-            from dynotrace.reports.terminal import render_terminal
+            from dynotrace.reports.terminal import TerminalOptions, render_terminal
 
             sys.stdout.flush()
             sys.stderr.flush()
-            render_terminal(report, sys.__stdout__, width=width, color=color)
+            options = TerminalOptions(only=frozenset(only), function=function_name, guards=list_guards)
+            render_terminal(report, sys.__stdout__, width=width, color=color, options=options)
     except DynotraceError as exc:
         fail(str(exc), exc.exit_code)
     sys.exit(exit_code)

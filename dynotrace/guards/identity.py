@@ -9,9 +9,17 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Mapping
 
-from dynotrace.model import Guard
+from dynotrace.model import (
+    GraphBreak,
+    Guard,
+    GuardChange,
+    GuardFailure,
+    GuardSetDiff,
+    ShapeGuard,
+    Specialization,
+)
 
 _NUMBERED_NAME = re.compile(r"(___)\d+\b")
 _SYMBOL = re.compile(r"\b([su])\d+\b")
@@ -30,27 +38,6 @@ def normalise(text: str) -> str:
 def guard_identity(guard: Guard) -> tuple[str, str, str]:
     """``(kind, source, check)``, normalised: equal for the same guard in another run."""
     return (guard.kind, normalise(guard.source or ""), normalise(" ".join(guard.check.split())))
-
-
-@dataclass(frozen=True)
-class GuardChange:
-    """A guard on the same source and of the same kind whose check differs."""
-
-    before: Guard
-    after: Guard
-
-
-@dataclass(frozen=True)
-class GuardSetDiff:
-    """How one guard set became another: what was dropped, added, or changed in place."""
-
-    removed: tuple[Guard, ...] = ()
-    added: tuple[Guard, ...] = ()
-    changed: tuple[GuardChange, ...] = ()
-
-    @property
-    def empty(self) -> bool:
-        return not (self.removed or self.added or self.changed)
 
 
 def diff_guards(before: tuple[Guard, ...], after: tuple[Guard, ...]) -> GuardSetDiff:
@@ -98,3 +85,74 @@ def _ordered_leftovers(after: tuple[Guard, ...], remaining: dict[tuple[str, str,
         if seen[key] > totals[key] - counts.get(key, 0):
             leftovers.append(g)
     return leftovers
+
+
+# Identities of the other things ``dynotrace diff`` matches across two runs. None of them
+# holds a line number: an edit above a function moves every line below it, and that alone
+# must not make a graph break or a recompile look new.
+
+
+def code_identity(code: str) -> str:
+    """A source line as it matters for matching: its comment dropped and its spacing
+    collapsed, so a line that only moved, or whose comment changed, still matches."""
+    return " ".join(_without_comment(code).split())
+
+
+def _without_comment(code: str) -> str:
+    # A line from a traceback may be cut short mid-expression, so tokenize cannot be
+    # trusted with it; a scan that knows quotes is enough to find a trailing comment.
+    quote = ""
+    i = 0
+    while i < len(code):
+        ch = code[i]
+        if quote:
+            if ch == "\\":
+                i += 1
+            elif ch == quote:
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "#":
+            return code[:i]
+        i += 1
+    return code
+
+
+def user_function(name: str) -> str:
+    """The user function a (possibly resume) code name belongs to:
+    ``torch_dynamo_resume_in_f_at_12`` -> ``f``; the line in the name is dropped."""
+    # Imported here: the fold may come to import this module for its guard diffs.
+    from dynotrace.capture.fold import user_function_name
+
+    return user_function_name(name)[0]
+
+
+def graph_break_identity(gb: GraphBreak) -> tuple[str, str, str, str]:
+    """``(GB id or type, file, function, code line)``: equal for the same break site in
+    another run even when the code around it moved. Falls back to the line number only
+    when the report does not have the source line."""
+    what = gb.gb_id or gb.gb_type
+    loc = gb.location
+    if loc is None:
+        return (what, "", "", normalise(gb.explanation))
+    return (what, loc.file, user_function(loc.function), code_identity(loc.code) or f"line {loc.line}")
+
+
+def failure_identity(failure: GuardFailure) -> str:
+    """What failed, without the values: the guarded source (``x.size()[0]``), or the
+    guard's text when Dynamo's reason names no source."""
+    return normalise(failure.source or failure.reason)
+
+
+def shape_guard_identity(guard: ShapeGuard, names: Mapping[str, str]) -> tuple[bool, str]:
+    """``(runtime assert?, expression)`` with shape symbols named by their sources
+    (``names`` from ``dynotrace.guards.shapes.symbol_names``), so symbol numbering does
+    not matter."""
+    from dynotrace.guards.shapes import rename
+
+    return (guard.runtime_assert, normalise(rename(guard.expr, names)))
+
+
+def specialization_identity(spec: Specialization) -> tuple[str, str]:
+    """``(source, value)`` of a symbol forced to a constant."""
+    return (normalise(spec.source), spec.value)

@@ -29,7 +29,12 @@ _COMPARE = re.compile(
     r"^(?P<lhs>.+?) (?P<op>==|!=|<=|>=|<|>|is not|is) (?P<rhs>.+)$"
 )
 _CALL_SOURCE = re.compile(r"^(?:not )?___\w+\((?P<src>[^,()]+(?:\([^()]*\))?[^,()]*)")
-_LOCAL = re.compile(r"L\[\s*['\"](.*?)['\"]\s*\]")
+_LOCAL = re.compile(r"\b[LG]\[\s*['\"](.*?)['\"]\s*\]")
+_TYPE_EXPECTED = re.compile(r"^expected type of '(?P<src>[^']+)' to be a (?P<exp>.+?) type, '? ?but found (?P<act>.+)$")
+# nn.Module internals as Dynamo spells them: ``self._modules['drop']`` is ``self.drop``.
+_MODULE_DICT = re.compile(r"\._(?:modules|parameters|buffers)\[['\"]([^'\"]+)['\"]\]")
+_NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$")
+_FLIP = {"<=": ">=", ">=": "<=", "<": ">", ">": "<", "==": "==", "!=": "!="}
 _FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+), in (?P<func>.+)$')
 
 
@@ -63,8 +68,9 @@ def split_reasons(payload: str) -> list[str]:
 
 
 def user_source(source: str) -> str:
-    """A guard source in the user's terms: ``L['self'].layer`` -> ``self.layer``."""
-    return _LOCAL.sub(r"\1", source).strip()
+    """A guard source in the user's terms: ``L['self'].layer`` -> ``self.layer``,
+    ``G['SCALE']`` -> ``SCALE``."""
+    return _MODULE_DICT.sub(r".\1", _LOCAL.sub(r"\1", source)).strip()
 
 
 def parse_reason(reason: str, resolve: Callable[[str], str] = lambda f: f) -> GuardFailure:
@@ -76,7 +82,7 @@ def parse_reason(reason: str, resolve: Callable[[str], str] = lambda f: f) -> Gu
     location = _stack_location(stack_text, resolve)
     check, *comment = [p.strip() for p in body.split("  # ")]
     if location is None and len(comment) >= 2:
-        location = parse_where(comment[-1], resolve, comment[-2])
+        location = parse_where(comment[-1], resolve, "  # ".join(comment[:-1]))
 
     source = expected = actual = None
     t = _TENSOR.match(check)
@@ -90,6 +96,8 @@ def parse_reason(reason: str, resolve: Callable[[str], str] = lambda f: f) -> Gu
             actual = actual or ("0" if expected == "1" else "1")
     elif check.startswith("GLOBAL_STATE changed:"):
         source = "global state: " + check[len("GLOBAL_STATE changed:") :].strip()
+    elif (ty := _TYPE_EXPECTED.match(check)) is not None:
+        source, expected, actual = user_source(ty["src"]), ty["exp"], _class_name(ty["act"])
     else:
         c = _CALL_SOURCE.match(check)
         if c:
@@ -97,9 +105,13 @@ def parse_reason(reason: str, resolve: Callable[[str], str] = lambda f: f) -> Gu
         else:
             cmp = _COMPARE.match(check)
             if cmp:
-                source, expected = user_source(cmp["lhs"]), cmp["rhs"].strip()
-                if cmp["op"] != "==":
-                    expected = f"{cmp['op']} {expected}"
+                lhs, op, rhs = cmp["lhs"].strip(), cmp["op"], cmp["rhs"].strip()
+                if _NUMBER.match(lhs) and not _NUMBER.match(rhs) and op in _FLIP:
+                    # ``5 <= x.size()[0]`` names the source on the right.
+                    lhs, op, rhs = rhs, _FLIP[op], lhs
+                source, expected = user_source(lhs), rhs
+                if op != "==":
+                    expected = f"{op} {expected}"
     return GuardFailure(
         failed_compile_id=cid,
         reason=check,
@@ -108,6 +120,11 @@ def parse_reason(reason: str, resolve: Callable[[str], str] = lambda f: f) -> Gu
         actual=actual,
         location=location,
     )
+
+
+def _class_name(text: str) -> str:
+    m = re.match(r"^<class '(?P<name>[^']+)'>$", text.strip())
+    return m["name"] if m else text.strip()
 
 
 def _stack_location(stack_text: str, resolve: Callable[[str], str]) -> Location | None:

@@ -59,7 +59,9 @@ def _location(comment: tuple[str, ...], resolve: FileResolver) -> Location | Non
     # Either ("user code", "file:line in fn ...") or ("file:line in fn",) for guards
     # Dynamo made itself (those point into torch and are not user lines).
     if len(comment) >= 2:
-        return parse_where(comment[-1], resolve, comment[-2])
+        # The user's line may hold "  # " itself (its own comment): only the last part is
+        # the location.
+        return parse_where(comment[-1], resolve, "  # ".join(comment[:-1]))
     if len(comment) == 1:
         loc = parse_where(comment[0], resolve)
         if loc is not None and not loc.file.startswith("_dynamo/"):
@@ -103,3 +105,14 @@ def parse_guard_tree(text: str, resolve: FileResolver = lambda f: f) -> tuple[Gu
             source = guarded_source(check)
         guards.append(Guard(leaf["kind"], check, source, _location(comment, resolve)))
     return tuple(guards)
+
+
+_MANAGER_TYPE = re.compile(r"source=(?P<source>.*?), accessed_by=.*?, type=<class '(?P<type>[^']+)'>")
+
+
+def guarded_types(text: str) -> dict[str, str]:
+    """The type each guard manager's source had when compiled (``L['self']`` -> ``__main__.Net``)."""
+    types: dict[str, str] = {}
+    for m in _MANAGER_TYPE.finditer(text):
+        types.setdefault(m["source"], m["type"])
+    return types

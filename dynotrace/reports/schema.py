@@ -34,6 +34,7 @@ def _plain(value: Any) -> Any:
 def _function_dict(function: Function) -> dict[str, Any]:
     return {
         "name": function.name,
+        "qualified_name": function.display_name,
         "file": function.file,
         "first_line": function.first_line,
         "summary": {

@@ -6,17 +6,36 @@ source lines, torch's messages) can never be misread as markup.
 
 from __future__ import annotations
 
+import io
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TextIO
 
-from rich.console import Console, Group
+from rich.console import Console, Group, RenderableType
 from rich.padding import Padding
 from rich.panel import Panel
 from rich.rule import Rule
 from rich.text import Text
 
-from dynotrace.model import Compile, Function, GraphBreak, Report
+from dynotrace.guards.findings import CATEGORY_LABELS, Finding, fix_first, graph_break_findings
+from dynotrace.model import Compile, Function, Guard, GuardFailure, Location, Report
 
-_STATUS_STYLE = {"ok": "green", "failed": "red", "recompile_limit": "bold red", "skipped": "yellow"}
+SECTIONS = ("breaks", "recompiles", "shapes", "guards")
+
+
+@dataclass(frozen=True)
+class TerminalOptions:
+    """What to show: ``only`` limits the report to some sections, ``function`` to the
+    functions whose name or ``Class.method`` contains it; ``guards`` lists every guard."""
+
+    only: frozenset[str] = frozenset()
+    function: str | None = None
+    guards: bool = False
+
+    def shows(self, section: str) -> bool:
+        return not self.only or section in self.only
 
 
 def make_console(file: TextIO | None = None, *, width: int | None = None, color: bool | None = None) -> Console:
@@ -28,36 +47,56 @@ def make_console(file: TextIO | None = None, *, width: int | None = None, color:
         no_color=None if color is None else not color,
         force_terminal=color if color else None,
         highlight=False,
-        soft_wrap=False,
         emoji=False,
     )
+
+
+def _pad(renderable: RenderableType, indent: int) -> Padding:
+    """Indent a block so that its wrapped lines keep the indent."""
+    return Padding(renderable, (0, 0, 0, indent), expand=False)
+
+
+def _plural(n: int, word: str, plural: str | None = None) -> str:
+    return f"{n} {word if n == 1 else plural or word + 's'}"
+
+
+def _where(location: Location | None, *, code: bool = True) -> Text:
+    text = Text()
+    if location is None:
+        return text
+    text.append(str(location), style="cyan")
+    if location.function:
+        text.append(f" in {location.function}", style="cyan")
+    if code and location.code:
+        text.append("\n  ")
+        text.append(location.code, style="bold")
+    return text
 
 
 def _headline(report: Report) -> Text:
     s = report.summary
     run = report.run
     head = Text()
-    head.append("dynotrace", style="bold")
-    head.append(f"  {run.command}", style="bold cyan")
+    head.append("dynotrace ", style="bold")
+    head.append(run.command.removeprefix("dynotrace explain "), style="bold cyan")
     if run.torch_version:
         head.append(f"  torch {run.torch_version}", style="dim")
     if run.backend_override:
         head.append(f"  backend={run.backend_override}", style="dim")
     counts = Text("\n")
     items = [
-        ("functions", s.functions, ""),
-        ("compiles", s.compiles, ""),
-        ("graphs", s.graphs, ""),
-        ("graph breaks", s.graph_breaks, "yellow" if s.graph_breaks else ""),
-        ("recompiles", s.recompiles, "yellow" if s.recompiles else ""),
-        ("guards", s.guards, ""),
-        ("recompile-limit hits", s.recompile_limit_hits, "bold red" if s.recompile_limit_hits else ""),
+        ("function", s.functions, ""),
+        ("compile", s.compiles, ""),
+        ("graph", s.graphs, ""),
+        ("graph break", s.graph_breaks, "yellow" if s.graph_breaks else ""),
+        ("recompile", s.recompiles, "yellow" if s.recompiles else ""),
+        ("recompile-limit hit", s.recompile_limit_hits, "bold red" if s.recompile_limit_hits else ""),
     ]
     for i, (label, value, style) in enumerate(items):
         if i:
             counts.append(" · ", style="dim")
         counts.append(str(value), style=style or "bold")
-        counts.append(f" {label}")
+        counts.append(" " + _plural(value, label).split(" ", 1)[1])
     compile_s = report.timing.get("compile_s")
     if compile_s is not None:
         counts.append(" · ", style="dim")
@@ -66,117 +105,386 @@ def _headline(report: Report) -> Text:
     return head + counts
 
 
-def _compile_line(c: Compile) -> Text:
-    line = Text("  ")
-    line.append(f"{c.compile_id:<6}", style="bold")
-    label = "recompile" if c.is_recompile else c.status.replace("_", " ")
-    if c.status == "ok" and not c.is_recompile:
-        label = "compile"
-    style = "yellow" if c.is_recompile else _STATUS_STYLE.get(c.status, "")
-    line.append(f" {label:<16}", style=style)
-    where = f"resumes at line {c.resume_line}" if c.resume_line else ""
-    detail = [f"{c.graphs} graph{'s' if c.graphs != 1 else ''}"]
-    if c.graph_op_count is not None:
-        detail.append(f"{c.graph_op_count} ops")
-    if c.guard_count is not None:
-        detail.append(f"{c.guard_count} guards")
-    line.append(", ".join(detail), style="dim")
-    if where:
-        line.append(f"  ({where})", style="dim")
-    for failure in c.guard_failures[:3]:
-        line.append("\n           because ")
-        line.append(failure.source or failure.reason, style="bold")
+def _fix_first(report: Report, findings: list[Finding]) -> RenderableType:
+    lines = Text()
+    for i, f in enumerate(findings):
+        if i:
+            lines.append("\n")
+        lines.append(f"{i + 1}. ", style="bold")
+        style = "bold red" if f.kind == "recompile_limit" else "bold yellow"
+        if f.kind == "graph_break":
+            lines.append("graph break ", style=style)
+            gb = f.graph_break
+            lines.append(f"{gb.gb_id + ' ' if gb and gb.gb_id else ''}{f.title}")
+            lines.append(f"  split {_plural(f.count, 'compile')}", style="dim")
+        elif f.kind == "recompile_limit":
+            lines.append(f.title, style=style)
+        else:
+            lines.append("recompile ", style=style)
+            lines.append(f.title)
+            lines.append(f"  {_plural(f.count, 'recompile')}", style="dim")
+        seconds = f.compile_seconds(report.timing)
+        if seconds:
+            lines.append(f", {seconds:.2f}s", style="dim")
+        if f.location:
+            lines.append("\n   at ")
+            lines.append_text(_where(f.location, code=False))
+    return Panel(lines, title="Fix first", title_align="left", border_style="yellow")
+
+
+def _failure_block(failure: GuardFailure, *, older: int) -> RenderableType:
+    text = Text()
+    text.append(CATEGORY_LABELS.get(failure.category, failure.category), style="bold yellow")
+    text.append(": ")
+    if failure.source:
+        text.append(failure.source, style="bold")
         if failure.expected is not None or failure.actual is not None:
-            line.append(f": expected {failure.expected or '?'}, got {failure.actual or '?'}")
-        elif failure.source:
-            line.append(f": {failure.reason}", style="dim")
-        line.append(f"  (guard from {failure.failed_compile_id}")
-        if failure.location:
-            line.append(f", {failure.location}")
-        line.append(")")
-    if c.status in ("failed", "recompile_limit") and c.fail_reason:
-        first = c.fail_reason.strip().splitlines()[0]
-        line.append(f"\n           {first}", style="red")
-    return line
-
-
-def _function_block(f: Function) -> Group:
-    title = Text()
-    title.append(f.name, style="bold magenta")
-    title.append(f"  {f.file}:{f.first_line}", style="cyan")
-    title.append(
-        f"  {len(f.compiles)} compile{'s' if len(f.compiles) != 1 else ''}, "
-        f"{f.recompiles} recompile{'s' if f.recompiles != 1 else ''}, "
-        f"{f.graph_breaks} graph break{'s' if f.graph_breaks != 1 else ''}",
-        style="dim",
-    )
-    rows: list[Text | Panel] = [title]
-    rows.extend(_compile_line(c) for c in f.compiles)
-    if f.recompile_limit_hits:
-        rows.append(
-            Panel(
-                Text(
-                    f"{f.name} hit the recompile limit after {len(f.compiles) - f.recompile_limit_hits} "
-                    "compiles: every later call of it runs in eager mode, uncompiled.",
-                    style="bold red",
-                ),
-                border_style="red",
-            )
-        )
+            text.append(f"  was {failure.expected if failure.expected is not None else '?'}")
+            text.append(f", now {failure.actual if failure.actual is not None else 'another value'}")
+    else:
+        text.append(failure.reason)
+    detail = Text(f"guard of {failure.failed_compile_id}", style="dim")
+    if failure.guard_kind:
+        detail.append(f" ({failure.guard_kind})")
+    if older:
+        detail.append(f"; the same check failed on {_plural(older, 'older cache entry', 'older cache entries')}")
+    if failure.reason != failure.source:
+        detail.append(f": {failure.reason}")
+    rows: list[RenderableType] = [_pad(text, 6), _pad(detail, 8)]
+    if failure.location:
+        made = Text("made at ")
+        made.append_text(_where(failure.location))
+        rows.append(_pad(made, 8))
+    if failure.suggestion:
+        rows.append(_pad(Text("→ " + failure.suggestion, style="green"), 8))
     return Group(*rows)
 
 
-def _break_block(gb: GraphBreak, count: int) -> Text:
-    text = Text("  ")
+def _guard_line(guard: Guard, sign: str, style: str, check: str | None = None) -> RenderableType:
+    line = Text(f"{sign} ", style=style)
+    line.append(f"{guard.kind}: ", style=style)
+    line.append(_short(check if check is not None else guard.check), style=style)
+    return _pad(line, 8)
+
+
+def _top_level_parts(check: str) -> list[str]:
+    """``check_tensor(L['x'], Tensor, ..., size=[8, 3])`` -> its top-level arguments."""
+    inner = check[check.index("(") + 1 : check.rindex(")")] if "(" in check and check.endswith(")") else check
+    parts, depth, current = [], 0, ""
+    for ch in inner:
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        if ch == "," and depth == 0:
+            parts.append(current.strip())
+            current = ""
+        else:
+            current += ch
+    parts.append(current.strip())
+    return parts
+
+
+def _changed_parts(before: str, after: str) -> tuple[str, str] | None:
+    """Only the arguments that differ between two checks of one call, with the subject."""
+    a, b = _top_level_parts(before), _top_level_parts(after)
+    if len(a) != len(b) or len(a) < 2:
+        return None
+    diff = [i for i in range(len(a)) if a[i] != b[i]]
+    if not diff:
+        return None
+    subject = a[0]
+    return (
+        f"{subject}: " + ", ".join(a[i] for i in diff),
+        f"{subject}: " + ", ".join(b[i] for i in diff),
+    )
+
+
+def _short(text: str, limit: int = 110) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _guard_diff_block(c: Compile) -> list[RenderableType]:
+    diff = c.guard_diff
+    if diff is None or diff.empty:
+        return []
+    rows: list[RenderableType] = [_pad(Text("guards vs the failed compile:", style="dim"), 6)]
+    for change in diff.changed[:4]:
+        parts = _changed_parts(change.before.check, change.after.check)
+        rows.append(_guard_line(change.before, "-", "red", parts[0] if parts else None))
+        rows.append(_guard_line(change.after, "+", "green", parts[1] if parts else None))
+    for guard in diff.removed[:3]:
+        rows.append(_guard_line(guard, "-", "red"))
+    for guard in diff.added[:3]:
+        rows.append(_guard_line(guard, "+", "green"))
+    hidden = max(0, len(diff.changed) - 4) + max(0, len(diff.removed) - 3) + max(0, len(diff.added) - 3)
+    if hidden:
+        rows.append(_pad(Text(f"… {hidden} more (see -o report.yaml: guard_diff)", style="dim"), 8))
+    return rows
+
+
+def _compile_rows(c: Compile, opts: TerminalOptions) -> list[RenderableType]:
+    line = Text("  ")
+    line.append(f"{c.compile_id:<6}", style="bold")
+    if c.status == "recompile_limit":
+        label, style = "refused: recompile limit", "bold red"
+    elif c.status != "ok":
+        label, style = c.status, "red"
+    elif c.is_recompile:
+        label, style = "recompile", "yellow"
+    else:
+        label, style = "compile", "green"
+    line.append(f" {label:<10}", style=style)
+    detail = [_plural(c.graphs, "graph")]
+    if c.graph_op_count is not None:
+        detail.append(_plural(c.graph_op_count, "op"))
+    if c.guard_count is not None:
+        detail.append(_plural(c.guard_count, "guard"))
+    line.append(" " + ", ".join(detail), style="dim")
+    if c.resume_line:
+        line.append(f"  (resumes after the graph break at line {c.resume_line})", style="dim")
+    rows: list[RenderableType] = [line]
+    if c.status in ("failed",) and c.fail_reason:
+        rows.append(_pad(Text(_short(c.fail_reason.strip().splitlines()[0]), style="red"), 6))
+    if opts.shows("recompiles") and c.guard_failures:
+        first = c.guard_failures[0]
+        older = sum(1 for f in c.guard_failures[1:] if f.source == first.source)
+        rows.append(_failure_block(first, older=older))
+        for other in c.guard_failures[1:]:
+            if other.source != first.source:
+                rows.append(_failure_block(other, older=0))
+        if c.status != "recompile_limit":
+            rows.extend(_guard_diff_block(c))
+    if opts.shows("shapes"):
+        rows.extend(_shape_rows(c))
+    if opts.guards:
+        rows.extend(_guard_rows(c))
+    return rows
+
+
+def _shape_rows(c: Compile) -> list[RenderableType]:
+    rows: list[RenderableType] = []
+    dynamic = [s for s in c.symbols if s.source]
+    if dynamic:
+        text = Text("dynamic: ", style="magenta")
+        text.append(", ".join(f"{_source_name(s.source)} (={s.value}, range {s.range})" for s in dynamic))
+        rows.append(_pad(text, 6))
+    for constraint in c.shape_constraints:
+        text = Text("valid while ", style="magenta")
+        text.append(constraint, style="bold")
+        origin = next((g.location for g in c.shape_guards if not g.runtime_assert and g.location), None)
+        if origin:
+            text.append("  from ")
+            text.append_text(_where(origin, code=False))
+            if origin.code:
+                text.append(f": {origin.code}", style="dim")
+        rows.append(_pad(text, 6))
+    for g in c.shape_guards:
+        if g.runtime_assert:
+            text = Text("runtime check ", style="magenta")
+            text.append(g.named or g.expr, style="bold")
+            if g.location:
+                text.append("  at ")
+                text.append_text(_where(g.location, code=False))
+            rows.append(_pad(text, 6))
+    for spec in c.specializations:
+        text = Text("specialised ", style="magenta")
+        text.append(f"{_source_name(spec.source)} = {spec.value}", style="bold")
+        if spec.reason:
+            text.append(f" ({spec.reason})", style="dim")
+        if spec.location:
+            text.append("  at ")
+            text.append_text(_where(spec.location, code=False))
+        rows.append(_pad(text, 6))
+    return rows
+
+
+def _source_name(source: str) -> str:
+    from dynotrace.guards.reasons import user_source
+
+    return user_source(source)
+
+
+def _guard_rows(c: Compile) -> list[RenderableType]:
+    rows: list[RenderableType] = [_pad(Text(f"guards ({len(c.guards)} checks):", style="dim"), 6)]
+    for g in c.guards:
+        line = Text()
+        line.append(f"{g.kind}: ", style="bold")
+        line.append(_short(g.check))
+        if g.location:
+            line.append("  ")
+            line.append_text(_where(g.location, code=False))
+        rows.append(_pad(line, 8))
+    return rows
+
+
+def _wrapper_note(f: Function) -> RenderableType | None:
+    wrapped = next((c.wrapped_class for c in f.compiles if c.wrapped_class), None)
+    site = next((c.call_site for c in f.compiles if c.call_site), None)
+    if not wrapped and not site:
+        return None
+    text = Text()
+    if wrapped:
+        text.append(f"wraps a call on a {wrapped} (its first argument)", style="dim")
+    if site:
+        text.append("; " if wrapped else "", style="dim")
+        text.append("called from ", style="dim")
+        text.append_text(_where(site, code=False))
+    return _pad(text, 2)
+
+
+def _function_block(f: Function, opts: TerminalOptions) -> Group:
+    title = Text()
+    title.append(f.display_name, style="bold magenta")
+    title.append(f"  {f.file}:{f.first_line}", style="cyan")
+    title.append(
+        f"  {_plural(len(f.compiles), 'compile')}, {_plural(f.recompiles, 'recompile')}, "
+        f"{_plural(f.graph_breaks, 'graph break')}",
+        style="dim",
+    )
+    rows: list[RenderableType] = [title]
+    note = _wrapper_note(f)
+    if note is not None:
+        rows.append(note)
+    for c in f.compiles:
+        rows.extend(_compile_rows(c, opts))
+    if f.recompile_limit_hits:
+        rows.append(_limit_panel(f))
+    if not opts.guards and opts.shows("guards"):
+        kinds = Counter(g.kind for c in f.compiles for g in c.guards)
+        if kinds:
+            text = Text("guard checks by kind: ", style="dim")
+            text.append(", ".join(f"{k} {n}" for k, n in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0]))), style="dim")
+            text.append("  (--guards lists them)", style="dim")
+            rows.append(_pad(text, 2))
+    return Group(*rows)
+
+
+def _limit_panel(f: Function) -> Panel:
+    compiled = [c for c in f.compiles if c.status != "recompile_limit"]
+    reasons = Counter(
+        CATEGORY_LABELS.get(c.guard_failures[0].category, "other") + (f": {c.guard_failures[0].source}" if c.guard_failures[0].source else "")
+        for c in f.compiles
+        if c.guard_failures
+    )
+    text = Text()
+    text.append(f"{f.display_name} hit the recompile limit after {_plural(len(compiled), 'compile')}.\n", style="bold red")
+    text.append("Every later call of it runs in eager mode, uncompiled, without a warning.\n", style="bold red")
+    text.append("What drove it there: ")
+    text.append("; ".join(f"{reason} (×{n})" for reason, n in reasons.most_common()))
+    text.append(
+        "\nFix the cause above so one graph serves every call; raising "
+        "torch._dynamo.config.recompile_limit only delays the fallback."
+    )
+    return Panel(text, title="recompile limit", title_align="left", border_style="red")
+
+
+def _break_block(f: Finding) -> RenderableType:
+    gb = f.graph_break
+    assert gb is not None
+    text = Text()
     if gb.gb_id:
         text.append(f"{gb.gb_id} ", style="bold yellow")
     text.append(gb.gb_type, style="bold")
-    if count > 1:
-        text.append(f"  ×{count}", style="yellow")
+    text.append(f"  hit {_plural(f.count, 'time')}, split {_plural(len({c.compile_id for c in f.compiles}), 'compile')}", style="yellow")
+    if gb.caused_by_earlier_break:
+        text.append("  (caused by an earlier graph break)", style="dim")
+    rows: list[RenderableType] = [_pad(text, 2)]
     if gb.location:
-        text.append(f"\n    at {gb.location}", style="cyan")
-        if gb.location.function:
-            text.append(f" in {gb.location.function}", style="cyan")
-        if gb.location.code:
-            text.append(f"\n      {gb.location.code}")
+        at = Text("at ")
+        at.append_text(_where(gb.location))
+        rows.append(_pad(at, 4))
     if gb.skip:
-        text.append("\n    Dynamo could not resume here: the whole frame runs in eager mode.", style="red")
+        rows.append(_pad(Text("Dynamo could not resume after it: the whole frame runs in eager mode.", style="red"), 4))
     if gb.explanation:
-        text.append(f"\n    {gb.explanation.splitlines()[0]}", style="dim")
-    for hint in gb.hints[:2]:
-        text.append(f"\n    hint: {hint}", style="green")
+        rows.append(_pad(Text(_short(gb.explanation, 400)), 4))
+    for hint in gb.hints:
+        rows.append(_pad(Text(f"hint: {hint}", style="green"), 4))
     if gb.doc_url:
-        text.append(f"\n    {gb.doc_url}", style="dim underline")
-    return text
+        rows.append(_pad(Text(gb.doc_url, style="dim"), 4))
+    return Group(*rows)
+
+
+def _selected(report: Report, opts: TerminalOptions) -> list[Function]:
+    if opts.function is None:
+        return list(report.functions)
+    needle = opts.function
+    return [f for f in report.functions if needle in (f.name, f.display_name) or needle in f.display_name]
 
 
 def render_terminal(
-    report: Report, file: TextIO | None = None, *, width: int | None = None, color: bool | None = None
+    report: Report,
+    file: TextIO | None = None,
+    *,
+    width: int | None = None,
+    color: bool | None = None,
+    options: TerminalOptions | None = None,
 ) -> None:
     """Print the report for a person."""
-    console = make_console(file, width=width, color=color)
+    opts = options or TerminalOptions()
+    target = make_console(file, width=width, color=color)
+    buffer = io.StringIO()
+    console = Console(
+        file=buffer,
+        width=target.width,
+        color_system=target.color_system,  # type: ignore[arg-type]
+        force_terminal=target.is_terminal,
+        no_color=target.no_color,
+        highlight=False,
+        emoji=False,
+    )
+    try:
+        _render(console, report, opts)
+    finally:
+        out = target.file
+        for line in buffer.getvalue().splitlines():
+            out.write(_TRAILING_SPACE.sub(r"\1", line) + "\n")
+        out.flush()
+
+
+# Spaces rich pads a line with, before any closing colour codes.
+_TRAILING_SPACE = re.compile(r"[ ]+((?:\x1b\[[0-9;]*m)*)$")
+
+
+def _render(console: Console, report: Report, opts: TerminalOptions) -> None:
     console.print(_headline(report))
     for note in report.notes:
-        console.print(Panel(Text(note), title="nothing compiled", border_style="yellow"))
+        console.print(Panel(Text(note), title="nothing compiled", title_align="left", border_style="yellow"))
     if report.problems.any:
         p = report.problems
         console.print(
             Text(
-                f"trace log: {p.malformed_lines} malformed lines, {p.bad_payloads} bad payloads, "
-                f"{sum(n for _, n in p.unknown_kinds)} events of unknown kinds (skipped)",
+                f"trace log: {_plural(p.malformed_lines, 'malformed line')}, {_plural(p.bad_payloads, 'bad payload')}, "
+                f"{_plural(sum(n for _, n in p.unknown_kinds), 'event')} of unknown kinds (skipped)",
                 style="yellow",
             )
         )
-    for f in report.functions:
-        console.print(Rule(style="dim"))
-        console.print(_function_block(f))
-    breaks: dict[tuple[str | None, str, str], tuple[GraphBreak, int]] = {}
-    for c in report.compiles:
-        for gb in c.graph_breaks:
-            key = (gb.gb_id, gb.gb_type, str(gb.location))
-            seen = breaks.get(key)
-            breaks[key] = (seen[0] if seen else gb, (seen[1] if seen else 0) + 1)
-    if breaks:
-        console.print(Rule("graph breaks", style="dim"))
-        for gb, count in breaks.values():
-            console.print(Padding(_break_block(gb, count), (0, 0, 1, 0)))
+    functions = _selected(report, opts)
+    if opts.function is not None and not functions:
+        console.print(Text(f"No compiled function matches {opts.function!r}.", style="yellow"))
+        return
+    if not opts.only and opts.function is None:
+        findings = fix_first(report)
+        if findings:
+            console.print(_fix_first(report, findings))
+    if opts.shows("recompiles") or opts.shows("shapes") or opts.shows("guards"):
+        for f in functions:
+            console.print(Rule(style="dim"))
+            console.print(_function_block(f, opts))
+    if opts.shows("breaks"):
+        _print_breaks(console, report, functions)
+
+
+def _print_breaks(console: Console, report: Report, functions: Iterable[Function]) -> None:
+    keys = {f.key for f in functions}
+    findings = [f for f in graph_break_findings(report) if f.function.key in keys]
+    if not findings:
+        return
+    # Breaks Dynamo marks as caused by an earlier one come after the breaks that caused them.
+    findings.sort(key=lambda f: bool(f.graph_break and f.graph_break.caused_by_earlier_break))
+    console.print(Rule("graph breaks", style="dim"))
+    for i, finding in enumerate(findings):
+        if i:
+            console.print()
+        console.print(_break_block(finding))

@@ -1,0 +1,135 @@
+"""The analysis pass: turn a folded report into an explained one.
+
+For every recompile: the failing guard joined with the guard tree of the compile it belonged
+to (its kind and the user line that created it), the cause category, the value that
+replaced the expected one where the new compile shows it, one suggestion, and the guard-set
+diff between the failed compile and its replacement. For every compile: shape guards in
+source terms and simplified constraints. For every function: ``Class.method`` names.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import replace
+
+from dynotrace.guards.causes import classify, suggest
+from dynotrace.guards.identity import diff_guards
+from dynotrace.guards.reasons import user_source
+from dynotrace.guards.shapes import constraints, rename, symbol_names
+from dynotrace.model import Compile, Function, Guard, GuardFailure, Report
+
+_TENSOR_REASON = re.compile(r"^tensor '(?P<name>[^']+)'")
+_EQUALS = re.compile(r"^(?P<lhs>.+?) == (?P<rhs>.+)$")
+
+
+def explain_report(report: Report) -> Report:
+    """The same report with explanations filled in; pure, deterministic."""
+    return replace(report, functions=tuple(_explain_function(f) for f in report.functions))
+
+
+def _explain_function(function: Function) -> Function:
+    by_id = {c.compile_id: c for c in function.compiles}
+    compiles = tuple(_explain_compile(c, by_id) for c in function.compiles)
+    classes = {c.self_class for c in compiles if c.self_class}
+    qualified = f"{classes.pop()}.{function.name}" if len(classes) == 1 else function.name
+    return replace(function, compiles=compiles, qualified_name=qualified)
+
+
+def _explain_compile(compile_: Compile, by_id: dict[str, Compile]) -> Compile:
+    names = symbol_names(compile_.symbols)
+    shape_guards = tuple(replace(g, named=rename(g.expr, names)) for g in compile_.shape_guards)
+    shape_constraints = constraints((g.expr for g in compile_.shape_guards if not g.runtime_assert), names)
+    failures = tuple(_explain_failure(f, by_id.get(f.failed_compile_id), compile_) for f in compile_.guard_failures)
+    guard_diff = None
+    if failures and failures[0].failed_compile_id in by_id:
+        guard_diff = diff_guards(by_id[failures[0].failed_compile_id].guards, compile_.guards)
+    return replace(
+        compile_,
+        shape_guards=shape_guards,
+        shape_constraints=shape_constraints,
+        guard_failures=failures,
+        guard_diff=guard_diff,
+    )
+
+
+def _failing_guard(failure: GuardFailure, failed: Compile | None) -> Guard | None:
+    """The guard of the failed compile that Dynamo's reason is about."""
+    if failed is None:
+        return None
+    m = _TENSOR_REASON.match(failure.reason)
+    for guard in failed.guards:
+        if m:
+            if guard.kind == "TENSOR_MATCH" and user_source(guard.source or "") == m["name"]:
+                return guard
+        elif user_source(guard.check) == failure.reason or guard.check == failure.reason:
+            return guard
+    if failure.reason.startswith("GLOBAL_STATE"):
+        return next((g for g in failed.guards if g.kind == "GLOBAL_STATE"), None)
+    for guard in failed.guards:
+        if failure.source and guard.source and user_source(guard.source) == failure.source:
+            return guard
+    return None
+
+
+def _new_value(failure: GuardFailure, new: Compile) -> tuple[str | None, bool]:
+    """The value the source had when the new compile was made, and whether that compile
+    made it symbolic (dynamic) instead of specialising again."""
+    if failure.source is None:
+        return None, False
+    base = failure.source
+    for symbol in new.symbols:
+        if symbol.source and user_source(symbol.source) == base:
+            return symbol.value, True
+    for guard in new.guards:
+        m = _EQUALS.match(user_source(guard.check))
+        if m and m["lhs"].strip() == base:
+            return m["rhs"].strip(), False
+    return None, False
+
+
+def _global_state(compile_: Compile | None) -> dict[str, object]:
+    guard = next((g for g in compile_.guards if g.kind == "GLOBAL_STATE"), None) if compile_ else None
+    if guard is None or " against " not in guard.check:
+        return {}
+    try:
+        state = json.loads(guard.check.split(" against ", 1)[1])
+    except ValueError:
+        return {}
+    return state if isinstance(state, dict) else {}
+
+
+def _state_change(failed: Compile | None, new: Compile) -> tuple[str, str, str] | None:
+    """Which global torch state changed, from the GLOBAL_STATE guards of both compiles."""
+    before, after = _global_state(failed), _global_state(new)
+    changed = sorted(k for k in before.keys() & after.keys() if before[k] != after[k])
+    if not changed:
+        return None
+    return (
+        ", ".join(changed),
+        ", ".join(json.dumps(before[k]) for k in changed),
+        ", ".join(json.dumps(after[k]) for k in changed),
+    )
+
+
+def _explain_failure(failure: GuardFailure, failed: Compile | None, new: Compile) -> GuardFailure:
+    guard = _failing_guard(failure, failed)
+    category = classify(failure, guard)
+    actual = failure.actual
+    became_dynamic = False
+    if category == "tensor_shape" and failure.source:
+        became_dynamic = any(s.source and user_source(s.source) == failure.source for s in new.symbols)
+    elif category == "global_state" and (change := _state_change(failed, new)) is not None:
+        failure = replace(failure, source=f"global state: {change[0]}", expected=change[1])
+        actual = change[2]
+    elif actual is None:
+        actual, became_dynamic = _new_value(failure, new)
+    location = failure.location or (guard.location if guard else None)
+    return replace(
+        failure,
+        category=category,
+        guard_kind=guard.kind if guard else failure.guard_kind,
+        actual=actual,
+        location=location,
+        suggestion=suggest(failure, category, became_dynamic=became_dynamic),
+    )

@@ -1,0 +1,103 @@
+"""Findings: recompile causes and graph breaks grouped by site, ranked by what they cost.
+
+A plain function over the model, shared by the terminal report ("Fix first") and the
+graph-break section.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from dynotrace.model import Compile, Function, GraphBreak, GuardFailure, Location, Report
+
+#: Words for each cause category, as the report shows them.
+CATEGORY_LABELS = {
+    "tensor_shape": "tensor shape changed",
+    "shape_constraint": "shape constraint violated",
+    "dtype": "dtype changed",
+    "device": "device changed",
+    "requires_grad": "requires_grad changed",
+    "stride": "stride / layout changed",
+    "scalar_value": "Python scalar value changed",
+    "object_identity": "a different object (identity)",
+    "type_changed": "type changed",
+    "container": "container length or keys changed",
+    "global_variable": "global variable changed",
+    "module_attribute": "module attribute changed",
+    "training_flag": "train()/eval() flag flipped",
+    "global_state": "global torch state changed",
+    "other": "other guard failed",
+}
+
+
+@dataclass
+class Finding:
+    """One thing to fix: a recompile cause or a graph break, at one user site."""
+
+    kind: str  # "recompile" | "graph_break" | "recompile_limit"
+    function: Function
+    title: str
+    location: Location | None
+    compiles: list[Compile] = field(default_factory=list)
+    failure: GuardFailure | None = None
+    graph_break: GraphBreak | None = None
+
+    @property
+    def count(self) -> int:
+        return len(self.compiles)
+
+    def compile_seconds(self, timing: dict[str, float]) -> float:
+        return sum(timing.get(f"compile_s[{c.compile_id}]", 0.0) for c in self.compiles)
+
+
+def recompile_findings(report: Report) -> list[Finding]:
+    """Recompiles grouped by (function, cause, source, guard origin)."""
+    found: dict[tuple[str, str, str, str], Finding] = {}
+    for function in report.functions:
+        for c in function.compiles:
+            if c.status == "recompile_limit":
+                key = (function.key, "limit", "", "")
+                finding = found.setdefault(
+                    key, Finding("recompile_limit", function, f"{function.display_name} hit the recompile limit", None)
+                )
+                finding.compiles.append(c)
+                continue
+            if not c.is_recompile or not c.guard_failures:
+                continue
+            failure = c.guard_failures[0]
+            key = (function.key, failure.category, failure.source or failure.reason, str(failure.location))
+            if key not in found:
+                label = CATEGORY_LABELS.get(failure.category, failure.category)
+                found[key] = Finding(
+                    "recompile", function, f"{label}: {failure.source or failure.reason}", failure.location, failure=failure
+                )
+            found[key].compiles.append(c)
+    return list(found.values())
+
+
+def graph_break_findings(report: Report) -> list[Finding]:
+    """Graph breaks deduplicated by (GB id or type, user location)."""
+    found: dict[tuple[str, str, str], Finding] = {}
+    for function in report.functions:
+        for c in function.compiles:
+            for gb in c.graph_breaks:
+                key = (function.key, gb.gb_id or gb.gb_type, str(gb.location))
+                if key not in found:
+                    found[key] = Finding("graph_break", function, gb.gb_type, gb.location, graph_break=gb)
+                found[key].compiles.append(c)
+    return list(found.values())
+
+
+def fix_first(report: Report, limit: int = 5) -> list[Finding]:
+    """The findings that cost the most: recompile-limit hits first, then by the number of
+    compiles or graphs they caused; ties by place, so the order is the same every run."""
+    findings = recompile_findings(report) + graph_break_findings(report)
+    findings.sort(
+        key=lambda f: (
+            f.kind != "recompile_limit",
+            -f.count,
+            str(f.location or ""),
+            f.title,
+        )
+    )
+    return findings[:limit]
