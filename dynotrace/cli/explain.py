@@ -64,6 +64,7 @@ clash with dynotrace's own options.""",
 )
 @click.option("--function", "function_name", metavar="NAME", help="Show only functions whose name (or Class.method) contains NAME.")
 @click.option("--guards", "list_guards", is_flag=True, help="List every guard of every compile, with the user line that made it.")
+@click.option("--no-timing", is_flag=True, help="Leave compile times out of the terminal report, so two runs print the same.")
 @click.option("--width", type=click.IntRange(40, 400), help="Terminal report width (default: the terminal's).")
 @click.option(
     "--color/--no-color",
@@ -82,6 +83,7 @@ def explain(
     only: tuple[str, ...],
     function_name: str | None,
     list_guards: bool,
+    no_timing: bool,
     width: int | None,
     color: bool | None,
 ) -> None:
@@ -124,7 +126,9 @@ def explain(
 
             sys.stdout.flush()
             sys.stderr.flush()
-            options = TerminalOptions(only=frozenset(only), function=function_name, guards=list_guards)
+            options = TerminalOptions(
+                only=frozenset(only), function=function_name, guards=list_guards, timing=not no_timing
+            )
             render_terminal(report, sys.__stdout__, width=width, color=color, options=options)
     except DynotraceError as exc:
         fail(str(exc), exc.exit_code)

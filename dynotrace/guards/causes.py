@@ -33,6 +33,7 @@ CATEGORIES = (
 _SIZE_SOURCE = re.compile(r"\.(?:size|stride)\(\)\[\d+\]|\.shape\[\d+\]|storage_offset\(\)")
 _TENSOR_WHAT = {
     ".dtype": "dtype",
+    ".device": "device",
     ".requires_grad": "requires_grad",
     " dispatch keys": "device",
     ".dim()": "tensor_shape",
@@ -110,7 +111,8 @@ def suggest(failure: GuardFailure, category: str, *, became_dynamic: bool = Fals
             "before calling), or expect one compile per dtype."
         )
     if category == "device":
-        return f"Keep {source.removesuffix(' dispatch keys')} on one device (and the same autograd/dispatch state) on every call."
+        tensor = source.removesuffix(" dispatch keys").removesuffix(".device")
+        return f"Keep {tensor} on one device (and in one autograd/dispatch state) on every call, or expect one compile per device."
     if category == "requires_grad":
         return f"Pass {source.removesuffix('.requires_grad')} with the same requires_grad on every call (.detach() inputs that need no gradient)."
     if category == "stride":

@@ -91,6 +91,11 @@ def parse_reason(reason: str, resolve: Callable[[str], str] = lambda f: f) -> Gu
         source = f"{source}{_tensor_property(t['what'], t['idx'])}"
         expected = t["exp"].strip()
         actual = t["act"].strip() if t["act"] else None
+        if t["what"] == "dispatch key set" and actual:
+            before, after = _backend_key(expected), _backend_key(actual)
+            if before and after and before != after:
+                # The backend key leads the set: CPU -> Meta is a device change.
+                source, expected, actual = f"{t['src']}.device", before.lower(), after.lower()
         if expected.startswith("requires_grad="):
             expected = expected[len("requires_grad=") :]
             actual = actual or ("0" if expected == "1" else "1")
@@ -120,6 +125,11 @@ def parse_reason(reason: str, resolve: Callable[[str], str] = lambda f: f) -> Gu
         actual=actual,
         location=location,
     )
+
+
+def _backend_key(keys: str) -> str | None:
+    m = re.match(r"^DispatchKeySet\((?P<first>[A-Za-z]+)", keys.strip())
+    return m["first"] if m else None
 
 
 def _class_name(text: str) -> str:

@@ -33,6 +33,7 @@ class TerminalOptions:
     only: frozenset[str] = frozenset()
     function: str | None = None
     guards: bool = False
+    timing: bool = True
 
     def shows(self, section: str) -> bool:
         return not self.only or section in self.only
@@ -73,7 +74,7 @@ def _where(location: Location | None, *, code: bool = True) -> Text:
     return text
 
 
-def _headline(report: Report) -> Text:
+def _headline(report: Report, timing: bool) -> Text:
     s = report.summary
     run = report.run
     head = Text()
@@ -97,7 +98,7 @@ def _headline(report: Report) -> Text:
             counts.append(" · ", style="dim")
         counts.append(str(value), style=style or "bold")
         counts.append(" " + _plural(value, label).split(" ", 1)[1])
-    compile_s = report.timing.get("compile_s")
+    compile_s = report.timing.get("compile_s") if timing else None
     if compile_s is not None:
         counts.append(" · ", style="dim")
         counts.append(f"{compile_s:.2f}s", style="bold")
@@ -105,7 +106,7 @@ def _headline(report: Report) -> Text:
     return head + counts
 
 
-def _fix_first(report: Report, findings: list[Finding]) -> RenderableType:
+def _fix_first(report: Report, findings: list[Finding], timing: bool) -> RenderableType:
     lines = Text()
     for i, f in enumerate(findings):
         if i:
@@ -123,7 +124,7 @@ def _fix_first(report: Report, findings: list[Finding]) -> RenderableType:
             lines.append("recompile ", style=style)
             lines.append(f.title)
             lines.append(f"  {_plural(f.count, 'recompile')}", style="dim")
-        seconds = f.compile_seconds(report.timing)
+        seconds = f.compile_seconds(report.timing) if timing else 0
         if seconds:
             lines.append(f", {seconds:.2f}s", style="dim")
         if f.location:
@@ -448,7 +449,7 @@ _TRAILING_SPACE = re.compile(r"[ ]+((?:\x1b\[[0-9;]*m)*)$")
 
 
 def _render(console: Console, report: Report, opts: TerminalOptions) -> None:
-    console.print(_headline(report))
+    console.print(_headline(report, opts.timing))
     for note in report.notes:
         console.print(Panel(Text(note), title="nothing compiled", title_align="left", border_style="yellow"))
     if report.problems.any:
@@ -467,7 +468,7 @@ def _render(console: Console, report: Report, opts: TerminalOptions) -> None:
     if not opts.only and opts.function is None:
         findings = fix_first(report)
         if findings:
-            console.print(_fix_first(report, findings))
+            console.print(_fix_first(report, findings, opts.timing))
     if opts.shows("recompiles") or opts.shows("shapes") or opts.shows("guards"):
         for f in functions:
             console.print(Rule(style="dim"))
