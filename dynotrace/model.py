@@ -230,6 +230,22 @@ class Function:
         return sum(1 for c in self.compiles if c.status == "recompile_limit")
 
 
+class Functions(tuple[Function, ...]):
+    """The report's functions, in first-compile order; also indexable by name:
+    ``report.functions["forward"]`` or ``report.functions["Net.forward"]``."""
+
+    def __getitem__(self, key):  # type: ignore[no-untyped-def, override]
+        if isinstance(key, str):
+            for function in self:
+                if key in (function.name, function.display_name, function.key):
+                    return function
+            raise KeyError(key)
+        return super().__getitem__(key)
+
+    def names(self) -> list[str]:
+        return [f.display_name for f in self]
+
+
 @dataclass(frozen=True)
 class Summary:
     """The headline counts. Each equals what torch counted in the same run."""
@@ -279,14 +295,23 @@ class Report:
     between two runs of the same program."""
 
     run: RunInfo
-    functions: tuple[Function, ...] = ()
+    functions: Functions = field(default_factory=Functions)
     problems: ReadProblems = field(default_factory=ReadProblems)
     notes: tuple[str, ...] = ()
     timing: dict[str, float] = field(default_factory=dict, compare=False)
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.functions, Functions):
+            object.__setattr__(self, "functions", Functions(self.functions))
+
     @property
     def compiles(self) -> tuple[Compile, ...]:
         return tuple(c for f in self.functions for c in f.compiles)
+
+    @property
+    def graph_breaks(self) -> tuple[GraphBreak, ...]:
+        """Every graph break of the run, in compile order."""
+        return tuple(gb for c in self.compiles for gb in c.graph_breaks)
 
     @property
     def summary(self) -> Summary:

@@ -24,6 +24,7 @@ from dynotrace.model import (
     Compile,
     CompileStatus,
     Function,
+    Functions,
     Guard,
     Location,
     ReadProblems,
@@ -213,7 +214,7 @@ def fold_events(
 
     report = Report(
         run=run,
-        functions=tuple(
+        functions=Functions(
             Function(name=name, file=file, first_line=first_lines[(file, name)], compiles=tuple(cs))
             for (file, name), cs in functions.items()
         ),

@@ -17,7 +17,7 @@ from dynotrace.guards.causes import classify, suggest
 from dynotrace.guards.identity import diff_guards
 from dynotrace.guards.reasons import user_source
 from dynotrace.guards.shapes import constraints, rename, symbol_names
-from dynotrace.model import Compile, Function, Guard, GuardFailure, Report
+from dynotrace.model import Compile, Function, Functions, Guard, GuardFailure, Report
 
 _TENSOR_REASON = re.compile(r"^tensor '(?P<name>[^']+)'")
 _EQUALS = re.compile(r"^(?P<lhs>.+?) == (?P<rhs>.+)$")
@@ -25,7 +25,7 @@ _EQUALS = re.compile(r"^(?P<lhs>.+?) == (?P<rhs>.+)$")
 
 def explain_report(report: Report) -> Report:
     """The same report with explanations filled in; pure, deterministic."""
-    return replace(report, functions=tuple(_explain_function(f) for f in report.functions))
+    return replace(report, functions=Functions(_explain_function(f) for f in report.functions))
 
 
 def _explain_function(function: Function) -> Function:

@@ -14,7 +14,7 @@ import typing
 from typing import Any, Literal, TypeVar, Union, get_args, get_origin
 
 from dynotrace.errors import InputError
-from dynotrace.model import Function, ReadProblems, Report, RunInfo, Summary
+from dynotrace.model import Function, Functions, ReadProblems, Report, RunInfo, Summary
 
 SCHEMA_VERSION = 1
 
@@ -156,7 +156,7 @@ def report_from_dict(data: Any, *, origin: str = "report") -> Report:
         raise InputError(f"{origin}: functions: expected a list")
     report = Report(
         run=run,
-        functions=tuple(
+        functions=Functions(
             _build(Function, {k: v for k, v in f.items() if k != "summary"} if isinstance(f, dict) else f, f"functions[{i}]")
             for i, f in enumerate(functions)
         ),
