@@ -25,6 +25,7 @@ from dynotrace.model import (
     CompileStatus,
     Function,
     Functions,
+    GraphBreak,
     Guard,
     Location,
     ReadProblems,
@@ -73,6 +74,9 @@ class PathStyle:
 
     base: str | None
     known_files: set[str] = field(default_factory=set)
+    #: Show files outside ``base`` relative to it (``../x.py``): right for a run on this
+    #: machine, wrong for a log from another one, whose paths mean nothing here.
+    relative_outside: bool = True
 
     def display(self, path: str) -> str:
         if not path:
@@ -84,7 +88,7 @@ class PathStyle:
         marker = f"{os.sep}site-packages{os.sep}"
         if marker in path:
             return "<site-packages>/" + path.split(marker, 1)[1]
-        if self.base and os.path.isabs(path) and os.path.isabs(self.base):
+        if self.relative_outside and self.base and os.path.isabs(path) and os.path.isabs(self.base):
             rel = os.path.relpath(path, self.base)
             if rel.count("..") <= 3:
                 return rel
@@ -141,8 +145,9 @@ def fold_events(
     events began (a live capture started after torch had already compiled something).
     """
     strings: dict[int, str] = dict(seed_strings or {})
-    compiles: dict[tuple[int, int], _CompileEvents] = {}
-    order: list[tuple[int, int]] = []
+    current: dict[tuple[int, int], _CompileEvents] = {}
+    groups: list[_CompileEvents] = []
+    order: list[_CompileEvents] = []
 
     for ev in events:
         if ev.kind == "str":
@@ -152,23 +157,28 @@ def fold_events(
         if ev.frame_id is None or ev.frame_compile_id is None:
             continue
         key = (ev.frame_id, ev.frame_compile_id)
-        group = compiles.get(key)
-        if group is None:
-            group = compiles[key] = _CompileEvents(ev.frame_id, ev.frame_compile_id)
+        group = current.get(key)
+        if group is None or group.metrics is not None:
+            # A finished compile takes no more events: the same ids again mean a new
+            # compile after torch._dynamo.reset() (one log can hold several sessions).
+            group = current[key] = _CompileEvents(ev.frame_id, ev.frame_compile_id)
+            groups.append(group)
         group.last_attempt = max(group.last_attempt, ev.attempt or 0)
         if ev.kind == "compilation_metrics" and isinstance(ev.data, dict):
-            if group.metrics is None:
-                order.append(key)
             group.metrics = ev.data
+            order.append(group)
         elif ev.kind == "dynamo_start" and isinstance(ev.data, dict):
             group.start_stack = ev.data.get("stack")
         else:
             group.events.append(ev)
 
-    paths = PathStyle(base_dir)
+    paths = PathStyle(base_dir, relative_outside=run.source == "live")
+    has_break_artifacts = any(
+        ev.artifact_name == "dynamo_graph_break_reason" for g in groups for ev in g.events
+    )
     paths.known_files.update(strings.values())
     paths.known_files.update(
-        str(g.metrics.get("co_filename")) for g in compiles.values() if g.metrics and g.metrics.get("co_filename")
+        str(g.metrics.get("co_filename")) for g in order if g.metrics and g.metrics.get("co_filename")
     )
     paths.known_files.discard("")
 
@@ -178,19 +188,17 @@ def fold_events(
     # Dynamo's metrics for an attempt the recompile limit refused name no function; the
     # other compiles of the same frame do.
     frame_code: dict[int, dict[str, Any]] = {}
-    for key in order:
-        metrics = compiles[key].metrics or {}
+    for group in order:
+        metrics = group.metrics or {}
         if metrics.get("co_name"):
-            frame_code.setdefault(key[0], metrics)
-    for key in order:
-        group = compiles[key]
-        if group.metrics is not None and not group.metrics.get("co_name") and key[0] in frame_code:
-            known = frame_code[key[0]]
+            frame_code[group.frame_id] = metrics
+        elif group.frame_id in frame_code:
+            known = frame_code[group.frame_id]
             group.metrics = {
-                **group.metrics,
+                **metrics,
                 **{k: known.get(k) for k in ("co_name", "co_filename", "co_firstlineno")},
             }
-        compile_ = _build_compile(group, strings, paths)
+        compile_ = _build_compile(group, strings, paths, has_break_artifacts)
         metrics = group.metrics or {}
         name, resume_line = user_function_name(compile_.code_name)
         file = paths.display(str(metrics.get("co_filename") or ""))
@@ -199,7 +207,8 @@ def fold_events(
         seconds = metrics.get("entire_frame_compile_time_s")
         if isinstance(seconds, (int, float)):
             total_time += float(seconds)
-            compile_times[compile_.compile_id] = round(float(seconds), 6)
+            previous = compile_times.get(compile_.compile_id, 0.0)
+            compile_times[compile_.compile_id] = round(previous + float(seconds), 6)
 
     # A resume function's own first line is not its user function's; take the user
     # function's from its own compile when there is one.
@@ -227,7 +236,7 @@ def fold_events(
     return report, timing
 
 
-def _notes(order: list[tuple[int, int]]) -> tuple[str, ...]:
+def _notes(order: list[_CompileEvents]) -> tuple[str, ...]:
     if order:
         return ()
     return (
@@ -277,7 +286,26 @@ def _stack_location(stack: Any, strings: Mapping[int, str], paths: PathStyle) ->
     )
 
 
-def _build_compile(group: _CompileEvents, strings: Mapping[int, str], paths: PathStyle) -> Compile:
+def _in_torch(file: str) -> bool:
+    """Frames of torch itself (the call machinery of nn.Module, Dynamo's own) are not where
+    the user called anything."""
+    return file.startswith("<site-packages>/torch/") or f"{os.sep}torch{os.sep}" in file
+
+
+def _break_from_restart(reason: str) -> GraphBreak:
+    first = reason.strip().strip("'\"").splitlines()[0] if reason.strip() else "graph break"
+    return GraphBreak(
+        gb_type=first,
+        explanation=(
+            "This log's torch version wrote no graph-break details; Dynamo restarted the "
+            f"analysis of this frame because: {reason.strip()}"
+        ),
+    )
+
+
+def _build_compile(
+    group: _CompileEvents, strings: Mapping[int, str], paths: PathStyle, has_break_artifacts: bool = True
+) -> Compile:
     metrics = group.metrics or {}
     code_name = str(metrics.get("co_name") or "")
     _, resume_line = user_function_name(code_name)
@@ -342,15 +370,17 @@ def _build_compile(group: _CompileEvents, strings: Mapping[int, str], paths: Pat
 
     fail_reason = metrics.get("fail_reason")
     restart = metrics.get("restart_reasons") or ()
-    call_site = None
-    start = paths.trim_stack(tuple(_locations(group.start_stack, strings, paths)))
-    if len(start) >= 2:
-        call_site = start[-2]
-    else:
+    callers = [loc for loc in _locations(group.start_stack, strings, paths)[:-1] if not _in_torch(loc.file)]
+    if not callers:
         for gb in graph_breaks:
-            if len(gb.user_stack) >= 2:
-                call_site = gb.user_stack[0] if len(gb.user_stack) == 2 else gb.user_stack[-2]
+            callers = [loc for loc in gb.user_stack[:-1] if not _in_torch(loc.file)]
+            if callers:
                 break
+    call_site = paths.trim_stack(tuple(callers))[-1] if paths.trim_stack(tuple(callers)) else None
+    if not graph_breaks and not has_break_artifacts and restart:
+        # Logs from torch versions that wrote no graph-break artifact still name the break
+        # that restarted the analysis.
+        graph_breaks = [_break_from_restart(paths.text(str(r))) for r in restart if isinstance(r, str)]
     return Compile(
         compile_id=str(metrics.get("compile_id") or f"{group.frame_id}/{group.frame_compile_id}"),
         frame_id=group.frame_id,

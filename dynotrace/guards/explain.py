@@ -29,8 +29,14 @@ def explain_report(report: Report) -> Report:
 
 
 def _explain_function(function: Function) -> Function:
-    by_id = {c.compile_id: c for c in function.compiles}
-    compiles = tuple(_explain_compile(c, by_id) for c in function.compiles)
+    # Compile ids repeat after torch._dynamo.reset(); a recompile's failed compile is the
+    # latest one with that id before it.
+    by_id: dict[str, Compile] = {}
+    explained = []
+    for c in function.compiles:
+        explained.append(_explain_compile(c, by_id))
+        by_id[c.compile_id] = c
+    compiles = tuple(explained)
     classes = {c.self_class for c in compiles if c.self_class}
     qualified = f"{classes.pop()}.{function.name}" if len(classes) == 1 else function.name
     return replace(function, compiles=compiles, qualified_name=qualified)
