@@ -269,11 +269,8 @@ def _int_or_none(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def _stack_location(stack: Any, strings: Mapping[int, str], paths: PathStyle) -> Location | None:
-    """The innermost frame of an event's ``user_stack`` as a Location."""
-    if not isinstance(stack, list) or not stack:
-        return None
-    frame = stack[-1]
+def _frame_location(frame: Any, strings: Mapping[int, str], paths: PathStyle) -> Location | None:
+    """One frame of an event's stack (``{"filename": index, "line", "name", "loc"}``)."""
     if not isinstance(frame, dict):
         return None
     index = frame.get("filename")
@@ -284,6 +281,13 @@ def _stack_location(stack: Any, strings: Mapping[int, str], paths: PathStyle) ->
         str(frame.get("name") or ""),
         str(frame.get("loc") or "").strip(),
     )
+
+
+def _stack_location(stack: Any, strings: Mapping[int, str], paths: PathStyle) -> Location | None:
+    """The innermost frame of an event's ``user_stack``."""
+    if not isinstance(stack, list) or not stack:
+        return None
+    return _frame_location(stack[-1], strings, paths)
 
 
 def _in_torch(file: str) -> bool:
@@ -419,12 +423,7 @@ def _user_class(name: str | None) -> str | None:
 def _locations(stack: Any, strings: Mapping[int, str], paths: PathStyle) -> list[Location]:
     if not isinstance(stack, list):
         return []
-    found = []
-    for i in range(len(stack)):
-        loc = _stack_location(stack[: i + 1], strings, paths)
-        if loc is not None:
-            found.append(loc)
-    return found
+    return [loc for frame in stack if (loc := _frame_location(frame, strings, paths)) is not None]
 
 
 def _json_guards(payload: str, strings: Mapping[int, str], paths: PathStyle) -> tuple[Guard, ...]:

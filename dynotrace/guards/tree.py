@@ -86,9 +86,8 @@ def parse_guard_tree(text: str, resolve: FileResolver = lambda f: f) -> tuple[Gu
             continue
         depth = len(m["indent"]) // 2
         body = m["body"]
-        if body.startswith(("GuardManager:", "DictGuardManager:", "DictSubclassGuardManager:")) or (
-            "GuardManager" in body.split(":", 1)[0]
-        ):
+        # GuardManager, DictGuardManager, RootGuardManager, ...: a node, not a check.
+        if "GuardManager" in body.split(":", 1)[0]:
             sm = _MANAGER_SOURCE.search(body)
             sources[depth] = sm["source"] if sm else None
             continue

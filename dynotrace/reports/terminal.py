@@ -19,6 +19,7 @@ from rich.panel import Panel
 from rich.rule import Rule
 from rich.text import Text
 
+from dynotrace.guards.reasons import user_source
 from dynotrace.guards.findings import CATEGORY_LABELS, Finding, fix_first, graph_break_findings
 from dynotrace.model import Compile, Function, Guard, GuardFailure, Location, Report
 
@@ -269,7 +270,7 @@ def _shape_rows(c: Compile) -> list[RenderableType]:
     dynamic = [s for s in c.symbols if s.source]
     if dynamic:
         text = Text("dynamic: ", style="magenta")
-        text.append(", ".join(f"{_source_name(s.source)} (={s.value}, range {s.range})" for s in dynamic))
+        text.append(", ".join(f"{user_source(s.source)} (={s.value}, range {s.range})" for s in dynamic))
         rows.append(_pad(text, 6))
     for constraint in c.shape_constraints:
         text = Text("valid while ", style="magenta")
@@ -291,7 +292,7 @@ def _shape_rows(c: Compile) -> list[RenderableType]:
             rows.append(_pad(text, 6))
     for spec in c.specializations:
         text = Text("specialised ", style="magenta")
-        text.append(f"{_source_name(spec.source)} = {spec.value}", style="bold")
+        text.append(f"{user_source(spec.source)} = {spec.value}", style="bold")
         if spec.reason:
             text.append(f" ({spec.reason})", style="dim")
         if spec.location:
@@ -299,12 +300,6 @@ def _shape_rows(c: Compile) -> list[RenderableType]:
             text.append_text(_where(spec.location, code=False))
         rows.append(_pad(text, 6))
     return rows
-
-
-def _source_name(source: str) -> str:
-    from dynotrace.guards.reasons import user_source
-
-    return user_source(source)
 
 
 def _guard_rows(c: Compile) -> list[RenderableType]:
