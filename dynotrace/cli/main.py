@@ -59,8 +59,12 @@ def main(prog_name: str | None = None) -> None:
         fail(str(exc), exc.exit_code)
 
 
+from dynotrace.cli import check as _check  # noqa: E402
+from dynotrace.cli import diff as _diff  # noqa: E402
 from dynotrace.cli import explain as _explain  # noqa: E402  (registers the command)
 
 cli.add_command(_explain.explain)
+cli.add_command(_diff.diff)
+cli.add_command(_check.check)
 
 __all__ = ["cli", "main", "fail", "os"]

@@ -1,0 +1,245 @@
+"""``dynotrace check SCRIPT [ARGS]``: run a script like ``explain`` does and fail when it
+compiles worse than a baseline report or over budget. Made for CI."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+from typing import TYPE_CHECKING
+
+import click
+
+from dynotrace.cli.diff import FAIL_ON_HELP
+from dynotrace.errors import EXIT_OK, EXIT_REGRESSION, DynotraceError
+
+if TYPE_CHECKING:  # the command imports these when it runs, to keep `dynotrace --help` fast
+    from dynotrace.model import Report
+    from dynotrace.reports.diff import Budgets, CheckOutcome
+
+BACKEND_CHOICES = ("eager", "aot_eager", "inductor")
+
+
+@click.command(
+    context_settings={"ignore_unknown_options": True, "allow_interspersed_args": True},
+    epilog="""\b
+Examples:
+  dynotrace check train.py --update-baseline --baseline dynotrace-baseline.yaml
+  dynotrace check train.py --baseline dynotrace-baseline.yaml
+  dynotrace check train.py --max-graph-breaks 0 --max-recompiles 2 --no-recompile-limit
+  dynotrace check train.py --baseline b.yaml --sarif dynotrace.sarif -- --epochs 1
+
+\b
+Settings may live in pyproject.toml:
+  [tool.dynotrace]
+  baseline = "dynotrace-baseline.yaml"
+  fail-on = ["graph-breaks", "recompiles", "limit"]
+  max-graph-breaks = 0
+  backend = "eager"
+Flags given here take precedence.
+
+\b
+Exit codes: 0 the check passed, 1 a regression or a budget exceeded, 2 bad usage or
+an unreadable baseline or script. When the script itself fails, nothing is compared
+and dynotrace exits with the script's own exit code.
+Under GitHub Actions (GITHUB_ACTIONS=true) each regression is also an ::error
+annotation at its source line, and a markdown summary is appended to
+$GITHUB_STEP_SUMMARY when that is set.""",
+)
+@click.argument("target", nargs=-1, type=click.UNPROCESSED, metavar="SCRIPT [ARGS]...")
+@click.option("-m", "--module", "as_module", is_flag=True, help="Run a module like `python -m` (SCRIPT is a module name).")
+@click.option("--baseline", metavar="FILE", help="The report to compare with (default: baseline in [tool.dynotrace]).")
+@click.option("--update-baseline", is_flag=True, help="Accept this run: (re)write the baseline from it, atomically. Budgets still apply.")
+@click.option("--max-graph-breaks", type=click.IntRange(min=0), metavar="N", help="Fail when the run has more than N graph breaks.")
+@click.option("--max-recompiles", type=click.IntRange(min=0), metavar="N", help="Fail when the run has more than N recompiles.")
+@click.option(
+    "--no-recompile-limit/--allow-recompile-limit",
+    "no_recompile_limit",
+    default=None,
+    help="Fail when any function hits the recompile limit (and falls back to eager).",
+)
+@click.option("--fail-on", "fail_on", metavar="LIST", help=FAIL_ON_HELP)
+@click.option("--backend", type=click.Choice(BACKEND_CHOICES), help="Make the script's torch.compile calls use this backend (eager is fastest).")
+@click.option("-o", "--output", metavar="FILE", help="Also save this run's report (YAML, or JSON for .json).")
+@click.option("--sarif", metavar="FILE", help="Write this run's graph breaks and recompiles as SARIF 2.1.0 for code scanning.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only the verdict.")
+@click.option("--width", type=click.IntRange(40, 400), help="Terminal width (default: the terminal's).")
+@click.option("--color/--no-color", default=None, help="Force colour on or off (default: on a terminal, unless NO_COLOR).")
+def check(
+    target: tuple[str, ...],
+    as_module: bool,
+    baseline: str | None,
+    update_baseline: bool,
+    max_graph_breaks: int | None,
+    max_recompiles: int | None,
+    no_recompile_limit: bool | None,
+    fail_on: str | None,
+    backend: str | None,
+    output: str | None,
+    sarif: str | None,
+    quiet: bool,
+    width: int | None,
+    color: bool | None,
+) -> None:
+    """Run SCRIPT under torch.compile and check it against a baseline report or budgets:
+    a new graph break, more recompiles or a recompile-limit hit fails the check."""
+    from dynotrace.cli.main import fail
+
+    args = list(target)
+    if args and args[0] == "--":
+        args = args[1:]
+    if not args:
+        fail("no script given (try `dynotrace check --help`)")
+    try:
+        from dynotrace.config import load_settings
+        from dynotrace.reports.diff import DEFAULT_FAIL_ON, Budgets, parse_fail_on
+
+        settings = load_settings().overridden_by(
+            baseline=baseline,
+            fail_on=parse_fail_on(fail_on) if fail_on is not None else None,
+            max_graph_breaks=max_graph_breaks,
+            max_recompiles=max_recompiles,
+            no_recompile_limit=no_recompile_limit,
+            backend=backend,
+        )
+        budgets = Budgets(settings.max_graph_breaks, settings.max_recompiles, bool(settings.no_recompile_limit))
+        policy = settings.fail_on if settings.fail_on is not None else DEFAULT_FAIL_ON
+        if update_baseline and not settings.baseline:
+            fail("--update-baseline needs a baseline file: --baseline FILE, or baseline in [tool.dynotrace]")
+        if not settings.baseline and not budgets.any:
+            fail(
+                "nothing to check against: give --baseline FILE or a budget (--max-graph-breaks N, "
+                "--max-recompiles N, --no-recompile-limit), here or in [tool.dynotrace] of pyproject.toml"
+            )
+        baseline_path = settings.baseline
+        previous = _read_baseline(baseline_path, required=not update_baseline)
+
+        from dynotrace.capture.session import capture_target
+
+        shown = (["-m"] if as_module else []) + args
+        result = capture_target(args, as_module=as_module, backend=settings.backend, command=_command(shown))
+        report = result.report
+        if output:
+            from dynotrace.reports.files import write_report
+
+            write_report(report, output)
+        if result.exit_code != 0:
+            _script_failed(result.exit_code, result.interrupted, _command(shown))
+            return
+        outcome = _outcome(report, previous, baseline_path, budgets, policy, update_baseline, _command(shown))
+        _publish(outcome, report, sarif, quiet, width, color)
+    except DynotraceError as exc:
+        fail(str(exc), exc.exit_code)
+        return
+    sys.exit(EXIT_OK if outcome.passed else EXIT_REGRESSION)
+
+
+def _read_baseline(path: str | None, *, required: bool) -> tuple[Report, int | None] | None:
+    """The baseline report and its schema version. Read before the script runs, so a
+    missing or broken baseline fails at once (exit 2). When it is about to be rewritten
+    (``--update-baseline``) it is only shown for what changed, so a broken one is ignored."""
+    if path is None:
+        return None
+    from dynotrace.cli.diff import schema_version_of
+    from dynotrace.errors import InputError
+    from dynotrace.reports.files import load_report
+
+    if not required and not os.path.exists(path):
+        return None
+    try:
+        return load_report(path), schema_version_of(path)
+    except InputError as exc:
+        if required:
+            raise InputError(f"{exc} (record one with `dynotrace check SCRIPT --update-baseline`)") from None
+        return None
+
+
+def _outcome(
+    report: Report,
+    previous: tuple[Report, int | None] | None,
+    baseline: str | None,
+    budgets: Budgets,
+    policy: frozenset[str],
+    update_baseline: bool,
+    command: str,
+) -> CheckOutcome:
+    from dynotrace.reports.diff import CheckOutcome, Regression, check_budgets, diff_reports
+    from dynotrace.reports.schema import SCHEMA_VERSION
+
+    diff = None
+    if previous is not None:
+        old, version = previous
+        diff = diff_reports(old, report, policy, schema_versions=(version, SCHEMA_VERSION))
+    found: list[Regression] = [] if diff is None or update_baseline else list(diff.regressions)
+    for r in check_budgets(report, budgets):
+        # --no-recompile-limit and fail-on's "limit" report the same hit once.
+        if all((r.category, r.function, r.message) != (s.category, s.function, s.message) for s in found):
+            found.append(r)
+    if update_baseline and baseline:
+        from dynotrace.reports.files import write_report
+
+        write_report(report, baseline)
+    return CheckOutcome(
+        command=command,
+        summary=report.summary,
+        budgets=budgets,
+        regressions=tuple(found),
+        diff=diff,
+        baseline=_shown_path(baseline) if baseline else None,
+        baseline_written=update_baseline,
+    )
+
+
+def _publish(
+    outcome: CheckOutcome, report: Report, sarif: str | None, quiet: bool, width: int | None, color: bool | None
+) -> None:
+    """Tell the person, the code scanner and GitHub what the check found."""
+    from dynotrace.reports.diff_markdown import check_markdown
+    from dynotrace.reports.github import append_step_summary, in_github_actions, write_annotations
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    out = sys.__stdout__ or sys.stdout
+    if quiet:
+        n = len(outcome.regressions)
+        click.echo("dynotrace check: passed" if outcome.passed else f"dynotrace check: {n} regression{'s' if n != 1 else ''}", file=out)
+    else:
+        from dynotrace.reports.diff_render import render_check_terminal
+
+        render_check_terminal(outcome, out, width=width, color=color)
+    if sarif:
+        from dynotrace.reports.sarif import sarif_log, write_sarif
+
+        write_sarif(sarif_log(report, diff=outcome.diff, regressions=outcome.regressions, exit_code=0), sarif)
+    if in_github_actions():
+        write_annotations(outcome.regressions, out)
+    warning = append_step_summary(check_markdown(outcome))
+    if warning:
+        click.echo(f"dynotrace: warning: {warning}", err=True)
+
+
+def _script_failed(exit_code: int, interrupted: bool, command: str) -> None:
+    """A script that fails is not a pass: say so once and exit with its own code."""
+    from dynotrace.reports.github import append_step_summary, escape_data, in_github_actions
+
+    how = "was interrupted" if interrupted else f"exited with code {exit_code}"
+    message = f"the script {how}; nothing was compared (a failing run is not a pass)"
+    click.echo(f"dynotrace: error: {message}", err=True)
+    if in_github_actions():
+        print(f"::error title=dynotrace check::{escape_data(message)}", file=sys.__stdout__ or sys.stdout, flush=True)
+    append_step_summary(f"### dynotrace check `{command}`: :x: {message}\n")
+    sys.exit(exit_code)
+
+
+def _shown_path(path: str) -> str:
+    rel = os.path.relpath(path)
+    return path if rel.startswith("..") else rel
+
+
+def _command(args: list[str]) -> str:
+    """The command as a user would type it, with this machine's paths left out."""
+    cwd = os.getcwd() + os.sep
+    return "dynotrace check " + shlex.join(a.removeprefix(cwd) for a in args)
+
+
+__all__ = ["check"]

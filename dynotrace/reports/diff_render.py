@@ -1,0 +1,312 @@
+"""Render a ``ReportDiff`` (``dynotrace diff``) or a ``CheckOutcome`` (``dynotrace check``).
+
+The terminal form is built from rich ``Text`` objects, never markup strings, so user text
+(file names, source lines, torch's messages) cannot be misread as markup. ``write_diff``
+picks the format: terminal, ``yaml``, ``json`` or ``markdown`` (``diff_markdown``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import TextIO
+
+from rich.console import Console, Group
+from rich.rule import Rule
+from rich.table import Table
+from rich.text import Text
+
+from dynotrace.model import Compile, GraphBreak, Location
+from dynotrace.reports.diff import (
+    CheckOutcome,
+    FunctionDiff,
+    Regression,
+    ReportDiff,
+    cause_location,
+    describe_causes,
+    diff_to_dict,
+)
+
+DIFF_FORMATS = ("terminal", "yaml", "json", "markdown")
+#: Guard or shape changes shown per function in the terminal; the YAML/JSON has them all.
+SHOWN_PER_FUNCTION = 12
+
+SUMMARY_LABELS = {
+    "functions": "functions",
+    "compiles": "compiles",
+    "graphs": "graphs",
+    "graph_breaks": "graph breaks",
+    "recompiles": "recompiles",
+    "guards": "guards",
+    "recompile_limit_hits": "recompile-limit hits",
+    "failed_compiles": "failed compiles",
+    "shape_guards": "shape guards",
+}
+# Counts where a rise is bad (red) and a fall good (green); the others are neutral.
+_WORSE_WHEN_HIGHER = {"graph_breaks", "recompiles", "recompile_limit_hits", "failed_compiles", "graphs"}
+
+
+def diff_format_for(path: str | None, fmt: str | None) -> str:
+    """The format asked for, else the one the output file's extension names, else terminal."""
+    if fmt:
+        return fmt
+    ext = os.path.splitext(path or "")[1].lower()
+    return {".json": "json", ".yaml": "yaml", ".yml": "yaml", ".md": "markdown", ".markdown": "markdown"}.get(
+        ext, "terminal"
+    )
+
+
+def write_diff(
+    diff: ReportDiff,
+    stream: TextIO,
+    fmt: str,
+    *,
+    width: int | None = None,
+    color: bool | None = None,
+    labels: tuple[str, str] = ("before", "after"),
+) -> None:
+    """Write ``diff`` to ``stream`` in ``fmt`` (one of ``DIFF_FORMATS``)."""
+    if fmt == "json":
+        json.dump(diff_to_dict(diff), stream, indent=2, ensure_ascii=False)
+        stream.write("\n")
+    elif fmt == "yaml":
+        import yaml
+
+        yaml.dump(diff_to_dict(diff), stream, Dumper=yaml.SafeDumper, sort_keys=False, allow_unicode=True, width=100)
+    elif fmt == "markdown":
+        from dynotrace.reports.diff_markdown import diff_markdown
+
+        stream.write(diff_markdown(diff, labels=labels))
+    else:
+        render_diff_terminal(diff, stream, width=width, color=color, labels=labels)
+
+
+def _console(file: TextIO | None, width: int | None, color: bool | None) -> Console:
+    from dynotrace.reports.terminal import make_console
+
+    return make_console(file, width=width, color=color)
+
+
+def render_diff_terminal(
+    diff: ReportDiff,
+    file: TextIO | None = None,
+    *,
+    width: int | None = None,
+    color: bool | None = None,
+    labels: tuple[str, str] = ("before", "after"),
+) -> None:
+    """Print the diff for a person, ending with the regressions (or that there are none)."""
+    console = _console(file, width, color)
+    _print_diff(console, diff, labels)
+    console.print(_verdict(diff.regressions, diff.fail_on))
+
+
+def render_check_terminal(
+    outcome: CheckOutcome, file: TextIO | None = None, *, width: int | None = None, color: bool | None = None
+) -> None:
+    """Print what ``dynotrace check`` compared, the budgets and the verdict."""
+    console = _console(file, width, color)
+    console.print(Rule("dynotrace check", style="dim"))
+    if outcome.diff is not None:
+        console.print(Text(f"Compared with the baseline {outcome.baseline}", style="bold"))
+        _print_diff(console, outcome.diff, ("baseline", "this run"), header=False)
+    elif outcome.baseline_written:
+        console.print(Text("No baseline compared: the baseline was rewritten from this run.", style="dim"))
+    if outcome.budgets.any:
+        console.print(_budget_table(outcome))
+    if outcome.baseline_written:
+        console.print(Text(f"Baseline written: {outcome.baseline}", style="bold green"))
+    console.print(_verdict(outcome.regressions, outcome.diff.fail_on if outcome.diff else ()))
+
+
+def _print_diff(console: Console, diff: ReportDiff, labels: tuple[str, str], header: bool = True) -> None:
+    if header:
+        console.print(Text("dynotrace diff", style="bold"))
+    pad = max(len(label) for label in labels)
+    for label, run in zip(labels, (diff.before, diff.after), strict=True):
+        line = Text(f"  {label:<{pad}}", style="bold")
+        line.append(f" {run.command}", style="cyan")
+        if run.torch_version:
+            line.append(f"  torch {run.torch_version}", style="dim")
+        console.print(line)
+    for note in diff.notes:
+        console.print(Text(f"note: {note}", style="yellow"))
+    if diff.empty:
+        console.print(
+            Text(
+                f"No difference in what torch.compile did ({diff.unchanged_functions} "
+                f"function{'s' if diff.unchanged_functions != 1 else ''} compared).",
+                style="green",
+            )
+        )
+        return
+    console.print(_summary(diff))
+    for f in diff.functions:
+        console.print(Rule(style="dim"))
+        console.print(_function_block(f))
+    if diff.unchanged_functions:
+        console.print(Text(f"{diff.unchanged_functions} other function(s) unchanged.", style="dim"))
+
+
+def _summary_table(diff: ReportDiff) -> Table:
+    table = Table(box=None, padding=(0, 2), show_edge=False, header_style="bold")
+    table.add_column("")
+    table.add_column("before", justify="right")
+    table.add_column("after", justify="right")
+    table.add_column("change", justify="right")
+    for d in diff.summary:
+        if d.change == 0:
+            continue
+        style = ""
+        if d.name in _WORSE_WHEN_HIGHER:
+            style = "red" if d.change > 0 else "green"
+        table.add_row(
+            Text(SUMMARY_LABELS.get(d.name, d.name), style="bold"),
+            str(d.before),
+            str(d.after),
+            Text(f"{d.change:+d}", style=style or "bold"),
+        )
+    return table
+
+
+def _summary(diff: ReportDiff) -> Group:
+    """The counts that changed, in a table; the unchanged ones in one dim line."""
+    parts: list[Table | Text] = []
+    if any(d.change for d in diff.summary):
+        parts.append(_summary_table(diff))
+    same = [f"{SUMMARY_LABELS.get(d.name, d.name)} {d.after}" for d in diff.summary if d.change == 0]
+    if same:
+        parts.append(Text("  unchanged: " + ", ".join(same), style="dim"))
+    return Group(*parts)
+
+
+def _where(loc: Location | None) -> str:
+    if loc is None:
+        return ""
+    return f"{loc}" + (f" in {loc.function}" if loc.function else "")
+
+
+def _break_lines(text: Text, mark: str, style: str, label: str, gb: GraphBreak) -> None:
+    text.append(f"\n  {mark} {label:<20}", style=style)
+    if gb.gb_id:
+        text.append(f"{gb.gb_id} ", style="bold")
+    text.append(gb.gb_type)
+    if gb.location:
+        text.append(f"\n      at {_where(gb.location)}", style="cyan")
+        if gb.location.code:
+            text.append(f"\n        {gb.location.code}")
+
+
+def _compile_line(text: Text, mark: str, style: str, c: Compile, f: FunctionDiff) -> None:
+    if c.status == "recompile_limit":
+        label, detail = "recompile limit hit", "later calls run eagerly"
+    elif c.is_recompile:
+        label, detail = "recompile", f"because {describe_causes(c)}"
+        where = cause_location(c, f)
+        if where.line:
+            detail += f"  ({where})"
+    elif c.resume_line is not None:
+        label, detail = "compile", f"resume function after the graph break at line {c.resume_line}"
+    else:
+        label, detail = "compile", "first compile" if c.status == "ok" else c.status.replace("_", " ")
+    text.append(f"\n  {mark} {label:<20}", style=style)
+    text.append(f"{c.compile_id} ", style="bold")
+    text.append(detail)
+
+
+def _function_block(f: FunctionDiff) -> Text:
+    text = Text()
+    text.append(f.name, style="bold magenta")
+    line = f.first_line_after if f.first_line_after is not None else f.first_line_before
+    text.append(f"  {f.file}:{line}", style="cyan")
+    if f.status in ("added", "removed"):
+        text.append(f"  {'new: only in after' if f.status == 'added' else 'gone: only in before'}", style="bold")
+    elif f.first_line_before != f.first_line_after:
+        text.append(f"  (moved from line {f.first_line_before})", style="dim")
+    changed_counts = [d for d in f.counts if d.change]
+    if changed_counts:
+        text.append(
+            "  " + ", ".join(f"{SUMMARY_LABELS.get(d.name, d.name)} {d.before} -> {d.after}" for d in changed_counts),
+            style="dim",
+        )
+    for gb in f.breaks_added:
+        _break_lines(text, "+", "red", "graph break", gb)
+    for gb in f.breaks_removed:
+        _break_lines(text, "-", "green", "graph break gone", gb)
+    for m in f.breaks_moved:
+        text.append("\n  ~ graph break moved   ", style="dim")
+        text.append(f"{m.after.gb_id or m.after.gb_type}", style="dim")
+        before_line = m.before.location.line if m.before.location else "?"
+        after_line = m.after.location.line if m.after.location else "?"
+        text.append(f"  line {before_line} -> {after_line}" + (f" (x{m.count})" if m.count > 1 else ""), style="dim")
+    for c in f.compiles_added:
+        _compile_line(text, "+", "red" if c.is_recompile or c.status != "ok" else "yellow", c, f)
+    for c in f.compiles_removed:
+        _compile_line(text, "-", "green", c, f)
+    for item in f.guard_changes[:SHOWN_PER_FUNCTION]:
+        ids = ", ".join(item.compile_ids)
+        if item.change == "changed" and item.before and item.after:
+            text.append("\n  ~ guard changed       ", style="yellow")
+            text.append(f"{item.after.kind} {item.after.source or ''}".rstrip(), style="bold")
+            text.append(f"  ({ids})", style="dim")
+            text.append(f"\n      was: {item.before.check}", style="dim")
+            text.append(f"\n      now: {item.after.check}")
+        else:
+            guard = item.after or item.before
+            assert guard is not None
+            mark, style = ("+", "yellow") if item.change == "added" else ("-", "green")
+            text.append(f"\n  {mark} guard {item.change:<14}", style=style)
+            text.append(f"{guard.kind} ", style="bold")
+            text.append(guard.check)
+            text.append(f"  ({ids})", style="dim")
+    hidden = len(f.guard_changes) - SHOWN_PER_FUNCTION
+    if hidden > 0:
+        text.append(f"\n    ... and {hidden} more guard changes (--format yaml lists them all)", style="dim")
+    for s in f.shape_changes[:SHOWN_PER_FUNCTION]:
+        mark, style = ("+", "yellow") if s.change == "added" else ("-", "green")
+        text.append(f"\n  {mark} {s.what + (' gone' if s.change == 'removed' else ''):<20}", style=style)
+        text.append(s.text, style="bold")
+        if s.location:
+            text.append(f"  at {s.location}", style="cyan")
+    hidden = len(f.shape_changes) - SHOWN_PER_FUNCTION
+    if hidden > 0:
+        text.append(f"\n    ... and {hidden} more shape changes (--format yaml lists them all)", style="dim")
+    return text
+
+
+def _budget_table(outcome: CheckOutcome) -> Table:
+    b, s = outcome.budgets, outcome.summary
+    table = Table(box=None, padding=(0, 2), show_edge=False, header_style="bold", title_justify="left")
+    table.add_column("budget")
+    table.add_column("found", justify="right")
+    table.add_column("allowed", justify="right")
+    table.add_column("")
+    rows: list[tuple[str, int, str, bool]] = []
+    if b.max_graph_breaks is not None:
+        rows.append(("graph breaks", s.graph_breaks, str(b.max_graph_breaks), s.graph_breaks <= b.max_graph_breaks))
+    if b.max_recompiles is not None:
+        rows.append(("recompiles", s.recompiles, str(b.max_recompiles), s.recompiles <= b.max_recompiles))
+    if b.no_recompile_limit:
+        rows.append(("recompile-limit hits", s.recompile_limit_hits, "0", s.recompile_limit_hits == 0))
+    for label, found, allowed, ok in rows:
+        table.add_row(label, str(found), allowed, Text("ok" if ok else "over", style="green" if ok else "bold red"))
+    return table
+
+
+def _verdict(regressions: tuple[Regression, ...], fail_on: tuple[str, ...]) -> Text:
+    text = Text()
+    policy = f"fail on: {', '.join(fail_on) or 'nothing'}" if fail_on else ""
+    if not regressions:
+        text.append("No regression.", style="bold green")
+        if policy:
+            text.append(f"  ({policy})", style="dim")
+        return text
+    text.append(f"{len(regressions)} regression{'s' if len(regressions) != 1 else ''}", style="bold red")
+    if policy:
+        text.append(f"  ({policy})", style="dim")
+    for r in regressions:
+        text.append("\n  x ", style="bold red")
+        text.append(r.message)
+        if r.location is not None and r.location.line:
+            text.append(f"\n      at {r.location}", style="cyan")
+    return text

@@ -1,0 +1,25 @@
+"""Diff fixture, base + a graph break in `shift` (a second print, in another function)."""
+
+import torch
+
+torch.manual_seed(0)
+
+
+def scale(x):
+    y = torch.sin(x) * 2
+    print("scale: traced")  # graph break: print is a side effect Dynamo will not trace
+    return torch.cos(y) + 1
+
+
+def shift(x):
+    y = x + 1
+    print("shift: traced")  # the new graph break
+    return y
+
+
+compiled_scale = torch.compile(scale, backend="eager")
+compiled_shift = torch.compile(shift, backend="eager")
+
+for _ in range(2):
+    compiled_scale(torch.randn(8))
+    compiled_shift(torch.randn(8))
