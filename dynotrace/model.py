@@ -299,6 +299,9 @@ class Report:
     problems: ReadProblems = field(default_factory=ReadProblems)
     notes: tuple[str, ...] = ()
     timing: dict[str, float] = field(default_factory=dict, compare=False)
+    #: The schema version of the file this report was loaded from; ``None`` for a report
+    #: made in this process (it is then of the current version).
+    schema_version: int | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.functions, Functions):

@@ -134,20 +134,19 @@ def check(
     sys.exit(EXIT_OK if outcome.passed else EXIT_REGRESSION)
 
 
-def _read_baseline(path: str | None, *, required: bool) -> tuple[Report, int | None] | None:
-    """The baseline report and its schema version. Read before the script runs, so a
+def _read_baseline(path: str | None, *, required: bool) -> Report | None:
+    """The baseline report. Read before the script runs, so a
     missing or broken baseline fails at once (exit 2). When it is about to be rewritten
     (``--update-baseline``) it is only shown for what changed, so a broken one is ignored."""
     if path is None:
         return None
-    from dynotrace.cli.diff import schema_version_of
     from dynotrace.errors import InputError
     from dynotrace.reports.files import load_report
 
     if not required and not os.path.exists(path):
         return None
     try:
-        return load_report(path), schema_version_of(path)
+        return load_report(path)
     except InputError as exc:
         if required:
             raise InputError(f"{exc} (record one with `dynotrace check SCRIPT --update-baseline`)") from None
@@ -156,7 +155,7 @@ def _read_baseline(path: str | None, *, required: bool) -> tuple[Report, int | N
 
 def _outcome(
     report: Report,
-    previous: tuple[Report, int | None] | None,
+    previous: Report | None,
     baseline: str | None,
     budgets: Budgets,
     policy: frozenset[str],
@@ -164,12 +163,10 @@ def _outcome(
     command: str,
 ) -> CheckOutcome:
     from dynotrace.reports.diff import CheckOutcome, Regression, check_budgets, diff_reports
-    from dynotrace.reports.schema import SCHEMA_VERSION
 
     diff = None
     if previous is not None:
-        old, version = previous
-        diff = diff_reports(old, report, policy, schema_versions=(version, SCHEMA_VERSION))
+        diff = diff_reports(previous, report, policy)
     found: list[Regression] = [] if diff is None or update_baseline else list(diff.regressions)
     for r in check_budgets(report, budgets):
         # --no-recompile-limit and fail-on's "limit" report the same hit once.

@@ -5,7 +5,6 @@ Reads two report files and nothing else: no torch import, so it starts fast.
 
 from __future__ import annotations
 
-import re
 import sys
 
 import click
@@ -20,21 +19,6 @@ FAIL_ON_HELP = (
     "hit in AFTER); all or none. Default: graph-breaks,recompiles,limit, or fail-on in "
     "[tool.dynotrace] of pyproject.toml."
 )
-_SCHEMA_VERSION = re.compile(r'^\s*"?schema_version"?\s*:\s*(\d+)', re.MULTILINE)
-
-
-def schema_version_of(path: str) -> int | None:
-    """The schema version a report file declares (read after ``load_report`` accepted it;
-    the Report model does not keep it)."""
-    try:
-        with open(path, encoding="utf-8", errors="replace") as fh:
-            head = fh.read(65536)
-    except OSError:
-        return None
-    m = _SCHEMA_VERSION.search(head)
-    return int(m[1]) if m else None
-
-
 @click.command(
     epilog="""\b
 Examples:
@@ -81,7 +65,7 @@ def diff(
         policy = parse_fail_on(fail_on) if fail_on is not None else load_settings().fail_on or DEFAULT_FAIL_ON
         a = load_report(before)
         b = load_report(after)
-        result = diff_reports(a, b, policy, schema_versions=(schema_version_of(before), schema_version_of(after)))
+        result = diff_reports(a, b, policy)
         chosen = diff_format_for(output, fmt)
         if output and output != "-":
             with open_output(output) as stream:
@@ -99,4 +83,4 @@ def diff(
     sys.exit(EXIT_REGRESSION if result.regressed else EXIT_OK)
 
 
-__all__ = ["diff", "schema_version_of"]
+__all__ = ["diff"]

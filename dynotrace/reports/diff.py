@@ -46,6 +46,7 @@ from dynotrace.model import (
     RunInfo,
     Summary,
 )
+from dynotrace.reports.schema import SCHEMA_VERSION
 
 FAIL_ON_CHOICES = ("graph-breaks", "recompiles", "guards", "limit")
 #: New graph breaks, more recompiles, any recompile-limit hit. Guards change with torch
@@ -220,11 +221,9 @@ def diff_reports(
     before: Report,
     after: Report,
     fail_on: Iterable[str] = DEFAULT_FAIL_ON,
-    *,
-    schema_versions: tuple[int | None, int | None] = (None, None),
 ) -> ReportDiff:
-    """Compare two reports of the same program. ``schema_versions`` are the files' schema
-    versions when the caller read them from files (a note says when they differ)."""
+    """Compare two reports of the same program (a note says what cannot be compared, such
+    as reports of different schema or torch versions)."""
     chosen = parse_fail_on(fail_on)
     fail = tuple(c for c in FAIL_ON_CHOICES if c in chosen)
     pairs = _pair_functions(before.functions, after.functions)
@@ -238,18 +237,17 @@ def diff_reports(
         summary=summary,
         functions=changed,
         unchanged_functions=len(diffs) - len(changed),
-        notes=comparability_notes(before, after, schema_versions),
+        notes=comparability_notes(before, after),
         fail_on=fail,
         regressions=_regressions(diffs, fail),
     )
 
 
-def comparability_notes(
-    before: Report, after: Report, schema_versions: tuple[int | None, int | None] = (None, None)
-) -> tuple[str, ...]:
+def comparability_notes(before: Report, after: Report) -> tuple[str, ...]:
     """What makes the two reports less than fully comparable, in words for the user."""
     notes: list[str] = []
-    sv_before, sv_after = schema_versions
+    sv_before = SCHEMA_VERSION if before.schema_version is None else before.schema_version
+    sv_after = SCHEMA_VERSION if after.schema_version is None else after.schema_version
     if sv_before is not None and sv_after is not None and sv_before != sv_after:
         notes.append(
             f"the reports use schema versions {sv_before} and {sv_after}: only what both record is "

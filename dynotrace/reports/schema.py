@@ -170,6 +170,7 @@ def report_from_dict(data: Any, *, origin: str = "report") -> Report:
         ),
         notes=_build(tuple[str, ...], data.get("notes", []), "notes"),
         timing=_build(dict[str, float], data.get("timing", {}) or {}, "timing"),
+        schema_version=version,
     )
     return report
 
