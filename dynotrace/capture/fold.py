@@ -10,9 +10,9 @@ import builtins
 import json
 import os
 import re
-from functools import lru_cache
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any
 
 from dynotrace.capture.events import TraceEvent
@@ -126,7 +126,6 @@ class _CompileEvents:
     frame_id: int
     frame_compile_id: int
     metrics: dict[str, Any] | None = None
-    start_stack: list[dict[str, Any]] | None = None
     last_attempt: int = 0
     events: list[TraceEvent] = field(default_factory=list)
 
@@ -167,8 +166,6 @@ def fold_events(
         if ev.kind == "compilation_metrics" and isinstance(ev.data, dict):
             group.metrics = ev.data
             order.append(group)
-        elif ev.kind == "dynamo_start" and isinstance(ev.data, dict):
-            group.start_stack = ev.data.get("stack")
         else:
             group.events.append(ev)
 
@@ -374,13 +371,14 @@ def _build_compile(
 
     fail_reason = metrics.get("fail_reason")
     restart = metrics.get("restart_reasons") or ()
-    callers = [loc for loc in _locations(group.start_stack, strings, paths)[:-1] if not _in_torch(loc.file)]
-    if not callers:
-        for gb in graph_breaks:
-            callers = [loc for loc in gb.user_stack[:-1] if not _in_torch(loc.file)]
-            if callers:
-                break
-    call_site = paths.trim_stack(tuple(callers))[-1] if paths.trim_stack(tuple(callers)) else None
+    # A graph break's user stack is the whole user stack; Dynamo's ``dynamo_start`` stack
+    # leaves out frames between the entry and the compiled function, so it is not used.
+    call_site = None
+    for gb in graph_breaks:
+        callers = paths.trim_stack(tuple(loc for loc in gb.user_stack[:-1] if not _in_torch(loc.file)))
+        if callers:
+            call_site = callers[-1]
+            break
     if not graph_breaks and not has_break_artifacts and restart:
         # Logs from torch versions that wrote no graph-break artifact still name the break
         # that restarted the analysis.
@@ -418,12 +416,6 @@ def _user_class(name: str | None) -> str | None:
     if not name or name.startswith("torch.") or ("." not in name and hasattr(builtins, name)):
         return None
     return name.rsplit(".", 1)[-1]
-
-
-def _locations(stack: Any, strings: Mapping[int, str], paths: PathStyle) -> list[Location]:
-    if not isinstance(stack, list):
-        return []
-    return [loc for frame in stack if (loc := _frame_location(frame, strings, paths)) is not None]
 
 
 def _json_guards(payload: str, strings: Mapping[int, str], paths: PathStyle) -> tuple[Guard, ...]:

@@ -85,6 +85,11 @@ def _tensor_and_dim(source: str) -> tuple[str, str]:
 def suggest(failure: GuardFailure, category: str, *, became_dynamic: bool = False) -> str:
     """One concrete change that stops this guard from failing."""
     source = failure.source or "the value"
+    if category == "tensor_shape" and source.endswith(".dim()"):
+        return (
+            f"{source.removesuffix('.dim()')} changed its number of dimensions; a compiled graph "
+            "serves one rank. Reshape inputs to one rank before the call, or expect one compile per rank."
+        )
     if category == "tensor_shape":
         tensor, dim = _tensor_and_dim(source)
         if became_dynamic:

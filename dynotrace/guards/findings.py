@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from dynotrace.model import Compile, Function, GraphBreak, GuardFailure, Location, Report
+from dynotrace.model import (
+    Compile,
+    Function,
+    GraphBreak,
+    GuardFailure,
+    Location,
+    Report,
+)
 
 #: Words for each cause category, as the report shows them.
 CATEGORY_LABELS = {

@@ -19,8 +19,13 @@ from rich.panel import Panel
 from rich.rule import Rule
 from rich.text import Text
 
+from dynotrace.guards.findings import (
+    CATEGORY_LABELS,
+    Finding,
+    fix_first,
+    graph_break_findings,
+)
 from dynotrace.guards.reasons import user_source
-from dynotrace.guards.findings import CATEGORY_LABELS, Finding, fix_first, graph_break_findings
 from dynotrace.model import Compile, Function, Guard, GuardFailure, Location, Report
 
 SECTIONS = ("breaks", "recompiles", "shapes", "guards")
@@ -92,7 +97,7 @@ def _headline(report: Report, timing: bool) -> Text:
         ("graph", s.graphs, ""),
         ("graph break", s.graph_breaks, "yellow" if s.graph_breaks else ""),
         ("recompile", s.recompiles, "yellow" if s.recompiles else ""),
-        ("recompile-limit hit", s.recompile_limit_hits, "bold red" if s.recompile_limit_hits else ""),
+        ("limit hit", s.recompile_limit_hits, "bold red" if s.recompile_limit_hits else ""),
     ]
     for i, (label, value, style) in enumerate(items):
         if i:
@@ -104,6 +109,14 @@ def _headline(report: Report, timing: bool) -> Text:
         counts.append(" · ", style="dim")
         counts.append(f"{compile_s:.2f}s", style="bold")
         counts.append(" compiling")
+    limited = sum(1 for f in report.functions if f.recompile_limit_hits)
+    if limited:
+        counts.append("\n")
+        counts.append(
+            f"{_plural(limited, 'function')} hit the recompile limit and now "
+            f"{'runs' if limited == 1 else 'run'} uncompiled",
+            style="bold red",
+        )
     return head + counts
 
 

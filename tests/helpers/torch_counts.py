@@ -58,7 +58,9 @@ def _dump(exit_code: int) -> None:
         "unique_graphs": counters["stats"]["unique_graphs"],
         "guards": sum(m.guard_count or 0 for m in metrics),
         "shape_env_guards": sum(m.shape_env_guard_count or 0 for m in metrics),
-        "functions": len({(m.co_filename, _user_name(m.co_name or "")) for m in metrics}),
+        # The attempt the recompile limit refuses names no function (its co_name is empty):
+        # it is an attempt of a function already counted.
+        "functions": len({(m.co_filename, _user_name(m.co_name)) for m in metrics if m.co_name}),
         "recompile_attempts": sum(1 for m in metrics if str(m.compile_id).split("/")[1].split("_")[0] != "0"),
         "limit_failures": len(limit),
         "failed": sum(1 for m in metrics if m.fail_type and m not in limit),
