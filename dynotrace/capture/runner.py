@@ -14,7 +14,9 @@ import importlib
 import importlib.machinery
 import importlib.util
 import os
+import stat
 import sys
+import threading
 import zipfile
 from importlib.machinery import ModuleSpec
 from types import CodeType, ModuleType, TracebackType
@@ -61,10 +63,11 @@ class TargetRunner:
         """
         if self._as_module:
             self._prepare_module(self._target)
-        elif os.path.isdir(self._target) or zipfile.is_zipfile(self._target):
+        elif os.path.isdir(self._target) or _is_zipfile(self._target):
             self._prepare_main_in(self._target)
         else:
             self._prepare_file(self._target)
+        _check_utf8_path(self.display_name, self._file)
 
     def run(self) -> int:
         """Run the prepared target in a fresh ``__main__`` module and return its exit code.
@@ -72,8 +75,10 @@ class TargetRunner:
         ``sys.exit(code)`` gives python's exit code (``None`` is 0, an int is itself, anything
         else is printed to stderr and gives 1). Any other exception is shown through
         ``sys.excepthook`` with no dynotrace frames in its traceback, and gives 1.
-        ``KeyboardInterrupt`` propagates. ``sys.argv``, ``sys.path``, ``sys.modules["__main__"]``
-        and the working directory are restored whichever way the target ends.
+        ``KeyboardInterrupt`` propagates. Like python at exit, it then waits for the threads
+        the target left running (see ``_wait_for_threads``). ``sys.argv``, ``sys.path``,
+        ``sys.modules["__main__"]``, the working directory and ``sys.stdin``/``stdout``/
+        ``stderr`` are restored whichever way the target ends.
         """
         if self._code is None:
             raise RuntimeError("TargetRunner.prepare() must be called before run()")
@@ -82,18 +87,24 @@ class TargetRunner:
         saved_path, saved_path_entries = sys.path, list(sys.path)
         saved_main = sys.modules.get("__main__")
         saved_cwd = os.getcwd()
+        saved_streams = sys.stdin, sys.stdout, sys.stderr
+        threads_before = set(threading.enumerate())
         try:
-            sys.argv = list(self._argv)
-            self._put_path0()
-            sys.modules["__main__"] = main
-            exec(self._code, main.__dict__)
-        except SystemExit as exc:
-            return _exit_code(exc.code)
-        except KeyboardInterrupt:
-            raise
-        except BaseException as exc:
-            _show_exception(exc)
-            return 1
+            try:
+                sys.argv = list(self._argv)
+                self._put_path0()
+                sys.modules["__main__"] = main
+                exec(self._code, main.__dict__)
+            except SystemExit as exc:
+                code = _exit_code(exc.code)
+            except KeyboardInterrupt:
+                raise
+            except BaseException as exc:
+                _show_exception(exc)
+                code = 1
+            else:
+                code = 0
+            return _wait_for_threads(code, threads_before)
         finally:
             sys.argv = saved_argv
             # The target may have rebound sys.path or edited it in place; undo both.
@@ -107,11 +118,14 @@ class TargetRunner:
                 os.chdir(saved_cwd)
             except OSError:
                 pass  # The target removed our directory: there is nowhere to go back to.
-        return 0
+            _restore_std_streams(saved_streams)
 
     def _prepare_file(self, path: str) -> None:
         try:
             with open(path, "rb") as f:
+                if _is_device(f.fileno()):
+                    # /dev/zero or a terminal: reading it to the end never ends.
+                    raise NoTargetError(f"Can't run {path!r}: it is a device, not a file")
                 source = f.read()
         except FileNotFoundError:
             raise NoTargetError(f"No such file: {path!r}") from None
@@ -234,6 +248,42 @@ def _find_main_spec(name: str) -> ModuleSpec:
     return spec
 
 
+def _is_device(fd: int) -> bool:
+    mode = os.fstat(fd).st_mode
+    return stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+
+
+def _is_zipfile(path: str) -> bool:
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return stat.S_ISREG(mode) and zipfile.is_zipfile(path)
+
+
+def _check_utf8_path(shown_as: str, file: str | None) -> None:
+    """Refuse a target whose file path is not valid UTF-8 (undecodable bytes in a name).
+
+    torch.compile fails on every compile while such a file is on the stack (it cannot pass
+    the file name to its C++ traceback code), so the run could only end in torch's own
+    RuntimeError; saying so up front is clearer.
+    """
+    if file is None:
+        return
+    try:
+        file.encode("utf-8")
+    except UnicodeEncodeError:
+        raise NoTargetError(
+            f"Can't run '{_printable(shown_as)}': its path '{_printable(file)}' is not valid "
+            "UTF-8, and torch.compile fails on code in such a file; rename it"
+        ) from None
+
+
+def _printable(path: str) -> str:
+    """``path`` with the bytes that are not UTF-8 shown as ``\\xff`` escapes."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
 def _safe_path() -> bool:
     """Whether python was told (-P, PYTHONSAFEPATH; 3.11+) not to put a script's dir on sys.path."""
     return bool(getattr(sys.flags, "safe_path", False))
@@ -250,6 +300,50 @@ def _not_python(shown_as: str, exc: Exception) -> str:
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
+
+
+def _wait_for_threads(exit_code: int, threads_before: set[threading.Thread]) -> int:
+    """Wait, as python does before it exits, for the non-daemon threads the target started
+    and left running: what they compile is part of the run. Returns the exit code, which
+    a ``SystemExit`` while waiting (SIGTERM, under dynotrace) replaces.
+
+    ``ThreadPoolExecutor`` workers are not waited for: idle ones would wait forever, and
+    python ends them through a hook of its own shutdown (``threading._register_atexit``)
+    that would also stop every executor of a process that goes on, like a test run. So
+    work still queued in an executor the target never shut down is not waited for.
+    """
+    workers = _executor_workers()
+    try:
+        for thread in threading.enumerate():
+            if thread not in threads_before and not thread.daemon and thread not in workers:
+                thread.join()
+    except SystemExit as exc:
+        return _exit_code(exc.code)
+    return exit_code
+
+
+def _executor_workers() -> set[threading.Thread]:
+    module = sys.modules.get("concurrent.futures.thread")
+    known = set(getattr(module, "_threads_queues", {}))
+    return known | {t for t in threading.enumerate() if t.name.startswith("ThreadPoolExecutor-")}
+
+
+def _restore_std_streams(saved: tuple[Any, Any, Any]) -> None:
+    """Put back the standard streams the target replaced (with a ``StringIO``, a log file).
+
+    What the target wrote to its own streams is flushed, as python flushes them at exit;
+    what dynotrace prints next (``-o -``, error lines) goes to the streams it started with.
+    """
+    for name, original in zip(("stdin", "stdout", "stderr"), saved, strict=True):
+        current = getattr(sys, name)
+        if current is original:
+            continue
+        if name != "stdin":
+            try:
+                current.flush()
+            except Exception:  # noqa: S110 - the target's stream, broken or closed by it
+                pass
+        setattr(sys, name, original)
 
 
 def _exit_code(code: object) -> int:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from types import FrameType
-from typing import Any
+from typing import Any, NoReturn
 
 from dynotrace import __version__
 from dynotrace.capture.fold import fold_events
@@ -105,8 +105,9 @@ def _override_backend(backend: str) -> Callable[[], None]:
 
 
 @contextmanager
-def _sigterm_as_exit() -> Iterator[None]:
-    """Turn SIGTERM into ``SystemExit(143)`` so the report of what ran is still written."""
+def sigterm_as_exit() -> Iterator[None]:
+    """Turn SIGTERM into ``SystemExit(143)``: the report of what ran is still written, and
+    a write it cuts short removes its temporary file (the old report stays whole)."""
 
     def handler(signum: int, frame: FrameType | None) -> None:
         raise SystemExit(EXIT_SIGTERM)
@@ -120,6 +121,26 @@ def _sigterm_as_exit() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def _end_forked_child(exit_code: int) -> NoReturn:
+    """End a process the target forked (``os.fork``) once it has run to the target's end.
+
+    Such a child comes back through the runner like the parent does, but the report is the
+    parent's to write: a child that wrote it too would replace the parent's file and print
+    a second terminal report. So the child leaves here, as python would leave at the end of
+    the script, with the target's exit code and its output flushed. It leaves through
+    ``os._exit`` (as multiprocessing's forked children do), so atexit handlers inherited
+    from the parent do not run a second time.
+    """
+    for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
+        try:
+            if stream is not None:
+                stream.flush()
+        except Exception:  # noqa: S110 - a closed or broken stream must not stop the exit
+            pass
+    # The status the OS would keep of sys.exit(exit_code); os._exit takes a C int only.
+    os._exit(exit_code & 0xFF)
 
 
 def run_info(command: str, *, source: str = "live", backend: str | None = None) -> RunInfo:
@@ -140,7 +161,8 @@ def capture_target(
 
     Raises ``NoTargetError`` before importing torch when the target cannot be run. The
     target's own failure is not an error here: it is printed as python prints it and its
-    exit code is returned.
+    exit code is returned. Only the calling process returns: a child the target forks
+    exits when it reaches the target's end.
     """
     from dynotrace.capture.runner import TargetRunner
 
@@ -149,7 +171,9 @@ def capture_target(
     capture = LiveCapture(backend=backend)
     info = run_info(command or runner.display_name, backend=backend)
     interrupted = False
-    with _sigterm_as_exit():
+    started_in = os.getpid()
+    exit_code = 1
+    with sigterm_as_exit():
         capture.start()
         try:
             exit_code = runner.run()
@@ -158,6 +182,8 @@ def capture_target(
             interrupted = True
             print("KeyboardInterrupt", file=sys.stderr)
         finally:
+            if os.getpid() != started_in:
+                _end_forked_child(exit_code)
             report = capture.stop(info)
     interrupted = interrupted or exit_code == EXIT_SIGTERM
     report = replace(report, run=replace(report.run, exit_code=exit_code, interrupted=interrupted))

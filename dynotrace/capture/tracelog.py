@@ -21,6 +21,7 @@ import io
 import json
 import os
 import re
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -195,7 +196,8 @@ class _FileReader:
         self.verify_all = verify_all
         self.stats = ReadStats()
         self.events: list[TraceEvent] = []
-        self._cut_short = False
+        #: Why the compressed stream ended before its end, once it has.
+        self._cut_short = ""
 
     def read(self) -> list[TraceEvent]:
         try:
@@ -212,6 +214,8 @@ class _FileReader:
             reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
             raise InputError(f"Cannot read TORCH_TRACE log '{self.path}': {reason}") from exc
         if not self.events:
+            if self._cut_short:
+                raise InputError(f"Cannot read TORCH_TRACE log '{self.path}': {self._cut_short}")
             if self.stats.malformed_lines == 0:
                 raise InputError(f"TORCH_TRACE log '{self.path}' is empty")
             raise InputError(f"'{self.path}' is not a TORCH_TRACE log: no trace record in it")
@@ -264,8 +268,12 @@ class _FileReader:
                 parts.append(part)
                 size += len(part)
         except EOFError:
-            self._problem(line, "compressed log ends early")
-            self._cut_short = True
+            self._cut_short = "compressed log ends early"
+            self._problem(line, self._cut_short)
+        except zlib.error as exc:
+            # Damaged compressed data: what was decompressed before it is still good.
+            self._cut_short = f"compressed log is damaged ({exc})"
+            self._problem(line, self._cut_short)
         return b"".join(parts)
 
     def _record(self, buf: bytes, start: int, end: int, line: int, truncated: bool) -> None:
@@ -302,7 +310,11 @@ class _FileReader:
                     cut = "payload cut off" if truncated else "bad payload checksum"
                     self._bad_payload(line, cut)
                 elif keep:
-                    event_payload = payload.decode("utf-8")
+                    try:
+                        event_payload = payload.decode("utf-8")
+                    except UnicodeDecodeError:
+                        # Its md5 matches, yet torch writes only UTF-8: not a payload torch wrote.
+                        self._bad_payload(line, "payload is not UTF-8")
             elif not has_lines:
                 self._bad_payload(line, "payload cut off")
         elif body >= 0:

@@ -104,44 +104,54 @@ def explain(
         fail("no script given (try `dynotrace explain --help`)")
     if trace_path is None and strict:
         fail("--strict applies to --trace only")
-    try:
-        if trace_path is not None:
-            from dynotrace.api import read_trace_report
+    from dynotrace.capture.session import sigterm_as_exit
 
-            report = read_trace_report(trace_path, strict=strict, command=_command(["--trace", trace_path]))
-            exit_code = 0
-        else:
-            from dynotrace.capture.session import capture_target
+    # SIGTERM (a CI timeout, `kill`) while a log is read or the report is written ends the
+    # command through SystemExit(143) too, so a half-written temporary file is removed.
+    with sigterm_as_exit():
+        try:
+            if trace_path is not None:
+                from dynotrace.api import read_trace_report
 
-            shown = (["-m"] if as_module else []) + args
-            result = capture_target(args, as_module=as_module, backend=backend, command=_command(shown))
-            report = result.report
-            exit_code = result.exit_code
-        if output:
-            from dynotrace.reports.files import write_report
+                report = read_trace_report(trace_path, strict=strict, command=_command(["--trace", trace_path]))
+                exit_code = 0
+            else:
+                from dynotrace.capture.session import capture_target
 
-            write_report(report, output, fmt)
-        if not quiet and output != "-":
-            from dynotrace.reports.terminal import TerminalOptions, render_terminal
+                shown = (["-m"] if as_module else []) + args
+                result = capture_target(args, as_module=as_module, backend=backend, command=_command(shown))
+                report = result.report
+                exit_code = result.exit_code
+            if output:
+                from dynotrace.reports.files import write_report
 
-            sys.stdout.flush()
-            sys.stderr.flush()
-            options = TerminalOptions(
-                only=frozenset(only), function=function_name, guards=list_guards, timing=not no_timing
-            )
-            render_terminal(report, sys.__stdout__, width=width, color=color, options=options)
-    except DynotraceError as exc:
-        fail(str(exc), exc.exit_code)
+                write_report(report, output, fmt)
+            if not quiet and output != "-":
+                from dynotrace.reports.terminal import TerminalOptions, render_terminal
+
+                sys.stdout.flush()
+                sys.stderr.flush()
+                options = TerminalOptions(
+                    only=frozenset(only), function=function_name, guards=list_guards, timing=not no_timing
+                )
+                render_terminal(report, sys.__stdout__, width=width, color=color, options=options)
+        except DynotraceError as exc:
+            fail(str(exc), exc.exit_code)
     sys.exit(exit_code)
 
 
 def _command(args: list[str]) -> str:
-    """The command as a user would type it, with this machine's paths left out."""
+    """The command as a user would type it, with this machine's paths left out.
+
+    Bytes of an argument that are not UTF-8 (a file name, decoded by python as lone
+    surrogates) are shown as ``\\xff`` escapes: the report must be writable as UTF-8.
+    """
     shown = []
     cwd = os.getcwd() + os.sep
     for arg in args:
-        shown.append(arg[len(cwd) :] if arg.startswith(cwd) else arg)
+        arg = arg.removeprefix(cwd)
+        shown.append(os.fsencode(arg).decode("utf-8", "backslashreplace"))
     return "dynotrace explain " + shlex.join(shown)
 
 
-__all__ = ["explain", "EXIT_USAGE"]
+__all__ = ["EXIT_USAGE", "explain"]

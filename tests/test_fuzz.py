@@ -1,0 +1,340 @@
+"""Property tests: the TORCH_TRACE reader and the report loader, fed arbitrary bytes and
+damaged real files, let no exception out but ``InputError``, and the reader keeps every
+record that lies before the damage exactly as an undamaged reading gives it.
+
+Deterministic (``derandomize``, no example database), so CI sees the same examples on
+every run; ``max_examples`` is kept small enough for the file to run in well under a minute.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from conftest import ROOT, SHARED_TRACES, run_dynotrace
+from dynotrace.capture.events import TraceEvent
+from dynotrace.capture.tracelog import read_trace
+from dynotrace.errors import InputError
+from dynotrace.reports.files import load_report, write_report
+
+FIXTURE_LOG = Path(__file__).resolve().parent / "fixtures" / "traces" / "graph_break_recompile.log.gz"
+
+FUZZ = settings(
+    derandomize=True,
+    database=None,
+    deadline=None,
+    max_examples=60,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+#: Where a record starts, as the reader splits records: a line that is neither a payload
+#: line (tab) nor blank.
+_RECORD_START = re.compile(rb"\n(?=[^\t\n])")
+
+
+def _real_logs() -> dict[str, bytes]:
+    logs = {"graph_break_recompile": gzip.decompress(FIXTURE_LOG.read_bytes())}
+    # The big rank log (3.5 MB) would make every example slow without finding more.
+    for path in sorted((SHARED_TRACES / "tlparse").glob("*.log")):
+        if path.stat().st_size < 1_000_000:
+            logs[path.stem] = path.read_bytes()
+    return logs
+
+
+REAL_LOGS = _real_logs()
+
+
+@pytest.fixture(scope="module")
+def scratch(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("fuzz")
+
+
+def _write(scratch: Path, name: str, data: bytes) -> Path:
+    path = scratch / name
+    path.write_bytes(data)
+    return path
+
+
+def read_bytes_as_trace(scratch: Path, data: bytes) -> tuple[list[TraceEvent], Any]:
+    return read_trace(_write(scratch, "trace.log", data))
+
+
+def _record_start_before(data: bytes, offset: int) -> int:
+    """Start of the record holding byte ``offset - 1``: damage at ``offset`` may reach back
+    into it (an inserted tab makes the next envelope a payload line of it), not further."""
+    start = 0
+    for match in _RECORD_START.finditer(data, 0, max(offset - 1, 0) + 1):
+        start = match.end()
+    return start
+
+
+# A damage: (what, where as a fraction of the log, an argument).
+_DAMAGE = st.tuples(
+    st.sampled_from(["flip", "insert", "delete", "truncate", "duplicate_line"]),
+    st.floats(min_value=0, max_value=1, allow_nan=False),
+    st.one_of(
+        st.integers(min_value=1, max_value=255),
+        st.sampled_from([b"\n", b"\t", b"\r\n", b"\n\t", b"{", b'"', b"]", b"\xff", b"\x00", b"\n\n"]),
+        st.binary(min_size=1, max_size=8),
+    ),
+)
+
+
+def damage(data: bytes, damages: list[tuple[str, float, Any]]) -> tuple[bytes, int]:
+    """``data`` with the damages applied, and the offset of the first byte that changed."""
+    # Applied from the end backwards, so each offset still means the original position.
+    placed = sorted(
+        ((min(int(where * len(data)), max(len(data) - 1, 0)), what, arg) for what, where, arg in damages),
+        key=lambda damage: damage[0],
+        reverse=True,
+    )
+    first = len(data)
+    for offset, what, arg in placed:
+        if what == "flip" and offset < len(data):
+            mask = arg if isinstance(arg, int) else (arg[0] or 1)
+            data = data[:offset] + bytes([data[offset] ^ mask]) + data[offset + 1 :]
+        elif what == "insert":
+            extra = arg if isinstance(arg, bytes) else bytes([arg])
+            data = data[:offset] + extra + data[offset:]
+        elif what == "delete":
+            count = arg if isinstance(arg, int) else len(arg)
+            data = data[:offset] + data[offset + count :]
+        elif what == "truncate":
+            data = data[:offset]
+        elif what == "duplicate_line":
+            line_start = data.rfind(b"\n", 0, offset) + 1
+            line_end = data.find(b"\n", offset)
+            line_end = len(data) if line_end < 0 else line_end + 1
+            # The copy goes in after its line: every byte before it is as it was.
+            data = data[:line_end] + data[line_start:line_end] + data[line_end:]
+            offset = line_end
+        first = min(first, offset)
+    return data, first
+
+
+@FUZZ
+@given(
+    name=st.sampled_from(sorted(REAL_LOGS)),
+    damages=st.lists(_DAMAGE, min_size=1, max_size=3),
+)
+@example(name="graph_break_recompile", damages=[("truncate", 0.5, 1)])
+@example(name="graph_break_recompile", damages=[("insert", 0.3, b"\t")])
+@example(name="graph_break_recompile", damages=[("duplicate_line", 0.7, 1)])
+def test_damaged_real_log_keeps_every_record_before_the_damage(
+    scratch: Path, name: str, damages: list[tuple[str, float, Any]]
+) -> None:
+    original = REAL_LOGS[name]
+    damaged, first = damage(original, damages)
+    intact = original[: _record_start_before(original, first)]
+    try:
+        expected = read_trace(_write(scratch, "intact.log", intact))[0]
+    except InputError:
+        expected = []  # nothing before the damage is a record
+
+    try:
+        events, stats = read_bytes_as_trace(scratch, damaged)
+    except InputError as exc:
+        # Allowed only when nothing before the damage is a record, or the damage made the
+        # file look binary (a NUL near its start) or gzip-compressed (its magic bytes).
+        assert not expected or b"\x00" in damaged[:65536] or damaged[:2] == b"\x1f\x8b", exc
+        return
+    assert events[: len(expected)] == expected
+    assert stats.events == len(events)
+
+
+_GLOG = "V1127 12:58:50.372000 10562 site-packages/torch/_dynamo/utils.py:2350] "
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=12,
+)
+_KINDS = st.sampled_from(
+    ["str", "dynamo_start", "compilation_metrics", "artifact", "dynamo_cpp_guards_str", "create_symbol",
+     "guard_added_fast", "symbolic_shape_specialization", "dynamo_output_graph", "no_such_kind"]
+)
+
+
+@st.composite
+def _envelope_line(draw: st.DrawFn) -> bytes:
+    metadata: dict[str, Any] = {draw(_KINDS): draw(_JSON)}
+    for key in draw(st.lists(st.sampled_from(["frame_id", "frame_compile_id", "attempt", "has_payload", "rank"]), max_size=4)):
+        metadata[key] = draw(_JSON)
+    text = json.dumps(metadata, ensure_ascii=draw(st.booleans()))
+    return (_GLOG + text).encode("utf-8", "surrogatepass")
+
+
+_LINE = st.one_of(
+    _envelope_line(),
+    st.binary(max_size=40).map(lambda b: b"\t" + b),
+    st.binary(max_size=40),
+    st.sampled_from([b"", b"\r", b"\t", b"] {", _GLOG.encode() + b"{", _GLOG.encode() + b"[1]"]),
+)
+
+
+@FUZZ
+@given(data=st.one_of(st.binary(max_size=2048), st.lists(_LINE, max_size=12).map(b"\n".join)))
+@example(data=b"")
+@example(data=b"\x1f\x8b")
+@example(data=b"\x1f\x8b\x08\x00junk")
+@example(data=(_GLOG + '{"str": ["\\udcff", 0]}\n').encode())
+def test_arbitrary_bytes_give_events_or_input_error(scratch: Path, data: bytes) -> None:
+    try:
+        events, stats = read_bytes_as_trace(scratch, data)
+    except InputError as exc:
+        assert "\n" not in str(exc)
+        return
+    assert stats.events == len(events) > 0
+    for event in events:
+        assert isinstance(event.kind, str)
+        if event.payload is not None:
+            event.payload.encode("utf-8")
+
+
+@FUZZ
+@given(data=st.binary(max_size=4096), damages=st.lists(_DAMAGE, max_size=3), cut=st.floats(min_value=0, max_value=1))
+@example(data=b"", damages=[("flip", 0.5, 0x40)], cut=1.0)
+def test_damaged_or_cut_gzip_logs_give_events_or_input_error(
+    scratch: Path, data: bytes, damages: list[tuple[str, float, Any]], cut: float
+) -> None:
+    compressed = gzip.compress(REAL_LOGS["graph_break_recompile"][:20000] + data)
+    damaged, _ = damage(compressed, damages)
+    try:
+        events, _ = read_bytes_as_trace(scratch, damaged[: max(int(cut * len(damaged)), 2)])
+    except InputError as exc:
+        assert "\n" not in str(exc)
+        return
+    assert events
+
+
+@FUZZ
+@given(payload=st.binary(max_size=300), kind=st.sampled_from(["dynamo_cpp_guards_str", "chromium_event"]))
+@example(payload=b"\xff\xfe", kind="dynamo_cpp_guards_str")
+@example(payload=b"a\n\nb\n", kind="dynamo_cpp_guards_str")
+@example(payload=b"a\r\nb\r", kind="dynamo_cpp_guards_str")
+def test_any_payload_with_its_md5_is_kept_or_counted(scratch: Path, payload: bytes, kind: str) -> None:
+    """A record whose payload matches its md5 keeps it, if it is text torch could have
+    written; anything else is a counted bad payload, never an exception."""
+    metadata = {kind: {}, "frame_id": 0, "frame_compile_id": 0, "attempt": 0, "has_payload": hashlib.md5(payload).hexdigest()}
+    record = _GLOG.encode() + json.dumps(metadata).encode() + b"\n\t" + payload.replace(b"\n", b"\n\t") + b"\n"
+    events, stats = read_bytes_as_trace(scratch, record + _GLOG.encode() + b'{"str": ["after", 0]}\n')
+    assert [e.kind for e in events] == [kind, "str"]
+    if kind != "dynamo_cpp_guards_str":
+        assert events[0].payload is None
+        return
+    try:
+        text = payload.decode("utf-8")
+    except UnicodeDecodeError:
+        assert events[0].payload is None and stats.bad_payloads == 1
+        return
+    if events[0].payload is None:
+        # Blank or CR-ended lines are what some log collectors add; a payload made of them
+        # may not be told apart from such damage, and is then counted.
+        assert stats.bad_payloads == 1 and re.search(rb"\n\n|\r|^\n|\n$|^$", payload), payload
+    else:
+        assert events[0].payload == text
+
+
+class _Reports(dict[str, bytes]):
+    def __repr__(self) -> str:  # hypothesis prints its arguments; the names will do
+        return f"<reports {sorted(self)}>"
+
+
+@pytest.fixture(scope="module")
+def real_reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    """Real reports as dynotrace writes them: a live run of a sample, and the offline read
+    of the fixture log (graph breaks, recompiles, guard failures), in YAML and JSON."""
+    from dynotrace.api import read_trace_report
+
+    out = tmp_path_factory.mktemp("reports")
+    run = run_dynotrace("explain", "sample_programs/clean.py", "-o", str(out / "clean.yaml"), "-q", cwd=ROOT)
+    assert run.returncode == 0, run.stderr
+    write_report(read_trace_report(str(FIXTURE_LOG)), str(out / "trace.yaml"))
+    write_report(read_trace_report(str(FIXTURE_LOG)), str(out / "trace.json"))
+    reports = _Reports({p.name: p.read_bytes() for p in out.iterdir()})
+    for name in reports:
+        load_report(str(out / name))  # each seed is a readable report
+    return reports
+
+
+def _load_bytes(scratch: Path, name: str, data: bytes) -> None:
+    path = _write(scratch, name, data)
+    try:
+        load_report(str(path))
+    except InputError as exc:
+        assert "\n" not in str(exc)
+
+
+@FUZZ
+@given(data=st.binary(max_size=2048), suffix=st.sampled_from([".yaml", ".json", ".txt"]))
+@example(data=b"[" * 50000, suffix=".yaml")
+@example(data=b"- " * 50000 + b"x", suffix=".yaml")
+@example(data=b"a: " + b"{a: " * 30000, suffix=".yaml")
+@example(data=b"[" * 50000, suffix=".json")
+@example(data=b"schema_version: 1\nfunctions: !!binary aGVsbG8=\n", suffix=".yaml")
+@example(data=b"schema_version: 1\nfunctions: !!set {a, b}\n", suffix=".yaml")
+@example(data=b"schema_version: 1\nnotes: [!!timestamp 2001-12-14]\n", suffix=".yaml")
+@example(data=b"schema_version: 1\nexit_code: " + b"9" * 5000 + b"\n", suffix=".yaml")
+@example(data=b'{"schema_version": 1, "exit_code": ' + b"9" * 5000 + b"}", suffix=".json")
+@example(data=b"schema_version: 1\n? [a, b]\n: 1\n", suffix=".yaml")
+def test_arbitrary_bytes_as_a_report_give_a_report_or_input_error(scratch: Path, data: bytes, suffix: str) -> None:
+    _load_bytes(scratch, "report" + suffix, data)
+
+
+@pytest.mark.torch
+@FUZZ
+@given(data=st.data(), damages=st.lists(_DAMAGE, min_size=1, max_size=3))
+def test_damaged_real_report_gives_a_report_or_input_error(
+    scratch: Path, real_reports: dict[str, bytes], data: st.DataObject, damages: list[tuple[str, float, Any]]
+) -> None:
+    name = data.draw(st.sampled_from(sorted(real_reports)))
+    damaged, _ = damage(real_reports[name], damages)
+    _load_bytes(scratch, name, damaged)
+
+
+def _replace_somewhere(tree: Any, path: list[int], new: Any) -> Any:
+    """``tree`` with the node that ``path`` picks (indices modulo each level's size) replaced."""
+    if not path or not isinstance(tree, (dict, list)) or not tree:
+        return new
+    if isinstance(tree, dict):
+        key = sorted(tree)[path[0] % len(tree)]
+        return {**tree, key: _replace_somewhere(tree[key], path[1:], new)}
+    index = path[0] % len(tree)
+    return [*tree[:index], _replace_somewhere(tree[index], path[1:], new), *tree[index + 1 :]]
+
+
+@pytest.mark.torch
+@FUZZ
+@given(
+    data=st.data(),
+    where=st.lists(st.integers(min_value=0, max_value=50), min_size=1, max_size=8),
+    new=_JSON,
+)
+def test_real_report_with_a_part_of_the_wrong_shape_gives_a_report_or_input_error(
+    scratch: Path, real_reports: dict[str, bytes], data: st.DataObject, where: list[int], new: Any
+) -> None:
+    name = data.draw(st.sampled_from(sorted(n for n in real_reports if n.endswith(".json"))))
+    tree = _replace_somewhere(json.loads(real_reports[name]), where, new)
+    tree["schema_version"] = 1
+    as_yaml = yaml.safe_dump(tree, allow_unicode=False).encode()
+    _load_bytes(scratch, "shaped.json", json.dumps(tree).encode())
+    _load_bytes(scratch, "shaped.yaml", as_yaml)
+
+
+def test_fuzz_helpers_find_the_record_before_the_damage() -> None:
+    log = b"V1 a\n\tp\n\tq\nV2 b\n\nV3 c\n"
+    find: Callable[[int], int] = lambda offset: _record_start_before(log, offset)  # noqa: E731
+    assert find(0) == 0
+    assert find(log.index(b"V2")) == 0  # damage at a record's start may reach the one before
+    assert find(log.index(b"V2") + 1) == log.index(b"V2")
+    assert find(log.index(b"V3") + 2) == log.index(b"V3")
+    assert damage(log, [("duplicate_line", 0.25, 1)])[0] == b"V1 a\n\tp\n\tp\n\tq\nV2 b\n\nV3 c\n"
