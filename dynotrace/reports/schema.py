@@ -9,6 +9,7 @@ Schema changelog (bump ``SCHEMA_VERSION`` on any change a reader must know about
 from __future__ import annotations
 
 import dataclasses
+import functools
 import types
 import typing
 from typing import Any, Literal, TypeVar, Union, get_args, get_origin
@@ -75,6 +76,12 @@ def report_to_dict(report: Report) -> dict[str, Any]:
     }
 
 
+@functools.lru_cache(maxsize=None)
+def _type_hints(tp: type) -> dict[str, Any]:
+    # Resolving string annotations is slow; a report has thousands of each dataclass.
+    return typing.get_type_hints(tp)
+
+
 def _build(tp: Any, value: Any, where: str) -> Any:
     """Rebuild a value of type ``tp`` from plain data, checking it as it goes."""
     origin = get_origin(tp)
@@ -111,7 +118,7 @@ def _build(tp: Any, value: Any, where: str) -> Any:
     if dataclasses.is_dataclass(tp):
         if not isinstance(value, dict):
             raise InputError(f"{where}: expected a mapping")
-        hints = typing.get_type_hints(tp)
+        hints = _type_hints(tp)
         kwargs = {}
         for f in dataclasses.fields(tp):
             if f.name in value:
