@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from collections.abc import Iterable
 from dataclasses import replace
 from types import TracebackType
@@ -63,7 +62,6 @@ class Capture:
         self.name = name or DEFAULT_CAPTURE_NAME
         self._live: LiveCapture | None = None
         self._report: Report | None = None
-        self._started = 0.0
 
     @property
     def active(self) -> bool:
@@ -79,7 +77,6 @@ class Capture:
         live = LiveCapture(backend=self.backend)
         live.start()
         self._live = live
-        self._started = time.perf_counter()
         return self
 
     def stop(self) -> Report:
@@ -98,22 +95,12 @@ class Capture:
             return self._report
         if self._live is None:
             raise UsageError("the capture has not started: use `with dynotrace.capture() as cap:` first")
-        return self._snapshot(self._live)
+        return self._live.snapshot(self._run_info())
 
     def _run_info(self) -> RunInfo:
         from dynotrace.capture.session import run_info
 
         return run_info(self.name, backend=self.backend)
-
-    def _snapshot(self, live: LiveCapture) -> Report:
-        from dynotrace.capture.fold import fold_events
-
-        # LiveCapture has no public "fold so far" yet; its listener keeps appending while we
-        # fold a copy of what it holds now.
-        events = live._listener.events()
-        report, timing = fold_events(events, self._run_info(), base_dir=os.getcwd(), seed_strings=live._seed)
-        wall = time.perf_counter() - self._started
-        return replace(report, timing={"wall_s": round(wall, 6), **timing})
 
     def __enter__(self) -> Capture:
         return self.start()

@@ -22,7 +22,6 @@ dynotrace is installed); torch is imported only when a capture starts.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import shlex
@@ -409,31 +408,9 @@ def _worker_path(path: str, worker_id: str) -> str:
 def write_session_report(report: Report, tests: dict[str, list[str]], path: str) -> None:
     """Write the session report with its ``tests:`` section before ``timing``, atomically.
     ``dynotrace.load`` reads it as a plain report: it ignores the extra section."""
-    import io
+    from dynotrace.reports.files import write_report
 
-    from dynotrace.reports.files import dump_report, format_for
-    from dynotrace.reports.output import open_output
-
-    fmt = format_for(path)
-    section = {nodeid: list(ids) for nodeid, ids in tests.items()}
-    # The report itself goes through dump_report, the one writer of report files; the
-    # tests section is added to what it wrote.
-    buffer = io.StringIO()
-    dump_report(report, buffer, fmt)
-    text = buffer.getvalue()
-    if fmt == "json":
-        data = json.loads(text)
-        timing = data.pop("timing")
-        text = json.dumps({**data, "tests": section, "timing": timing}, indent=2, ensure_ascii=False) + "\n"
-    else:
-        import yaml
-
-        # Top-level keys are the only lines that start in column 0, and timing is the last.
-        head, _, timing_text = text.rpartition("\ntiming:")
-        tests_text = yaml.safe_dump({"tests": section}, sort_keys=False, allow_unicode=True, width=100)
-        text = f"{head}\n{tests_text}timing:{timing_text}"
-    with open_output(path) as stream:
-        stream.write(text)
+    write_report(report, path, extra={"tests": {nodeid: list(ids) for nodeid, ids in tests.items()}})
 
 
 _RECORDER = pytest.StashKey[_SessionRecorder]()

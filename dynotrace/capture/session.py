@@ -66,12 +66,9 @@ class LiveCapture:
             self._undo_backend = _override_backend(self.backend)
         self._started = time.perf_counter()
 
-    def stop(self, run: RunInfo) -> Report:
+    def snapshot(self, run: RunInfo) -> Report:
+        """The report of what was captured so far; the capture goes on."""
         wall = time.perf_counter() - self._started
-        self._listener.detach()
-        if self._undo_backend is not None:
-            self._undo_backend()
-            self._undo_backend = None
         report, timing = fold_events(
             self._listener.events(),
             run,
@@ -79,6 +76,14 @@ class LiveCapture:
             seed_strings=self._seed,
         )
         return replace(report, timing={"wall_s": round(wall, 6), **timing})
+
+    def stop(self, run: RunInfo) -> Report:
+        """Stop listening (and undo the backend override); the report of the whole capture."""
+        self._listener.detach()
+        if self._undo_backend is not None:
+            self._undo_backend()
+            self._undo_backend = None
+        return self.snapshot(run)
 
 
 def _override_backend(backend: str) -> Callable[[], None]:

@@ -31,14 +31,19 @@ def _yaml() -> Any:
     return yaml
 
 
-def dump_report(report: Report, stream: TextIO, fmt: str) -> None:
-    """Write ``report`` to ``stream`` as ``yaml`` or ``json``.
+def dump_report(report: Report, stream: TextIO, fmt: str, extra: dict[str, Any] | None = None) -> None:
+    """Write ``report`` to ``stream`` as ``yaml`` or ``json``. ``extra`` adds top-level
+    sections before ``timing`` (the loader ignores keys it does not know).
 
     A string that cannot be written as UTF-8 (lone surrogates: the undecodable bytes of a
     file name, or a ``\\udcff`` escape in a damaged TORCH_TRACE log) is written with
     such characters as ``\\udcff`` text instead of failing half-way.
     """
     data = report_to_dict(report)
+    if extra:
+        timing = data.pop("timing")
+        data.update(extra)
+        data["timing"] = timing
     try:
         text = _serialise(data, fmt)
         text.encode("utf-8")
@@ -71,10 +76,10 @@ def _without_surrogates(data: Any) -> Any:
     return data
 
 
-def write_report(report: Report, path: str, fmt: str | None = None) -> None:
+def write_report(report: Report, path: str, fmt: str | None = None, extra: dict[str, Any] | None = None) -> None:
     """Write the report to ``path`` (``-`` for stdout) atomically."""
     with open_output(path) as stream:
-        dump_report(report, stream, fmt or format_for(path))
+        dump_report(report, stream, fmt or format_for(path), extra)
 
 
 #: How deep a report's mappings and lists may nest. dynotrace writes fewer than 10 levels;

@@ -118,7 +118,7 @@ def _build(tp: Any, value: Any, where: str) -> Any:
     if dataclasses.is_dataclass(tp):
         if not isinstance(value, dict):
             raise InputError(f"{where}: expected a mapping")
-        hints = _type_hints(tp)
+        hints = _type_hints(tp)  # type: ignore[arg-type]
         kwargs = {}
         for f in dataclasses.fields(tp):
             if f.name in value:
