@@ -46,7 +46,7 @@ from dynotrace.model import (
     RunInfo,
     Summary,
 )
-from dynotrace.reports.schema import SCHEMA_VERSION
+from dynotrace.reports.schema import SCHEMA_VERSION, to_plain
 
 FAIL_ON_CHOICES = ("graph-breaks", "recompiles", "guards", "limit")
 #: New graph breaks, more recompiles, any recompile-limit hit. Guards change with torch
@@ -645,23 +645,13 @@ def _regressions(diffs: list[FunctionDiff], fail_on: tuple[str, ...]) -> tuple[R
     return tuple(found)
 
 
-def _plain(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, (tuple, list)):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    return value
-
-
 def _compile_summary(c: Compile) -> dict[str, Any]:
     return {
         "compile_id": c.compile_id,
         "status": c.status,
         "recompile": c.is_recompile,
         "resume_line": c.resume_line,
-        "causes": _plain(c.guard_failures),
+        "causes": to_plain(c.guard_failures),
         "guards": len(c.guards),
         "graph_breaks": len(c.graph_breaks),
     }
@@ -681,7 +671,7 @@ def diff_to_dict(diff: ReportDiff) -> dict[str, Any]:
         "after": run(diff.after),
         "notes": list(diff.notes),
         "summary": {d.name: {"before": d.before, "after": d.after, "change": d.change} for d in diff.summary},
-        "regressions": [_plain(r) for r in diff.regressions],
+        "regressions": [to_plain(r) for r in diff.regressions],
         "unchanged_functions": diff.unchanged_functions,
         "functions": [
             {
@@ -692,10 +682,10 @@ def diff_to_dict(diff: ReportDiff) -> dict[str, Any]:
                 "first_line": {"before": f.first_line_before, "after": f.first_line_after},
                 "counts": {d.name: {"before": d.before, "after": d.after} for d in f.counts},
                 "graph_breaks": {
-                    "added": _plain(f.breaks_added),
-                    "removed": _plain(f.breaks_removed),
+                    "added": to_plain(f.breaks_added),
+                    "removed": to_plain(f.breaks_removed),
                     "moved": [
-                        {"before": _plain(m.before.location), "after": _plain(m.after.location), "count": m.count,
+                        {"before": to_plain(m.before.location), "after": to_plain(m.after.location), "count": m.count,
                          "gb_id": m.after.gb_id, "gb_type": m.after.gb_type}
                         for m in f.breaks_moved
                     ],
@@ -704,8 +694,8 @@ def diff_to_dict(diff: ReportDiff) -> dict[str, Any]:
                     "added": [_compile_summary(c) for c in f.compiles_added],
                     "removed": [_compile_summary(c) for c in f.compiles_removed],
                 },
-                "guards": [_plain(g) for g in f.guard_changes],
-                "shapes": [_plain(s) for s in f.shape_changes],
+                "guards": [to_plain(g) for g in f.guard_changes],
+                "shapes": [to_plain(s) for s in f.shape_changes],
             }
             for f in diff.functions
         ],

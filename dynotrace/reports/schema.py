@@ -22,13 +22,14 @@ SCHEMA_VERSION = 1
 T = TypeVar("T")
 
 
-def _plain(value: Any) -> Any:
+def to_plain(value: Any) -> Any:
+    """Model objects as plain data (dicts, lists, scalars), fields in declaration order."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {f.name: to_plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, (tuple, list)):
-        return [_plain(v) for v in value]
+        return [to_plain(v) for v in value]
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): to_plain(v) for k, v in value.items()}
     return value
 
 
@@ -45,7 +46,7 @@ def _function_dict(function: Function) -> dict[str, Any]:
             "graph_breaks": function.graph_breaks,
             "recompile_limit_hits": function.recompile_limit_hits,
         },
-        "compiles": _plain(function.compiles),
+        "compiles": to_plain(function.compiles),
     }
 
 
@@ -63,7 +64,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "backend_override": run.backend_override,
         "exit_code": run.exit_code,
         "interrupted": run.interrupted,
-        "summary": _plain(report.summary),
+        "summary": to_plain(report.summary),
         "notes": list(report.notes),
         "problems": {
             "malformed_lines": problems.malformed_lines,
