@@ -7,6 +7,7 @@ runs taken out: object ids and addresses, the numbering Dynamo gives to generate
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import defaultdict
 from collections.abc import Mapping
@@ -27,8 +28,11 @@ _LONG_NUMBER = re.compile(r"\b\d{9,}\b")
 _ADDRESS = re.compile(r"\b0x[0-9a-fA-F]+\b")
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def normalise(text: str) -> str:
     """Text with run-specific numbers taken out, for matching across runs."""
+    # Cached: the same sources and checks recur in every compile of a function and in both
+    # reports of a diff, and four regular-expression passes each are most of a diff's time.
     text = _ADDRESS.sub("0x?", text)
     text = _LONG_NUMBER.sub("<id>", text)
     text = _NUMBERED_NAME.sub(r"\1N", text)
@@ -42,9 +46,10 @@ def guard_identity(guard: Guard) -> tuple[str, str, str]:
 
 def diff_guards(before: tuple[Guard, ...], after: tuple[Guard, ...]) -> GuardSetDiff:
     """Match guards by identity; the leftovers of the same kind and source are changes."""
-    remaining: dict[tuple[str, str, str], list[Guard]] = defaultdict(list)
-    for g in after:
-        remaining[guard_identity(g)].append(g)
+    after_ids = [guard_identity(g) for g in after]
+    remaining: dict[tuple[str, str, str], list[int]] = defaultdict(list)
+    for i, key in enumerate(after_ids):
+        remaining[key].append(i)
     unmatched_before: list[Guard] = []
     for g in before:
         bucket = remaining.get(guard_identity(g))
@@ -52,39 +57,24 @@ def diff_guards(before: tuple[Guard, ...], after: tuple[Guard, ...]) -> GuardSet
             bucket.pop(0)
         else:
             unmatched_before.append(g)
-    unmatched_after = _ordered_leftovers(after, remaining)
+    # The guards of ``after`` still unmatched, in their order: matching took each identity's
+    # first ones, so what is left in the buckets are the last ones.
+    leftovers = sorted(i for bucket in remaining.values() for i in bucket)
 
-    by_place: dict[tuple[str, str], list[Guard]] = defaultdict(list)
-    for g in unmatched_after:
-        by_place[(g.kind, normalise(g.source or ""))].append(g)
+    by_place: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for i in leftovers:
+        kind, source, _ = after_ids[i]
+        by_place[(kind, source)].append(i)
     removed: list[Guard] = []
     changed: list[GuardChange] = []
     for g in unmatched_before:
         candidates = by_place.get((g.kind, normalise(g.source or "")))
         if candidates:
-            changed.append(GuardChange(g, candidates.pop(0)))
+            changed.append(GuardChange(g, after[candidates.pop(0)]))
         else:
             removed.append(g)
-    added = [g for bucket in by_place.values() for g in bucket]
-    added.sort(key=unmatched_after.index)
-    return GuardSetDiff(tuple(removed), tuple(added), tuple(changed))
-
-
-def _ordered_leftovers(after: tuple[Guard, ...], remaining: dict[tuple[str, str, str], list[Guard]]) -> list[Guard]:
-    """The guards of ``after`` still unmatched, in their original order."""
-    counts = {key: len(bucket) for key, bucket in remaining.items() if bucket}
-    leftovers: list[Guard] = []
-    # Unmatched guards are the last ones of each identity bucket (matching popped from the front).
-    seen: dict[tuple[str, str, str], int] = defaultdict(int)
-    totals: dict[tuple[str, str, str], int] = defaultdict(int)
-    for g in after:
-        totals[guard_identity(g)] += 1
-    for g in after:
-        key = guard_identity(g)
-        seen[key] += 1
-        if seen[key] > totals[key] - counts.get(key, 0):
-            leftovers.append(g)
-    return leftovers
+    added = sorted(i for bucket in by_place.values() for i in bucket)
+    return GuardSetDiff(tuple(removed), tuple(after[i] for i in added), tuple(changed))
 
 
 # Identities of the other things ``dynotrace diff`` matches across two runs. None of them

@@ -12,6 +12,7 @@ import dataclasses
 import functools
 import types
 import typing
+from collections.abc import Callable
 from typing import Any, Literal, TypeVar, Union, get_args, get_origin
 
 from dynotrace.errors import InputError
@@ -83,8 +84,125 @@ def _type_hints(tp: type) -> dict[str, Any]:
     return typing.get_type_hints(tp)
 
 
+class _Mismatch(Exception):
+    """Raised by a fast builder: the value does not fit. ``_build`` then rebuilds the same
+    value the slow way, which finds where and says so."""
+
+
+@functools.lru_cache(maxsize=None)
+def _builder(tp: Any) -> Callable[[Any], Any]:
+    """A function that rebuilds a value of type ``tp`` from plain data, made once per type.
+
+    A 50,000-guard report holds close to a million values; deciding what to do from the
+    type hints for each one, and formatting its location in case it is wrong, cost more
+    than reading the file. Builders decide once and name no location: a value that does
+    not fit raises ``_Mismatch``, and ``_build`` goes over that part again to report it.
+    """
+    if tp is Any:
+        return _identity
+    origin = get_origin(tp)
+    if origin in (Union, types.UnionType):
+        args = get_args(tp)
+        nullable = type(None) in args
+        options = tuple(_builder(a) for a in args if a is not type(None))
+
+        def build_union(value: Any) -> Any:
+            if value is None and nullable:
+                return None
+            for option in options:
+                try:
+                    return option(value)
+                except _Mismatch:
+                    continue
+            raise _Mismatch
+
+        return build_union
+    if origin is Literal:
+        allowed = get_args(tp)
+
+        def build_literal(value: Any) -> Any:
+            if value not in allowed:
+                raise _Mismatch
+            return value
+
+        return build_literal
+    if origin is tuple:
+        args = get_args(tp)
+        if len(args) == 2 and args[1] is Ellipsis:
+            item = _builder(args[0])
+
+            def build_tuple(value: Any) -> Any:
+                if not isinstance(value, list):
+                    raise _Mismatch
+                return tuple(map(item, value))
+
+            return build_tuple
+        items = tuple(_builder(a) for a in args)
+
+        def build_fixed_tuple(value: Any) -> Any:
+            if not isinstance(value, list):
+                raise _Mismatch
+            return tuple(b(v) for b, v in zip(items, value))
+
+        return build_fixed_tuple
+    if origin is dict:
+        entry = _builder(get_args(tp)[1])
+
+        def build_dict(value: Any) -> Any:
+            if not isinstance(value, dict):
+                raise _Mismatch
+            return {str(k): entry(v) for k, v in value.items()}
+
+        return build_dict
+    if dataclasses.is_dataclass(tp):
+        hints = _type_hints(tp)  # type: ignore[arg-type]
+        fields = tuple((f.name, _builder(hints[f.name])) for f in dataclasses.fields(tp))
+
+        def build_dataclass(value: Any) -> Any:
+            if not isinstance(value, dict):
+                raise _Mismatch
+            try:
+                return tp(**{name: build(value[name]) for name, build in fields if name in value})  # type: ignore[operator]
+            except TypeError:
+                raise _Mismatch from None
+
+        return build_dataclass
+    if tp is float:
+
+        def build_float(value: Any) -> Any:
+            if type(value) is float:
+                return value
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                return float(value)
+            raise _Mismatch
+
+        return build_float
+    if tp in (int, str, bool):
+
+        def build_exact(value: Any) -> Any:
+            if type(value) is not tp:
+                raise _Mismatch
+            return value
+
+        return build_exact
+    raise TypeError(f"no report builder for {tp!r}")
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
 def _build(tp: Any, value: Any, where: str) -> Any:
-    """Rebuild a value of type ``tp`` from plain data, checking it as it goes."""
+    """Rebuild a value of type ``tp`` from plain data; ``InputError`` naming ``where`` and
+    the path below it when it does not fit."""
+    try:
+        return _builder(tp)(value)
+    except _Mismatch:
+        return _build_checked(tp, value, where)
+
+
+def _build_checked(tp: Any, value: Any, where: str) -> Any:
+    """The slow twin of ``_builder``: same rules, but tracks where it is, for the message."""
     origin = get_origin(tp)
     if tp is Any:
         return value
@@ -96,7 +214,7 @@ def _build(tp: Any, value: Any, where: str) -> Any:
             if arg is type(None):
                 continue
             try:
-                return _build(arg, value, where)
+                return _build_checked(arg, value, where)
             except InputError:
                 continue
         raise InputError(f"{where}: unexpected value {value!r}")
@@ -109,13 +227,13 @@ def _build(tp: Any, value: Any, where: str) -> Any:
             raise InputError(f"{where}: expected a list")
         args = get_args(tp)
         if len(args) == 2 and args[1] is Ellipsis:
-            return tuple(_build(args[0], v, f"{where}[{i}]") for i, v in enumerate(value))
-        return tuple(_build(a, v, where) for a, v in zip(args, value))
+            return tuple(_build_checked(args[0], v, f"{where}[{i}]") for i, v in enumerate(value))
+        return tuple(_build_checked(a, v, where) for a, v in zip(args, value))
     if origin is dict:
         if not isinstance(value, dict):
             raise InputError(f"{where}: expected a mapping")
         _, vt = get_args(tp)
-        return {str(k): _build(vt, v, where) for k, v in value.items()}
+        return {str(k): _build_checked(vt, v, where) for k, v in value.items()}
     if dataclasses.is_dataclass(tp):
         if not isinstance(value, dict):
             raise InputError(f"{where}: expected a mapping")
@@ -123,7 +241,7 @@ def _build(tp: Any, value: Any, where: str) -> Any:
         kwargs = {}
         for f in dataclasses.fields(tp):
             if f.name in value:
-                kwargs[f.name] = _build(hints[f.name], value[f.name], f"{where}.{f.name}")
+                kwargs[f.name] = _build_checked(hints[f.name], value[f.name], f"{where}.{f.name}")
         try:
             return tp(**kwargs)  # type: ignore[operator]
         except TypeError as exc:
