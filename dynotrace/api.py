@@ -25,7 +25,7 @@ DEFAULT_CAPTURE_NAME = "dynotrace.capture()"
 #: The formats ``render`` knows.
 RENDER_FORMATS = ("terminal", "yaml", "json")
 #: Keyword options ``render(..., "terminal")`` takes.
-TERMINAL_OPTIONS = ("width", "color", "only", "function", "guards", "timing")
+TERMINAL_OPTIONS = ("width", "color", "only", "function", "guards", "full", "timing")
 
 PathLike = str | os.PathLike[str]
 
@@ -134,7 +134,8 @@ def render(report: Report, fmt: str = "terminal", /, file: TextIO | PathLike | N
     ``file`` is a text stream, a path (written atomically; ``-`` is stdout) or ``None`` for
     stdout. Terminal options: ``width``, ``color`` (default: colour only on a terminal),
     ``only`` (sections among ``breaks``, ``recompiles``, ``shapes``, ``guards``),
-    ``function`` (a name to filter on), ``guards`` (list every guard), ``timing``. The
+    ``function`` (a name to filter on), ``guards`` (list every guard), ``full`` (every recompile
+    in full), ``timing``. The
     YAML and JSON documents take no options: they are the report files of ``explain -o``.
     """
     if fmt not in RENDER_FORMATS:
@@ -171,6 +172,7 @@ def _render_to(report: Report, fmt: str, stream: TextIO, options: dict[str, Any]
         function=options.get("function"),
         guards=bool(options.get("guards", False)),
         timing=bool(options.get("timing", True)),
+        full=bool(options.get("full", False)),
     )
     # A file is not a terminal: no colour codes in it unless asked for.
     color = options.get("color", False if to_file else None)

@@ -233,3 +233,24 @@ def test_function_filter_and_guard_listing() -> None:
     assert "TENSOR_MATCH" in run.stdout and "guards (" in run.stdout
     missing = run_dynotrace("explain", "sample_programs/recompile_training_flip.py", "--function", "nope")
     assert "No compiled function matches 'nope'" in missing.stdout
+
+
+def test_a_cause_explained_once_is_listed_after_that_and_full_explains_each(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    # recompile_limit.py recompiles repeat_double for n = 2, 3, 4, each time because n changed.
+    report = explained("recompile_limit", tmp_path_factory)
+    repeats = [c for f in report["functions"] if f["name"] == "repeat_double" for c in f["compiles"] if c["guard_failures"]]
+    assert len(repeats) >= 3
+    suggestion = repeats[0]["guard_failures"][0]["suggestion"]
+    base = ["explain", "sample_programs/recompile_limit.py", "--width", "200", "--no-color", "--only", "recompiles"]
+    short = run_dynotrace(*base).stdout
+    full = run_dynotrace(*base, "--full").stdout
+    # Every recompile is still listed with what changed; only the first explains in full.
+    for c in repeats:
+        failure = c["guard_failures"][0]
+        assert f"{failure['source']}  was {failure['expected']}" in short
+        assert f"{failure['source']}  was {failure['expected']}" in full
+    assert short.count(suggestion.split(".")[0]) == 1
+    assert full.count(suggestion.split(".")[0]) == len(repeats)
+    assert f"see {repeats[0]['compile_id']})" in short

@@ -64,6 +64,12 @@ clash with dynotrace's own options.""",
 )
 @click.option("--function", "function_name", metavar="NAME", help="Show only functions whose name (or Class.method) contains NAME.")
 @click.option("--guards", "list_guards", is_flag=True, help="List every guard of every compile, with the user line that made it.")
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Explain every recompile in full; by default a cause already explained at an earlier "
+    "compile of the function gets one line.",
+)
 @click.option("--no-timing", is_flag=True, help="Leave compile times out of the terminal report, so two runs print the same.")
 @click.option("--width", type=click.IntRange(40, 400), help="Terminal report width (default: the terminal's).")
 @click.option(
@@ -83,6 +89,7 @@ def explain(
     only: tuple[str, ...],
     function_name: str | None,
     list_guards: bool,
+    full: bool,
     no_timing: bool,
     width: int | None,
     color: bool | None,
@@ -132,7 +139,7 @@ def explain(
                 sys.stdout.flush()
                 sys.stderr.flush()
                 options = TerminalOptions(
-                    only=frozenset(only), function=function_name, guards=list_guards, timing=not no_timing
+                    only=frozenset(only), function=function_name, guards=list_guards, timing=not no_timing, full=full
                 )
                 render_terminal(report, sys.__stdout__, width=width, color=color, options=options)
         except DynotraceError as exc:

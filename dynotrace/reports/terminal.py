@@ -11,7 +11,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TextIO
+from typing import Any, TextIO
 
 from rich.console import Console, Group, RenderableType
 from rich.padding import Padding
@@ -34,12 +34,14 @@ SECTIONS = ("breaks", "recompiles", "shapes", "guards")
 @dataclass(frozen=True)
 class TerminalOptions:
     """What to show: ``only`` limits the report to some sections, ``function`` to the
-    functions whose name or ``Class.method`` contains it; ``guards`` lists every guard."""
+    functions whose name or ``Class.method`` contains it; ``guards`` lists every guard;
+    ``full`` explains every recompile in full, not only the first of each cause."""
 
     only: frozenset[str] = frozenset()
     function: str | None = None
     guards: bool = False
     timing: bool = True
+    full: bool = False
 
     def shows(self, section: str) -> bool:
         return not self.only or section in self.only
@@ -147,7 +149,7 @@ def _fix_first(report: Report, findings: list[Finding], timing: bool) -> Rendera
     return Panel(lines, title="Fix first", title_align="left", border_style="yellow")
 
 
-def _failure_block(failure: GuardFailure, *, older: int) -> RenderableType:
+def _failure_headline(failure: GuardFailure) -> Text:
     text = Text()
     text.append(CATEGORY_LABELS.get(failure.category, failure.category), style="bold yellow")
     text.append(": ")
@@ -158,6 +160,18 @@ def _failure_block(failure: GuardFailure, *, older: int) -> RenderableType:
             text.append(f", now {failure.actual if failure.actual is not None else 'another value'}")
     else:
         text.append(failure.reason)
+    return text
+
+
+def _repeated_failure_line(failure: GuardFailure, older: int, explained_at: str) -> RenderableType:
+    text = _failure_headline(failure)
+    more = f"; +{_plural(older, 'older cache entry', 'older cache entries')}" if older else ""
+    text.append(f"  (guard of {failure.failed_compile_id}{more}; see {explained_at})", style="dim")
+    return _pad(text, 6)
+
+
+def _failure_block(failure: GuardFailure, *, older: int) -> RenderableType:
+    text = _failure_headline(failure)
     detail = Text(f"guard of {failure.failed_compile_id}", style="dim")
     if failure.guard_kind:
         detail.append(f" ({failure.guard_kind})")
@@ -239,7 +253,11 @@ def _guard_diff_block(c: Compile) -> list[RenderableType]:
     return rows
 
 
-def _compile_rows(c: Compile, opts: TerminalOptions) -> list[RenderableType]:
+def _compile_rows(c: Compile, opts: TerminalOptions, explained: dict[tuple[Any, ...], str]) -> list[RenderableType]:
+    """The compile's line and, for a recompile, why. A cause already explained at an earlier
+    compile of the function (``explained``: cause -> that compile's id, filled in here) gets
+    one line, so a function that recompiles 200 times for one reason reads as one
+    explanation and a list, not 200 copies of it."""
     line = Text("  ")
     line.append(f"{c.compile_id:<6}", style="bold")
     if c.status == "recompile_limit":
@@ -265,11 +283,21 @@ def _compile_rows(c: Compile, opts: TerminalOptions) -> list[RenderableType]:
     if opts.shows("recompiles") and c.guard_failures:
         first = c.guard_failures[0]
         older = sum(1 for f in c.guard_failures[1:] if f.source == first.source)
-        rows.append(_failure_block(first, older=older))
-        for other in c.guard_failures[1:]:
-            if other.source != first.source:
-                rows.append(_failure_block(other, older=0))
-        if c.status != "recompile_limit":
+        shown = [(first, older)] + [(f, 0) for f in c.guard_failures[1:] if f.source != first.source]
+        any_new = False
+        repeated: dict[tuple[Any, ...], list[tuple[GuardFailure, int]]] = {}
+        for failure, older_entries in shown:
+            key = (failure.category, failure.source or failure.reason, failure.location)
+            if key in explained and not opts.full:
+                repeated.setdefault(key, []).append((failure, older_entries))
+            else:
+                explained.setdefault(key, c.compile_id)
+                rows.append(_failure_block(failure, older=older_entries))
+                any_new = True
+        for key, same in repeated.items():
+            older_total = len(same) - 1 + sum(n for _, n in same)
+            rows.append(_repeated_failure_line(same[0][0], older_total, explained[key]))
+        if any_new and c.status != "recompile_limit":
             rows.extend(_guard_diff_block(c))
     if opts.shows("shapes"):
         rows.extend(_shape_rows(c))
@@ -356,8 +384,9 @@ def _function_block(f: Function, opts: TerminalOptions) -> Group:
     note = _wrapper_note(f)
     if note is not None:
         rows.append(note)
+    explained: dict[tuple[Any, ...], str] = {}
     for c in f.compiles:
-        rows.extend(_compile_rows(c, opts))
+        rows.extend(_compile_rows(c, opts, explained))
     if f.recompile_limit_hits:
         rows.append(_limit_panel(f))
     if not opts.guards and opts.shows("guards"):
