@@ -1,0 +1,292 @@
+"""Shared helpers of the benchmarks: commands, timing, A/B alternation, statistics, tables.
+
+Every benchmark compares commands run as separate processes, side by side in one run:
+``alternate`` runs the variants in rounds whose order flips each round (A B, B A, A B,
+...) so a machine that gets slower or faster during the run biases neither side. Each run
+is timed by wall clock and by the CPU time (user + system) the child process and its
+children used, from ``os.wait4``; CPU time is the steadier figure on a shared machine.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shlex
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+REPO = BENCH_DIR.parent
+PROGRAMS = BENCH_DIR / "programs"
+SAMPLES = REPO / "sample_programs"
+BIN = Path(sys.executable).parent
+
+
+def python_cmd() -> list[str]:
+    return [sys.executable]
+
+
+def dynotrace_cmd() -> list[str]:
+    """The ``dynotrace`` console script of this interpreter.
+
+    Taken from the interpreter's own ``bin`` directory, not through ``PATH``: a version
+    manager's shim (pyenv's is a shell script) would add its own start-up to every run of
+    one side only. Falls back to ``python -m dynotrace``. ``BENCH_DYNOTRACE`` overrides it
+    (a command line), to measure another checkout: ``BENCH_DYNOTRACE="python /x/run.py"``.
+    """
+    override = os.environ.get("BENCH_DYNOTRACE")
+    if override:
+        return shlex.split(override)
+    script = BIN / "dynotrace"
+    if script.is_file():
+        return [str(script)]
+    return [sys.executable, "-m", "dynotrace"]
+
+
+def tlparse_cmd() -> list[str] | None:
+    """The ``tlparse`` binary (PyPI package ``tlparse``), or ``None`` when not installed."""
+    candidate = BIN / "tlparse"
+    if candidate.is_file():
+        return [str(candidate)]
+    found = shutil.which("tlparse")
+    return [found] if found else None
+
+
+def has_command(cmd: Sequence[str]) -> bool:
+    """Whether ``cmd`` runs and exits 0 (used to skip parts whose command does not exist)."""
+    try:
+        done = subprocess.run(list(cmd), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One timed run of one command."""
+
+    wall_s: float
+    cpu_s: float
+    max_rss_mb: float
+    returncode: int
+    user_s: float = 0.0
+    sys_s: float = 0.0
+
+
+class CommandFailed(RuntimeError):
+    pass
+
+
+def run_timed(
+    cmd: Sequence[str],
+    *,
+    env: Mapping[str, str] | None = None,
+    cwd: str | os.PathLike[str] | None = None,
+    ok_codes: Sequence[int] = (0,),
+    stdout: int | None = subprocess.DEVNULL,
+) -> Sample:
+    """Run ``cmd`` to completion and measure it.
+
+    ``cpu_s`` and ``max_rss_mb`` come from the kernel's accounting of the child (and the
+    children it waited for): ``ru_maxrss`` is the largest resident set of any one process
+    in that tree. Raises ``CommandFailed`` (with the end of stderr) when the exit code is
+    not in ``ok_codes``, so a benchmark never times a run that failed.
+    """
+    full_env = dict(os.environ)
+    if env:
+        full_env.update(env)
+    with tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(list(cmd), env=full_env, cwd=cwd, stdout=stdout, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode not in ok_codes:
+            err.seek(0)
+            tail = err.read().decode("utf-8", "replace")[-2000:]
+            raise CommandFailed(f"{' '.join(map(str, cmd))} exited {proc.returncode}:\n{tail}")
+    return Sample(
+        wall_s=wall,
+        cpu_s=usage.ru_utime + usage.ru_stime,
+        max_rss_mb=usage.ru_maxrss / 1024,
+        returncode=proc.returncode,
+        user_s=usage.ru_utime,
+        sys_s=usage.ru_stime,
+    )
+
+
+def combine(*samples: Sample) -> Sample:
+    """Several runs made one after the other, as one sample (times add, RSS is the max)."""
+    return Sample(
+        wall_s=sum(s.wall_s for s in samples),
+        cpu_s=sum(s.cpu_s for s in samples),
+        max_rss_mb=max(s.max_rss_mb for s in samples),
+        returncode=samples[-1].returncode,
+        user_s=sum(s.user_s for s in samples),
+        sys_s=sum(s.sys_s for s in samples),
+    )
+
+
+@dataclass
+class Variant:
+    """One side of a comparison: a name and a callable that runs it once and measures it."""
+
+    name: str
+    run: Callable[[], Sample]
+    samples: list[Sample] = field(default_factory=list)
+
+
+def alternate(variants: Sequence[Variant], *, repeats: int, warmup: int = 1, log: bool = True) -> None:
+    """Run every variant ``warmup`` times (not recorded), then ``repeats`` rounds.
+
+    Round ``r`` runs the variants in order when ``r`` is even and in reverse when odd, so
+    each side goes first as often as the other. Samples are appended to ``variant.samples``.
+    """
+    for w in range(warmup):
+        for v in variants:
+            s = v.run()
+            if log:
+                _progress(f"  warm-up {w + 1}/{warmup} {v.name}: {s.wall_s:.2f} s")
+    for r in range(repeats):
+        order = list(variants) if r % 2 == 0 else list(reversed(variants))
+        for v in order:
+            s = v.run()
+            v.samples.append(s)
+            if log:
+                _progress(f"  round {r + 1}/{repeats} {v.name}: {s.wall_s:.2f} s wall, {s.cpu_s:.2f} s cpu")
+
+
+def _progress(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+@dataclass(frozen=True)
+class Spread:
+    """Median and spread of a list of numbers."""
+
+    median: float
+    q1: float
+    q3: float
+    low: float
+    high: float
+    n: int
+
+    @classmethod
+    def of(cls, values: Sequence[float]) -> Spread:
+        data = sorted(values)
+        if not data:
+            raise ValueError("no values")
+        if len(data) >= 4:
+            q1, _, q3 = statistics.quantiles(data, n=4, method="inclusive")
+        else:
+            q1, q3 = data[0], data[-1]
+        return cls(statistics.median(data), q1, q3, data[0], data[-1], len(data))
+
+    def fmt(self, unit: str = "s", digits: int = 2) -> str:
+        return f"{self.median:.{digits}f} {unit} [{self.q1:.{digits}f}-{self.q3:.{digits}f}]"
+
+
+def ratios(a: Variant, b: Variant, attr: str = "wall_s") -> Spread:
+    """``b / a`` per round (the runs of one round ran next to each other), as a Spread."""
+    pairs = zip(a.samples, b.samples)
+    return Spread.of([getattr(sb, attr) / getattr(sa, attr) for sa, sb in pairs])
+
+
+def spread(variant: Variant, attr: str = "wall_s") -> Spread:
+    return Spread.of([getattr(s, attr) for s in variant.samples])
+
+
+def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]], *, title: str | None = None) -> None:
+    """A plain fixed-width table (markdown-compatible, so it can be pasted into a README)."""
+    cells = [[str(c) for c in row] for row in rows]
+    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
+    if title:
+        print(f"\n{title}")
+    print("| " + " | ".join(h.ljust(w) for h, w in zip(headers, widths)) + " |")
+    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    for row in cells:
+        print("| " + " | ".join(c.ljust(w) for c, w in zip(row, widths)) + " |")
+    sys.stdout.flush()
+
+
+def verdict(ok: bool) -> str:
+    return "ok" if ok else "MISSED"
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _version(package: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return "not installed"
+
+
+def machine_info() -> dict[str, str]:
+    """Where and with what the numbers were measured. Does not import torch."""
+    tl = tlparse_cmd()
+    tl_version = "not installed"
+    if tl:
+        done = subprocess.run(tl + ["--version"], capture_output=True, text=True)
+        tl_version = done.stdout.strip() or done.stderr.strip()
+    try:
+        load = "%.2f %.2f %.2f" % os.getloadavg()
+    except OSError:
+        load = "n/a"
+    return {
+        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpu": _cpu_model(),
+        "cores": str(os.cpu_count()),
+        "os": f"{platform.system()} {platform.release()}",
+        "python": f"{platform.python_implementation()} {platform.python_version()}",
+        "torch": _version("torch"),
+        "dynotrace": _version("dynotrace"),
+        "tlparse": tl_version,
+        "load average (1/5/15 min) at start": load,
+    }
+
+
+def print_machine(info: Mapping[str, str] | None = None) -> dict[str, str]:
+    info = dict(info or machine_info())
+    print("Machine and versions")
+    for key, value in info.items():
+        print(f"  {key:36} {value}")
+    sys.stdout.flush()
+    return info
+
+
+def save_json(path: str | None, data: object) -> None:
+    """Write raw results (``--json FILE``) so numbers can be compared across runs."""
+    if not path:
+        return
+
+    def default(obj: object) -> object:
+        if hasattr(obj, "__dataclass_fields__"):
+            return asdict(obj)  # type: ignore[call-overload]
+        return str(obj)
+
+    Path(path).write_text(json.dumps(data, indent=2, default=default) + "\n")
+    print(f"\nraw results: {path}")
+
+
+def fmt_mb(n_bytes: int) -> str:
+    return f"{n_bytes / 1e6:.1f} MB"

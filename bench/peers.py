@@ -1,0 +1,189 @@
+"""Peer comparison with tlparse (PyPI package ``tlparse``), which reads the same events.
+
+(a) End to end, per program: ``TORCH_TRACE=d python P`` followed by
+    ``tlparse d/<log> -o out --overwrite --no-browser`` (A) vs
+    ``dynotrace explain P -o out/report.yaml`` (B). Both end with a report on disk.
+(b) Offline read of one large TORCH_TRACE log (>= 50 MB by default), made by
+    ``bench/programs/many_frames.py`` (many compiled functions and recompiles, backend
+    eager): ``tlparse big.log -o out --overwrite --no-browser`` (A) vs
+    ``dynotrace explain --trace big.log -o r.yaml -q`` (B). Target: B no slower than A.
+    tlparse writes an HTML site (about 120 MB in 3,900 files for the default log), so its
+    time depends on the file system much more than dynotrace's (one YAML file): the table
+    splits CPU time into user and system, and ``--scratch /dev/shm/x`` puts the log and
+    both outputs on tmpfs. tlparse's output directory is deleted before each of its runs,
+    outside the timing.
+
+Without tlparse installed (``pip install tlparse``) the script says so and measures only
+dynotrace's side of (b). The log is written into a temporary directory and deleted at the
+end; ``--log FILE`` reuses an existing one (``--keep-log DIR`` keeps the one made).
+
+    python bench/peers.py
+    python bench/peers.py --repeats 7 --log /tmp/big/trace/dedicated_log_torch_trace_x.log
+    python bench/peers.py --skip-end-to-end
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from _common import (
+    PROGRAMS,
+    REPO,
+    Sample,
+    Variant,
+    alternate,
+    combine,
+    dynotrace_cmd,
+    fmt_mb,
+    print_machine,
+    print_table,
+    python_cmd,
+    ratios,
+    run_timed,
+    save_json,
+    spread,
+    tlparse_cmd,
+    verdict,
+)
+
+DEFAULT_PROGRAMS = [
+    "sample_programs/recompiles.py",
+    "sample_programs/graph_break_print.py",
+    "sample_programs/transformer_small.py",
+    "sample_programs/inductor_small.py",
+]
+MANY_FRAMES = PROGRAMS / "many_frames.py"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--programs", nargs="*", default=DEFAULT_PROGRAMS)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--warmup", type=int, default=1)
+    parser.add_argument("--log", help="an existing large TORCH_TRACE log file to read (skips generating one)")
+    parser.add_argument("--keep-log", metavar="DIR", help="generate the log into DIR and keep it")
+    parser.add_argument("--many-frames-args", default="", help="arguments for many_frames.py, e.g. '--functions 40'")
+    parser.add_argument("--min-mb", type=float, default=50, help="warn when the generated log is smaller (default 50)")
+    parser.add_argument("--skip-end-to-end", action="store_true")
+    parser.add_argument("--skip-offline", action="store_true")
+    parser.add_argument("--scratch", metavar="DIR", help="where outputs (and a copy of --log) go; default: a temporary directory")
+    parser.add_argument("--json")
+    args = parser.parse_args()
+
+    info = print_machine()
+    tlparse = tlparse_cmd()
+    if tlparse is None:
+        print("\ntlparse is not installed (`pip install tlparse`): only dynotrace's side is measured.")
+    raw: dict[str, object] = {"machine": info}
+    with tempfile.TemporaryDirectory(prefix="dynotrace_peers_", dir=args.scratch) as tmp_name:
+        tmp = Path(tmp_name)
+        if not args.skip_end_to_end and tlparse is not None:
+            raw["end_to_end"] = end_to_end(args, tlparse, tmp)
+        if not args.skip_offline:
+            raw["offline"] = offline(args, tlparse, tmp)
+    save_json(args.json, raw)
+
+
+def end_to_end(args: argparse.Namespace, tlparse: list[str], tmp: Path) -> dict[str, object]:
+    # One Inductor cache for both sides, warmed by the warm-up runs (see overhead.py).
+    env = {"TORCHINDUCTOR_CACHE_DIR": str(tmp / "inductor-cache")}
+    rows, raw = [], {}
+    for program in args.programs:
+        print(f"\n{program}", file=sys.stderr, flush=True)
+        work = tmp / Path(program).stem
+        work.mkdir()
+
+        def trace_then_tlparse(program: str = program, work: Path = work) -> Sample:
+            trace_dir = work / "trace"
+            shutil.rmtree(trace_dir, ignore_errors=True)
+            first = run_timed(python_cmd() + [program], env={**env, "TORCH_TRACE": str(trace_dir)}, cwd=REPO)
+            logs = sorted(trace_dir.glob("*.log"))
+            if not logs:
+                sys.exit(f"TORCH_TRACE wrote no log for {program}")
+            shutil.rmtree(work / "tl_out", ignore_errors=True)
+            cmd = tlparse + [str(logs[0]), "-o", str(work / "tl_out"), "--overwrite", "--no-browser"]
+            second = run_timed(cmd, cwd=work)
+            return combine(first, second)
+
+        dt_cmd = dynotrace_cmd() + ["explain", "-o", str(work / "report.yaml"), program]
+        a = Variant("TORCH_TRACE + tlparse", trace_then_tlparse)
+        b = Variant("dynotrace explain", lambda cmd=dt_cmd: run_timed(cmd, env=env, cwd=REPO))
+        alternate([a, b], repeats=args.repeats, warmup=args.warmup)
+        r = ratios(a, b)
+        rows.append([Path(program).name, spread(a).fmt(), spread(b).fmt(), f"{r.median:.3f}", f"{r.low:.3f}-{r.high:.3f}"])
+        raw[program] = {"tlparse": a.samples, "dynotrace": b.samples}
+    print_table(
+        ["program", "TORCH_TRACE python + tlparse", "dynotrace explain -o", "ratio dynotrace/tlparse", "min-max"],
+        rows,
+        title=f"End to end, {args.repeats} alternating rounds (wall time, median [IQR])",
+    )
+    return raw
+
+
+def offline(args: argparse.Namespace, tlparse: list[str] | None, tmp: Path) -> dict[str, object]:
+    log = Path(args.log) if args.log else generate_log(args, tmp)
+    if args.log and args.scratch:
+        log = Path(shutil.copy(log, tmp / log.name))
+    size = log.stat().st_size
+    print(f"\noffline read of {log} ({fmt_mb(size)})", flush=True)
+    if size < args.min_mb * 1e6:
+        print(f"  note: the log is smaller than {args.min_mb:g} MB")
+    work = tmp / "offline"
+    work.mkdir()
+    variants = []
+    if tlparse is not None:
+        tl_out = work / "tl_out"
+        tl_cmd = tlparse + [str(log), "-o", str(tl_out), "--overwrite", "--no-browser"]
+
+        def run_tlparse() -> Sample:
+            shutil.rmtree(tl_out, ignore_errors=True)
+            return run_timed(tl_cmd, cwd=work)
+
+        variants.append(Variant("tlparse", run_tlparse))
+    dt_cmd = dynotrace_cmd() + ["explain", "--trace", str(log), "-o", str(work / "r.yaml"), "-q"]
+    variants.append(Variant("dynotrace explain --trace", lambda: run_timed(dt_cmd, cwd=REPO)))
+    alternate(variants, repeats=args.repeats, warmup=args.warmup)
+    rows = [
+        [
+            v.name,
+            spread(v).fmt(),
+            spread(v, "user_s").fmt(),
+            spread(v, "sys_s").fmt(),
+            f"{spread(v, 'max_rss_mb').median:.0f} MB",
+        ]
+        for v in variants
+    ]
+    title = f"Offline read of a {fmt_mb(size)} TORCH_TRACE log, {args.repeats} alternating rounds, outputs in {work}"
+    print_table(["command", "wall, median [IQR]", "user cpu", "system cpu", "peak RSS"], rows, title=title)
+    if tlparse is not None:
+        r = ratios(variants[0], variants[1])
+        c = ratios(variants[0], variants[1], "cpu_s")
+        print(
+            f"\nratio dynotrace/tlparse (wall, per round): median {r.median:.3f}, min-max {r.low:.3f}-{r.high:.3f}"
+            f"  -> target <= 1.0: {verdict(r.median <= 1.0)}"
+            f"\nratio dynotrace/tlparse (cpu, per round):  median {c.median:.3f}, min-max {c.low:.3f}-{c.high:.3f}"
+        )
+    return {"log_bytes": size, **{v.name: v.samples for v in variants}}
+
+
+def generate_log(args: argparse.Namespace, tmp: Path) -> Path:
+    base = Path(args.keep_log) if args.keep_log else tmp / "big"
+    trace_dir = base / "trace"
+    shutil.rmtree(trace_dir, ignore_errors=True)
+    cmd = python_cmd() + [str(MANY_FRAMES)] + shlex.split(args.many_frames_args)
+    print(f"\ngenerating the log: TORCH_TRACE={trace_dir} {shlex.join(cmd)}", flush=True)
+    s = run_timed(cmd, env={"TORCH_TRACE": str(trace_dir)}, cwd=REPO)
+    logs = sorted(trace_dir.glob("*.log"))
+    if len(logs) != 1:
+        sys.exit(f"expected one log in {trace_dir}, found {len(logs)}")
+    print(f"  {fmt_mb(logs[0].stat().st_size)} in {s.wall_s:.0f} s", flush=True)
+    return logs[0]
+
+
+if __name__ == "__main__":
+    main()
