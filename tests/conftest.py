@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -56,6 +57,18 @@ def torch_counts(script: Path, *args: str, tmp_path: Path) -> dict[str, int]:
         timeout=300,
     )
     return json.loads(out.read_text())  # type: ignore[no-any-return]
+
+
+#: A warning torch itself prints while it is imported ("Failed to initialize NumPy" where numpy
+#: is not installed): its ``file:line: Warning: text`` line and the source line under it.
+_TORCH_WARNING = re.compile(r"^\S*[/\\]torch[/\\]\S*:\d+: \w*Warning: .*\n(?:[ \t]+.*\n)?", re.MULTILINE)
+
+
+def without_torch_warnings(stderr: str) -> str:
+    """``stderr`` without the warnings torch prints on import. dynotrace imports torch for a
+    capture, so they appear for any target run where torch has one to give; they are
+    torch's words about the environment, not dynotrace's output."""
+    return _TORCH_WARNING.sub("", stderr)
 
 
 def load_json(path: Path) -> dict:  # type: ignore[type-arg]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, SAMPLES, plain_env, run_dynotrace
+from conftest import ROOT, SAMPLES, plain_env, run_dynotrace, without_torch_warnings
 from dynotrace.config import Settings, load_settings
 from dynotrace.errors import InputError
 from dynotrace.model import Location
@@ -36,6 +36,7 @@ def line_of(variant: str, marker: str) -> int:
 
 
 def one_error_line(stderr: str) -> str:
+    stderr = without_torch_warnings(stderr)
     lines = stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("dynotrace: error:") and "Traceback" not in stderr, stderr
     return lines[0]

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import SHARED_TRACES, plain_env, run_dynotrace, torch_counts
+from conftest import SHARED_TRACES, plain_env, run_dynotrace, torch_counts, without_torch_warnings
 from dynotrace.capture.tracelog import read_trace
 from dynotrace.errors import InputError
 from dynotrace.reports.files import load_report, write_report
@@ -61,6 +61,7 @@ def run_bytes(*args: str, cwd: Path) -> tuple[int, str, str]:
 
 
 def assert_one_line_error(code: int, stderr: str, *words: str) -> None:
+    stderr = without_torch_warnings(stderr)
     assert code == 2, stderr
     assert stderr.startswith("dynotrace: error: ") and stderr.count("\n") == 1, stderr
     assert "Traceback" not in stderr
@@ -502,7 +503,8 @@ def test_billion_laughs_fails_fast_with_one_line(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "name", "words"),
     [
-        ("[" * 100_000 + "]" * 100_000, "flow.yaml", "levels deep"),
+        # libyaml 0.2.6 (PyYAML 6.0.4's wheels) refuses deep flow nesting itself, earlier.
+        ("[" * 100_000 + "]" * 100_000, "flow.yaml", "levels deep|while increasing flow level"),
         ("- " * 100_000 + "x\n", "block.yaml", "levels deep"),
         ("a: " + "{a: " * 100_000, "unclosed.yaml", "levels deep"),
         ("[" * 100_000 + "]" * 100_000, "deep.json", "nests too deeply"),
@@ -520,7 +522,7 @@ def test_deeply_nested_report_is_refused_not_a_crash(tmp_path: Path, text: str, 
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, f"exit {proc.returncode}: {proc.stderr[-500:]}"
-    assert words in proc.stdout and proc.stdout.count("\n") == 1, proc.stdout
+    assert re.search(words, proc.stdout) and proc.stdout.count("\n") == 1, proc.stdout
 
 
 def test_yaml_tags_are_never_constructed(tmp_path: Path) -> None:
@@ -561,7 +563,7 @@ def test_future_and_hostile_reports_through_the_command(tmp_path: Path) -> None:
     write_report(_fixture_report(), str(good))
     (tmp_path / "future.yaml").write_text("schema_version: 99\nfunctions: []\n")
     (tmp_path / "laughs.yaml").write_text(BILLION_LAUGHS)
-    (tmp_path / "deep.yaml").write_text("[" * 100_000)
+    (tmp_path / "deep.yaml").write_text("- " * 100_000 + "x\n")
     for bad, words in (("future.yaml", "upgrade dynotrace"), ("laughs.yaml", "aliases"), ("deep.yaml", "levels deep")):
         run = run_dynotrace("diff", bad, "good.yaml", cwd=tmp_path, timeout=60)
         assert_one_line_error(run.returncode, run.stderr, bad, words)
