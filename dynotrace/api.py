@@ -134,9 +134,9 @@ def render(report: Report, fmt: str = "terminal", /, file: TextIO | PathLike | N
     ``file`` is a text stream, a path (written atomically; ``-`` is stdout) or ``None`` for
     stdout. Terminal options: ``width``, ``color`` (default: colour only on a terminal),
     ``only`` (sections among ``breaks``, ``recompiles``, ``shapes``, ``guards``),
-    ``function`` (a name to filter on), ``guards`` (list every guard), ``full`` (every recompile
-    in full), ``timing``. The
-    YAML and JSON documents take no options: they are the report files of ``explain -o``.
+    ``function`` (a name to filter on), ``guards`` (list every guard), ``full`` (explain every
+    recompile in full), ``timing``. The YAML and JSON documents take no options: they are
+    the report files of ``explain -o``.
     """
     if fmt not in RENDER_FORMATS:
         raise UsageError(f"unknown format {fmt!r}; choose from {', '.join(RENDER_FORMATS)}")
