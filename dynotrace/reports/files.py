@@ -6,7 +6,7 @@ import json
 import os
 import re
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, TextIO
 
 from dynotrace.errors import InputError
@@ -63,6 +63,25 @@ def _serialise(data: dict[str, Any], fmt: str) -> str:
     return text  # type: ignore[no-any-return]
 
 
+def _plain_tag_resolver() -> Callable[[str], str]:
+    """``value -> tag`` that YAML gives ``value`` written plain (unquoted): ``str`` for
+    most, ``int``/``bool``/``null``/... for those that read as another type. Remembers
+    short values, since keys and small values recur on every line of a report."""
+    yaml = _yaml()
+    resolver = yaml.resolver.Resolver()
+    known: dict[str, str] = {}
+
+    def plain_tag(value: str) -> str:
+        tag = known.get(value)
+        if tag is None:
+            tag = resolver.resolve(yaml.ScalarNode, value, (True, False))
+            if len(value) <= 32 and len(known) < 4096:
+                known[value] = tag
+        return tag  # type: ignore[no-any-return]
+
+    return plain_tag
+
+
 def _yaml_events(data: Any) -> Iterator[Any]:
     """The events ``yaml.safe_dump(data, sort_keys=False)`` would emit, made directly.
 
@@ -74,19 +93,10 @@ def _yaml_events(data: Any) -> Iterator[Any]:
     yaml = _yaml()
     from yaml import events
 
-    resolver = yaml.resolver.Resolver()
     representer = yaml.representer.SafeRepresenter()
     str_tag, int_tag, map_tag, seq_tag = (_CORE + t for t in ("str", "int", "map", "seq"))
-    plain_tags: dict[str, str] = {}
+    plain_tag = _plain_tag_resolver()
     scalar_event = events.ScalarEvent
-
-    def plain_tag(value: str) -> str:
-        tag = plain_tags.get(value)
-        if tag is None:
-            tag = resolver.resolve(yaml.ScalarNode, value, (True, False))
-            if len(value) <= 32 and len(plain_tags) < 4096:
-                plain_tags[value] = tag
-        return tag
 
     def emit(value: Any) -> Iterator[Any]:
         kind = type(value)
@@ -164,9 +174,8 @@ def _compose_yaml(text: str, loader: Any, origin: str) -> Any:
     yaml = _yaml()
     from yaml import events
 
-    resolver = yaml.resolver.Resolver()
     constructor = yaml.constructor.SafeConstructor()
-    plain_tags: dict[str, str] = {}
+    plain_tag = _plain_tag_resolver()
     scalar_event, alias_event = events.ScalarEvent, events.AliasEvent
     mapping_start, sequence_start = events.MappingStartEvent, events.SequenceStartEvent
     collection_end = (events.MappingEndEvent, events.SequenceEndEvent)
@@ -181,11 +190,7 @@ def _compose_yaml(text: str, loader: Any, origin: str) -> Any:
         if tag is None:
             if not event.implicit[0]:  # quoted or block text: a string
                 return value
-            tag = plain_tags.get(value)
-            if tag is None:
-                tag = resolver.resolve(yaml.ScalarNode, value, (True, False))
-                if len(value) <= 32 and len(plain_tags) < 4096:
-                    plain_tags[value] = tag  # keys and small values recur on every line
+            tag = plain_tag(value)
         elif tag == "!":
             return value
         if tag == str_tag:
