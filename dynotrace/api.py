@@ -216,6 +216,6 @@ def read_trace_report(path: str, *, strict: bool = False, command: str | None = 
         messages=tuple(stats.problems[:20]),
     )
     # The log does not say which torch wrote it; the installed one is not the answer.
-    info = replace(run_info(command or f"dynotrace explain --trace {path}", source="trace"), torch_version=None)
+    info = run_info(command or f"dynotrace explain --trace {path}", source="trace")
     report, timing = fold_events(events, info, base_dir=os.getcwd(), problems=problems)
     return replace(report, timing=timing)
