@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -33,7 +34,7 @@ FUZZ = settings(
     derandomize=True,
     database=None,
     deadline=None,
-    max_examples=60,
+    max_examples=int(os.environ.get("DYNOTRACE_FUZZ_EXAMPLES", "60")),
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 
@@ -360,7 +361,7 @@ _PLAIN = st.recursive(
 @given(data=st.dictionaries(_YAML_TEXT, _PLAIN, max_size=6))
 @FUZZ
 def test_yaml_writer_writes_what_safe_dump_writes(data: dict[str, Any]) -> None:
-    from dynotrace.reports.files import _serialise
+    from dynotrace.reports.files import YAML_WIDTH, _serialise
 
     # libyaml's emitter, as dynotrace uses it (the pure-Python one lays out a few keys,
     # such as an empty string, differently).
@@ -368,7 +369,7 @@ def test_yaml_writer_writes_what_safe_dump_writes(data: dict[str, Any]) -> None:
         def ignore_aliases(self, data: Any) -> bool:
             return True
 
-    expected = yaml.dump(data, Dumper=NoAliases, sort_keys=False, allow_unicode=True, width=100)
+    expected = yaml.dump(data, Dumper=NoAliases, sort_keys=False, allow_unicode=True, width=YAML_WIDTH)
     assert _serialise(data, "yaml") == expected
 
 
@@ -397,3 +398,68 @@ def test_yaml_reader_reads_what_safe_load_reads(text: str) -> None:
 
 def _both_nan(a: Any, b: Any) -> bool:
     return repr(a) == repr(b) and "nan" in repr(a)
+
+
+# Reports are read by ``simple_yaml`` where their text is in the part of YAML dynotrace
+# writes, and by libyaml otherwise; whatever the fast reader returns must be what libyaml
+# reads, for the writer's own output and for any other text.
+
+def _libyaml(text: str) -> Any:
+    try:
+        return ("value", yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
+    except yaml.YAMLError:
+        return ("refused",)
+
+
+def _simple(text: str) -> Any:
+    from dynotrace.reports import simple_yaml
+    from dynotrace.reports.files import _read_simple_yaml
+
+    data = _read_simple_yaml(text)
+    return None if data is simple_yaml.NOT_SIMPLE else ("value", data)
+
+
+_WORD = st.from_regex(r"[a-z_][a-z0-9_]{0,8}", fullmatch=True)
+_MULTILINE = st.text(alphabet=st.sampled_from("ab '\n\"#:-é"), max_size=16)
+_REPORTISH = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), _YAML_TEXT, _MULTILINE),
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(_WORD, inner, max_size=4)),
+    max_leaves=30,
+)
+
+
+@given(data=st.dictionaries(_WORD, _REPORTISH, min_size=1, max_size=6))
+@FUZZ
+@example(data={"a": "x\n\ny", "b": ["\n", "'\n'", " \n", "a\n b"], "c": [[["d"]], {}], "yes_": "no"})
+def test_fast_yaml_reader_reads_the_writers_text_as_libyaml_does(data: dict[str, Any]) -> None:
+    from dynotrace.reports.files import _serialise
+
+    text = _serialise(data, "yaml")
+    got = _simple(text)
+    assert got == _libyaml(text) == ("value", data) or _both_nan(got, _libyaml(text)), text
+    if not re.search(r"^ *(- )*['\"]?(yes|no|on|off|true|false|null|y|n)['\"]?:", text, re.M | re.I):
+        assert got is not None, f"the fast reader gave up on the writer's own text:\n{text}"
+
+
+@given(
+    text=st.one_of(
+        _PLAIN.map(lambda d: yaml.safe_dump(d, default_flow_style=None)),
+        _PLAIN.map(lambda d: yaml.safe_dump(d, width=20, allow_unicode=True)),
+        _REPORTISH.map(lambda d: yaml.safe_dump({"k": d}, sort_keys=False, allow_unicode=True)),
+        st.text(alphabet=st.sampled_from("ab:- '\"\n#{}[]\\x0u\t!&*|>é"), max_size=60),
+        st.text(max_size=100),
+    ),
+    cut=st.integers(min_value=0, max_value=200),
+    insert=st.sampled_from(["", " ", "\n", "- ", ": ", "'", '"', "  x: y\n", "\\", "#"]),
+)
+@FUZZ
+@example(text="a: 'x\n\n  y'\nb: 1\n", cut=0, insert="")
+@example(text="a:\n- b: 1\n  c:\n  - 2\nd: x\n", cut=0, insert="")
+@example(text="a: 'x\ny'\n", cut=0, insert="")
+@example(text="a: \"\\ud800\"\n", cut=0, insert="")
+def test_fast_yaml_reader_returns_what_libyaml_reads_or_gives_up(text: str, cut: int, insert: str) -> None:
+    text = text[:cut] + insert + text[cut:]
+    got = _simple(text)
+    if got is not None:
+        expected = _libyaml(text)
+        assert got == expected or _both_nan(got, expected), text

@@ -4,6 +4,8 @@ offline."""
 from __future__ import annotations
 
 import json
+import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -11,7 +13,8 @@ import yaml
 
 from conftest import ROOT, SAMPLES, plain_env, run_dynotrace
 from dynotrace.errors import InputError
-from dynotrace.reports.files import load_report, write_report
+from dynotrace.reports import files
+from dynotrace.reports.files import load_report, load_reports, write_report
 from dynotrace.reports.schema import SCHEMA_VERSION, report_to_dict
 
 DETERMINISM_SAMPLES = ["recompiles", "graph_break_print", "dynamic_mark_dynamic_branch", "recompile_new_module"]
@@ -98,3 +101,94 @@ def test_missing_and_binary_reports(tmp_path: Path) -> None:
         load_report(str(tmp_path / "bin.yaml"))
     with pytest.raises(InputError, match="directory"):
         load_report(str(tmp_path))
+
+
+FIXTURE_TRACE = ROOT / "tests" / "fixtures" / "traces" / "graph_break_recompile.log.gz"
+
+
+@pytest.fixture
+def forked(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Make ``load_reports`` fork its readers for reports of any size; the list fills with
+    the pids of the readers forked."""
+    if not hasattr(os, "fork") or len(os.sched_getaffinity(0)) < 2:
+        pytest.skip("reports are read side by side only where os.fork exists and there are 2+ cores")
+    monkeypatch.setattr(files, "PARALLEL_MIN_BYTES", 0)
+    pids: list[int] = []
+    real_fork = os.fork
+
+    def recording_fork() -> int:
+        pid = real_fork()
+        if pid:
+            pids.append(pid)
+        return pid
+
+    monkeypatch.setattr(os, "fork", recording_fork)
+    return pids
+
+
+def _reaped(pids: list[int]) -> bool:
+    for pid in pids:
+        try:
+            os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            continue
+        return False
+    return True
+
+
+def _two_reports(tmp_path: Path, ext: str) -> tuple[str, str, list]:
+    from dynotrace.api import read_trace_report
+
+    first = read_trace_report(str(FIXTURE_TRACE))
+    second = replace(first, functions=first.functions[:1])
+    paths = [str(tmp_path / f"a.{ext}"), str(tmp_path / f"b.{ext}")]
+    for report, path in zip((first, second), paths):
+        write_report(report, path)
+    return paths[0], paths[1], [load_report(path) for path in paths]
+
+
+@pytest.mark.parametrize("ext", ["yaml", "json"])
+def test_reports_read_side_by_side_equal_those_read_one_by_one(tmp_path: Path, ext: str, forked: list[int]) -> None:
+    a, b, one_by_one = _two_reports(tmp_path, ext)
+    assert one_by_one[0] != one_by_one[1]
+    assert load_reports(a, b) == one_by_one
+    assert load_reports(b, a) == one_by_one[::-1]
+    assert len(forked) == 2 and _reaped(forked)
+
+
+def test_a_reader_that_fails_leaves_the_file_to_the_parent(tmp_path: Path, forked: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
+    a, b, one_by_one = _two_reports(tmp_path, "yaml")
+    import marshal
+
+    def broken_dumps(*args: object, **kwargs: object) -> bytes:  # runs in the child only
+        raise MemoryError
+
+    monkeypatch.setattr(marshal, "dumps", broken_dumps)
+    assert load_reports(a, b) == one_by_one
+    assert len(forked) == 1 and _reaped(forked)
+
+
+@pytest.mark.parametrize("bad", ["first", "second", "both"])
+def test_side_by_side_reading_reports_the_same_error_as_one_by_one(tmp_path: Path, forked: list[int], bad: str) -> None:
+    a, b, _ = _two_reports(tmp_path, "yaml")
+    for which, path in (("first", a), ("second", b)):
+        if bad in (which, "both"):
+            Path(path).write_text(f"schema_version: {SCHEMA_VERSION + 1}\nfunctions: []\n")
+    with pytest.raises(InputError) as one_by_one:
+        [load_report(path) for path in (a, b)]
+    with pytest.raises(InputError) as side_by_side:
+        load_reports(a, b)
+    assert str(side_by_side.value) == str(one_by_one.value)
+    assert str(a if bad != "second" else b) in str(side_by_side.value)
+    assert len(forked) == 1 and _reaped(forked)
+
+
+def test_small_reports_are_read_in_this_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    a, b, one_by_one = _two_reports(tmp_path, "yaml")
+    assert os.path.getsize(a) + os.path.getsize(b) < files.PARALLEL_MIN_BYTES
+
+    def no_fork() -> int:
+        raise AssertionError("forked for small reports")
+
+    monkeypatch.setattr(os, "fork", no_fork, raising=False)
+    assert load_reports(a, b) == one_by_one

@@ -59,12 +59,11 @@ def diff(
         from dynotrace.config import load_settings
         from dynotrace.reports.diff import DEFAULT_FAIL_ON, diff_reports, parse_fail_on
         from dynotrace.reports.diff_render import diff_format_for, write_diff
-        from dynotrace.reports.files import load_report
+        from dynotrace.reports.files import load_reports
         from dynotrace.reports.output import open_output
 
         policy = parse_fail_on(fail_on) if fail_on is not None else load_settings().fail_on or DEFAULT_FAIL_ON
-        a = load_report(before)
-        b = load_report(after)
+        a, b = load_reports(before, after)
         result = diff_reports(a, b, policy)
         chosen = diff_format_for(output, fmt)
         if output and output != "-":
