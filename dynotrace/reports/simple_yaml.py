@@ -103,7 +103,8 @@ def _read(lines: Iterator[str], plain: Callable[[str], Any], not_text: frozenset
 
     root: dict[str, Any] = {}
     stack: list[tuple[int, Any]] = [(0, root)]  # (column, open collection), innermost last
-    top_column, top, in_list = 0, root, False  # stack[-1], and whether it is a list
+    top: Any = root  # the innermost open collection: stack[-1]
+    top_column, in_list = 0, False  # its column, and whether it is a list
     pending: tuple[dict[str, Any], str, int] | None = None  # a key whose value starts below
     for line in lines:
         body = line.lstrip(" ")
