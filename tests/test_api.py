@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import os
 import re
 import subprocess
@@ -109,6 +110,60 @@ def test_capture_reports_what_torch_counted() -> None:
     assert (failure.expected, failure.actual) == ("8", "10")
     assert report.functions["shout"].compiles[0].graph_breaks[0].location.file == HERE  # type: ignore[union-attr]
     assert report.run.command == "dynotrace.capture()"
+
+
+class _OutputGraphPayloads(logging.Handler):
+    """A second handler on torch's trace logger, as ``TORCH_TRACE``'s would be."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.payloads: list[str | None] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if "dynamo_output_graph" in getattr(record, "metadata", {}):
+            self.payloads.append(getattr(record, "payload", None))
+
+
+@pytest.fixture
+def print_readable_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The graphs torch printed with ``GraphModule.print_readable`` during the test."""
+    calls: list[str] = []
+    original = torch.fx.GraphModule.print_readable
+
+    def counting(self: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append(type(self).__name__)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(torch.fx.GraphModule, "print_readable", counting)
+    return calls
+
+
+def test_listening_alone_spares_torch_the_payloads_it_drops(print_readable_calls: list[str]) -> None:
+    original = torch._logging.trace_structured
+    compiled = torch.compile(double, backend="eager")
+    with counted() as torch_side, dynotrace.capture() as cap:
+        compiled(torch.ones(8))
+        compiled(torch.ones(8, 2))
+
+    assert cap.report.summary.graphs == torch_side.graphs == 2
+    assert print_readable_calls == []  # the dynamo_output_graph payload, never read
+    assert torch._logging.trace_structured is original
+
+
+def test_another_trace_handler_still_gets_every_payload(print_readable_calls: list[str]) -> None:
+    other = _OutputGraphPayloads()
+    trace_log = logging.getLogger("torch.__trace")
+    trace_log.addHandler(other)
+    try:
+        compiled = torch.compile(double, backend="eager")
+        with counted() as torch_side, dynotrace.capture() as cap:
+            compiled(torch.ones(8))
+    finally:
+        trace_log.removeHandler(other)
+
+    assert cap.report.summary.graphs == torch_side.graphs == 1
+    assert len(other.payloads) == len(print_readable_calls) == 1
+    assert "class GraphModule(torch.nn.Module)" in (other.payloads[0] or "")
 
 
 def test_capture_sees_only_what_ran_inside_it() -> None:

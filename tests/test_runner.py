@@ -160,6 +160,13 @@ ENDINGS = {
         1,
     ),
     "module annotations are not postponed": ("x: int = 1\nprint(__annotations__)\n", 0),
+    # Deeper than the frame-stack room the runner gives the target (``_STACK_ROOM``).
+    "recursion past the stack room": (
+        "import sys\nsys.setrecursionlimit(60000)\n"
+        "def depth(n):\n    return 0 if n == 0 else 1 + depth(n - 1)\n"
+        "print(depth(40000))\n",
+        0,
+    ),
 }
 
 
