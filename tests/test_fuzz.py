@@ -431,12 +431,15 @@ _REPORTISH = st.recursive(
 @given(data=st.dictionaries(_WORD, _REPORTISH, min_size=1, max_size=6))
 @FUZZ
 @example(data={"a": "x\n\ny", "b": ["\n", "'\n'", " \n", "a\n b"], "c": [[["d"]], {}], "yes_": "no"})
+@example(data={"no": None})  # a key the writer quotes: the fast reader gives up
 def test_fast_yaml_reader_reads_the_writers_text_as_libyaml_does(data: dict[str, Any]) -> None:
     from dynotrace.reports.files import _serialise
 
     text = _serialise(data, "yaml")
-    got = _simple(text)
-    assert got == _libyaml(text) == ("value", data) or _both_nan(got, _libyaml(text)), text
+    got, expected = _simple(text), _libyaml(text)
+    assert expected == ("value", data) or _both_nan(expected, ("value", data)), text
+    if got is not None:  # None: gave up, and libyaml reads it
+        assert got == expected or _both_nan(got, expected), text
     if not re.search(r"^ *(- )*['\"]?(yes|no|on|off|true|false|null|y|n)['\"]?:", text, re.M | re.I):
         assert got is not None, f"the fast reader gave up on the writer's own text:\n{text}"
 

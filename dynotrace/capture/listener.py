@@ -119,7 +119,9 @@ class TraceListener(logging.Handler):
         through a filter that passes no payload for any kind but those in
         ``PAYLOAD_KINDS``, and for ``artifact`` events none but ``PAYLOAD_ARTIFACTS``.
         It does so only while this listener is the trace logger's one handler, so a
-        ``TORCH_TRACE`` log written in the same run keeps every payload. Modules that
+        ``TORCH_TRACE`` log written in the same run keeps every payload (as do pytest's
+        log-capturing handlers, which pytest 9.2+ also puts on this logger: under pytest,
+        payloads are then built as before). Modules that
         bound the name at import (Inductor's, AOTAutograd's) call torch's function
         directly, as before.
         """
