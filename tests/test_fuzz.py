@@ -220,6 +220,7 @@ def test_damaged_or_cut_gzip_logs_give_events_or_input_error(
 @FUZZ
 @given(payload=st.binary(max_size=300), kind=st.sampled_from(["dynamo_cpp_guards_str", "chromium_event"]))
 @example(payload=b"\xff\xfe", kind="dynamo_cpp_guards_str")
+@example(payload=b"\x00", kind="dynamo_cpp_guards_str")
 @example(payload=b"a\n\nb\n", kind="dynamo_cpp_guards_str")
 @example(payload=b"a\r\nb\r", kind="dynamo_cpp_guards_str")
 def test_any_payload_with_its_md5_is_kept_or_counted(scratch: Path, payload: bytes, kind: str) -> None:
@@ -227,6 +228,12 @@ def test_any_payload_with_its_md5_is_kept_or_counted(scratch: Path, payload: byt
     written; anything else is a counted bad payload, never an exception."""
     metadata = {kind: {}, "frame_id": 0, "frame_compile_id": 0, "attempt": 0, "has_payload": hashlib.md5(payload).hexdigest()}
     record = _GLOG.encode() + json.dumps(metadata).encode() + b"\n\t" + payload.replace(b"\n", b"\n\t") + b"\n"
+    if b"\x00" in payload:
+        # A NUL byte in the first 64 KB marks a binary file (the documented one-line error),
+        # as it does for grep and git; torch writes text.
+        with pytest.raises(InputError, match="is a binary file, not a TORCH_TRACE log"):
+            read_bytes_as_trace(scratch, record)
+        return
     events, stats = read_bytes_as_trace(scratch, record + _GLOG.encode() + b'{"str": ["after", 0]}\n')
     assert [e.kind for e in events] == [kind, "str"]
     if kind != "dynamo_cpp_guards_str":
