@@ -121,9 +121,8 @@ class TraceListener(logging.Handler):
         It does so only while this listener is the trace logger's one handler, so a
         ``TORCH_TRACE`` log written in the same run keeps every payload (as do pytest's
         log-capturing handlers, which pytest 9.2+ also puts on this logger: under pytest,
-        payloads are then built as before). Modules that
-        bound the name at import (Inductor's, AOTAutograd's) call torch's function
-        directly, as before.
+        payloads are then built as before). Modules that bound the name at import
+        (Inductor's, AOTAutograd's) call torch's function directly, as before.
         """
         import torch._logging as torch_logging
 
