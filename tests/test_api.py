@@ -125,23 +125,27 @@ class _OutputGraphPayloads(logging.Handler):
 
 
 @pytest.fixture
-def output_graph_payload_fns(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    """The ``payload_fn`` each ``dynamo_output_graph`` call hands torch's ``trace_structured``
-    (behind dynotrace's filter, which wraps whatever ``torch._logging.trace_structured`` is)."""
-    seen: list[Any] = []
+def reaching_torch(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, Any]]:
+    """The event kind and ``payload_fn`` of each call that reaches torch's
+    ``trace_structured`` (behind dynotrace's filter, which wraps whatever
+    ``torch._logging.trace_structured`` is)."""
+    seen: list[tuple[str, Any]] = []
     original = torch._logging.trace_structured
 
     def recording(name: str, *args: Any, **kwargs: Any) -> Any:
-        if name == "dynamo_output_graph":
-            seen.append(kwargs.get("payload_fn"))
+        seen.append((name, kwargs.get("payload_fn")))
         return original(name, *args, **kwargs)
 
     monkeypatch.setattr(torch._logging, "trace_structured", recording)
     return seen
 
 
-def test_listening_alone_spares_torch_the_payloads_it_drops(
-    output_graph_payload_fns: list[Any], monkeypatch: pytest.MonkeyPatch
+def _payload_fns(calls: list[tuple[str, Any]], kind: str) -> list[Any]:
+    return [payload_fn for name, payload_fn in calls if name == kind]
+
+
+def test_listening_alone_spares_torch_the_events_and_payloads_it_drops(
+    reaching_torch: list[tuple[str, Any]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from dynotrace.capture import listener
 
@@ -158,11 +162,15 @@ def test_listening_alone_spares_torch_the_payloads_it_drops(
 
     assert cap.report.summary.graphs == torch_side.graphs == 2
     # The graph printed as text for dynamo_output_graph, which the fold only counts.
-    assert output_graph_payload_fns == [listener._no_payload] * 2
+    assert _payload_fns(reaching_torch, "dynamo_output_graph") == [listener._no_payload] * 2
+    # Kinds the fold never reads (chromium_event timings) are not built at all.
+    kinds = {name for name, _ in reaching_torch}
+    assert "compilation_metrics" in kinds and "chromium_event" not in kinds
+    assert kinds <= listener.FOLD_KINDS
     assert torch._logging.trace_structured is before
 
 
-def test_another_trace_handler_still_gets_every_payload(output_graph_payload_fns: list[Any]) -> None:
+def test_another_trace_handler_still_gets_every_payload(reaching_torch: list[tuple[str, Any]]) -> None:
     from dynotrace.capture import listener
 
     other = _OutputGraphPayloads()
@@ -176,8 +184,10 @@ def test_another_trace_handler_still_gets_every_payload(output_graph_payload_fns
         trace_log.removeHandler(other)
 
     assert cap.report.summary.graphs == torch_side.graphs == 1
+    output_graph_payload_fns = _payload_fns(reaching_torch, "dynamo_output_graph")
     assert len(output_graph_payload_fns) == len(other.payloads) == 1
     assert output_graph_payload_fns[0] is not listener._no_payload
+    assert _payload_fns(reaching_torch, "chromium_event")  # every kind, for the other handler
     assert "class GraphModule(torch.nn.Module)" in (other.payloads[0] or "")
 
 

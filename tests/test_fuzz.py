@@ -13,6 +13,8 @@ import hashlib
 import json
 import os
 import re
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -378,6 +380,64 @@ def test_yaml_writer_writes_what_safe_dump_writes(data: dict[str, Any]) -> None:
 
     expected = yaml.dump(data, Dumper=NoAliases, sort_keys=False, allow_unicode=True, width=YAML_WIDTH)
     assert _serialise(data, "yaml") == expected
+
+
+def _libyaml_text(data: dict[str, Any]) -> str:
+    """``data`` as libyaml writes it with the options dynotrace's writer uses."""
+    from dynotrace.reports.files import YAML_WIDTH
+
+    class NoAliases(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
+        def ignore_aliases(self, data: Any) -> bool:
+            return True
+
+    return yaml.dump(data, Dumper=NoAliases, sort_keys=False, allow_unicode=True, width=YAML_WIDTH)  # type: ignore[no-any-return]
+
+
+# ``yaml_writer`` writes reports without PyYAML when they are ASCII (all of them, in
+# practice); on ASCII data with printable keys it must never hand over to libyaml, and must
+# lay out exactly libyaml's text: quoting, escapes, several-line single-quoted text at any
+# depth.
+_ASCII = st.one_of(
+    st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=0x7F), max_size=20),
+    st.text(alphabet=st.sampled_from("ab '\n\"#:-?\t\\"), max_size=16),
+    _YAML_TEXT.filter(str.isascii),
+)
+_ASCII_KEY = st.one_of(
+    st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=20),
+    st.sampled_from(["", "yes", "1", "a: b", " x", "-", "? x", "#", "'q'", "a" * 128]),
+)
+_ASCII_DATA = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True), _ASCII),
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(_ASCII_KEY, inner, max_size=4)),
+    max_leaves=30,
+)
+
+
+@given(data=st.dictionaries(_ASCII_KEY, _ASCII_DATA, min_size=1, max_size=6))
+@FUZZ
+@example(data={"a": "x\n\ny", "b": ["\n", "x\n", "\nx", "'\n'"], "c": [[{"d": "e\nf", "g": ["h\n\n\ni"]}]]})
+@example(data={"a": "x\n y", "b": "tab\there", "c": "\x7f\x00\x1b", "d": 'q"\\', "e": [1e17, -0.0, float("inf")]})
+@example(data={"a": ["- x", "? x", ": x", "a: b", "a:", "a #b", "a#b", "---", "...x", "%x", "@x", "`x", "-x"]})
+def test_fast_yaml_writer_writes_what_libyaml_writes(data: dict[str, Any]) -> None:
+    from dynotrace.reports import yaml_writer
+
+    text = yaml_writer.write(data)
+    assert text is not yaml_writer.NOT_SIMPLE, "ASCII data with printable keys was handed to libyaml"
+    assert text == _libyaml_text(data)
+
+
+def test_writing_a_yaml_report_does_not_import_pyyaml(tmp_path: Path) -> None:
+    code = (
+        "import sys\n"
+        "from dynotrace.api import read_trace_report\n"
+        "from dynotrace.reports.files import write_report\n"
+        f"write_report(read_trace_report({str(FIXTURE_LOG)!r}), {str(tmp_path / 'r.yaml')!r})\n"
+        "assert 'yaml' not in sys.modules, 'writing the report imported PyYAML'\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert run.returncode == 0, run.stderr
+    written = (tmp_path / "r.yaml").read_text()
+    assert written == _libyaml_text(yaml.safe_load(written))
 
 
 @given(text=st.one_of(_PLAIN.map(lambda d: yaml.safe_dump(d, default_flow_style=None)), st.text(max_size=200)))

@@ -109,15 +109,17 @@ class TraceListener(logging.Handler):
         self._skip_unread_payloads(logger)
 
     def _skip_unread_payloads(self, logger: logging.Logger) -> None:
-        """Spare torch building payloads the fold never reads.
+        """Spare torch building events and payloads the fold never reads.
 
-        ``trace_structured`` builds an event's payload before any handler sees it: for
-        ``dynamo_output_graph`` that is the graph printed with ``print_readable``, the
-        largest part of what listening costs (1.6 s of 3.0 s in a profile of
-        ``bench/programs/many_frames.py --functions 6``). Calls made through the attribute
-        ``torch._logging.trace_structured`` (Dynamo's ``output_graph`` among them) are sent
-        through a filter that passes no payload for any kind but those in
-        ``PAYLOAD_KINDS``, and for ``artifact`` events none but ``PAYLOAD_ARTIFACTS``.
+        ``trace_structured`` builds an event's metadata and payload before any handler
+        sees it: for ``dynamo_output_graph`` the payload is the graph printed with
+        ``print_readable``, the largest part of what listening costs (1.6 s of 3.0 s in a
+        profile of ``bench/programs/many_frames.py --functions 6``). Calls made through the
+        attribute ``torch._logging.trace_structured`` (Dynamo's ``output_graph`` among them)
+        are sent through a filter that drops events of kinds outside ``FOLD_KINDS`` (the
+        ``chromium_event`` timings, a dozen per compile) before torch builds them, and
+        passes no payload for any kind but those in ``PAYLOAD_KINDS``, and for ``artifact``
+        events none but ``PAYLOAD_ARTIFACTS``.
         It does so only while this listener is the trace logger's one handler, so a
         ``TORCH_TRACE`` log written in the same run keeps every payload (as do pytest's
         log-capturing handlers, which pytest 9.2+ also puts on this logger: under pytest,
@@ -136,8 +138,10 @@ class TraceListener(logging.Handler):
             payload_fn: Callable[[], Any] = _no_payload,
             **kwargs: Any,
         ) -> None:
-            if payload_fn is not _no_payload and logger.handlers == only_self:
-                if name == "artifact":
+            if logger.handlers == only_self:
+                if name not in FOLD_KINDS:
+                    return  # no handler would keep it: what torch does with no handler at all
+                if payload_fn is not _no_payload and name == "artifact":
                     metadata = metadata_fn()
                     metadata_fn = lambda: metadata  # noqa: E731 - evaluated once, as torch would
                     if not wants_payload(name, metadata):

@@ -66,6 +66,11 @@ YAML_WIDTH = 1 << 30
 def _serialise(data: dict[str, Any], fmt: str) -> str:
     if fmt == "json":
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    from dynotrace.reports import yaml_writer
+
+    text = yaml_writer.write(data)
+    if text is not yaml_writer.NOT_SIMPLE:
+        return text  # type: ignore[no-any-return]
     yaml = _yaml()
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
     text = yaml.emit(_yaml_events(data), Dumper=dumper, allow_unicode=True, width=YAML_WIDTH)

@@ -1,0 +1,211 @@
+"""A fast writer for the part of YAML that dynotrace's reports are written in.
+
+``dynotrace explain -o report.yaml`` ends every run by writing the report, and importing
+PyYAML alone takes longer than writing a report with it (15-20 ms, most of it compiling one
+regular expression in ``yaml.reader``): a few per cent of what dynotrace adds to a short
+script. ``write`` lays out the text libyaml's emitter lays out for the same data, as
+``files._serialise`` asks libyaml for it (block style, keys in their order, no line
+width, Unicode kept), without importing PyYAML. It does so for what reports are made of:
+mappings with string keys, lists, ints, floats, bools, None, and ASCII strings (plain,
+single-quoted, over several lines where they have line breaks, or double-quoted with
+escapes, as libyaml chooses). For anything else (other characters, keys libyaml would not
+write as simple keys) it returns ``NOT_SIMPLE`` and the caller asks libyaml;
+``tests/test_fuzz.py`` checks the two agree on arbitrary data.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+NOT_SIMPLE: Any = object()
+
+#: The plain scalars YAML 1.1 reads as something other than a string: PyYAML's implicit
+#: resolvers (``yaml/resolver.py``: bool, float, int, merge, null, timestamp, value and
+#: the reserved ``! & *``), one alternative each, in one pattern. Every alternative starts
+#: with a character its resolver is registered for, so this matches exactly the values
+#: ``Resolver.resolve`` gives another tag than ``str``. Verbose, as PyYAML's: spaces
+#: outside ``[...]`` are not part of the pattern. Only used on one-line text, where ``$``
+#: is the end of the text.
+_TYPED = re.compile(
+    r"""^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF
+        |[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?
+        |\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?
+        |[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*
+        |[-+]?\.(?:inf|Inf|INF)
+        |\.(?:nan|NaN|NAN)
+        |[-+]?0b[0-1_]+
+        |[-+]?0[0-7_]+
+        |[-+]?(?:0|[1-9][0-9_]*)
+        |[-+]?0x[0-9a-fA-F_]+
+        |[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+
+        |<<
+        |~|null|Null|NULL|
+        |[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]
+        |[0-9][0-9][0-9][0-9] -[0-9][0-9]? -[0-9][0-9]?
+         (?:[Tt]|[ \t]+)[0-9][0-9]?
+         :[0-9][0-9] :[0-9][0-9] (?:\.[0-9]*)?
+         (?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?
+        |=
+        |!|&|\*)$""",
+    re.X,
+)
+#: First characters after which a plain scalar would be read as YAML syntax.
+_FIRST_INDICATORS = frozenset("#,[]{}&*!|>'\"%@`")
+#: libyaml's escapes in double-quoted text, for the ASCII characters it escapes; any other
+#: control character is written ``\\xXX``.
+_ESCAPES = {
+    **{chr(c): f"\\x{c:02X}" for c in (*range(0x20), 0x7F)},
+    "\0": "\\0", "\a": "\\a", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\v": "\\v",
+    "\f": "\\f", "\r": "\\r", "\x1b": "\\e", '"': '\\"', "\\": "\\\\",
+}  # fmt: skip
+_DOUBLE_QUOTE_TABLE = str.maketrans(_ESCAPES)
+#: libyaml writes a key longer than this as a complex key (``? key``); reports never have one.
+_SIMPLE_KEY_LENGTH = 128
+
+
+class _NotSimple(Exception):
+    pass
+
+
+def write(data: Any) -> Any:
+    """``data`` (a non-empty dict) as YAML text, or ``NOT_SIMPLE``."""
+    if type(data) is not dict or not data:
+        return NOT_SIMPLE
+    lines: list[str] = []
+    scalars: dict[str, str] = {}  # text -> how it is written; keys and small values recur
+
+    def scalar(text: str, indent: str) -> str:
+        written = scalars.get(text)
+        if written is None:
+            written = _scalar(text, indent)
+            if len(text) <= 64 and "\n" not in written:
+                scalars[text] = written
+        return written
+
+    def key(text: Any) -> str:
+        if type(text) is not str or len(text) > _SIMPLE_KEY_LENGTH or not text.isprintable():
+            raise _NotSimple
+        return scalar(text, "")
+
+    def value(item: Any, indent: str) -> str | None:
+        """How ``item`` is written after ``key:`` or ``-`` in a collection indented by
+        ``indent``; None for a non-empty collection."""
+        kind = type(item)
+        if kind is str:
+            return scalar(item, indent)
+        if kind is dict or kind is list:
+            return None if item else ("{}" if kind is dict else "[]")
+        if kind is int:
+            return str(item)
+        if item is None:
+            return "null"
+        if kind is bool:
+            return "true" if item else "false"
+        if kind is float:
+            return _float(item)
+        raise _NotSimple
+
+    def mapping(items: dict[Any, Any], indent: str, first: str) -> None:
+        """Writes ``items``; the first line starts with ``first`` (after ``- ``) instead of
+        ``indent``."""
+        for name, item in items.items():
+            head = f"{first}{key(name)}:"
+            first = indent
+            written = value(item, indent)
+            if written is not None:
+                lines.append(f"{head} {written}")
+            elif type(item) is dict:
+                lines.append(head)
+                mapping(item, indent + "  ", indent + "  ")
+            else:  # a list in a mapping is not indented further
+                lines.append(head)
+                sequence(item, indent, indent)
+
+    def sequence(items: list[Any], indent: str, first: str) -> None:
+        for item in items:
+            written = value(item, indent)
+            if written is not None:
+                lines.append(f"{first}- {written}")
+            elif type(item) is dict:
+                mapping(item, indent + "  ", first + "- ")
+            else:
+                sequence(item, indent + "  ", first + "- ")
+            first = indent
+
+    try:
+        mapping(data, "", "")
+    except (_NotSimple, RecursionError):
+        return NOT_SIMPLE
+    lines.append("")
+    return "\n".join(lines)
+
+
+def _scalar(text: str, indent: str) -> str:
+    """``text`` as libyaml writes it in block context: plain, single- or double-quoted.
+    ``indent`` is that of the collection it is in."""
+    if not text.isascii():
+        raise _NotSimple
+    if text.isprintable():
+        if _plain_allowed(text) and not _TYPED.match(text):
+            return text
+        return "'" + text.replace("'", "''") + "'"
+    if not text.translate(_PRINTABLE_OR_BREAK) and "\n " not in text and " \n" not in text:
+        return _single_quoted_lines(text, indent + "  ")
+    # Control characters, or a space next to a line break: only double quotes keep them.
+    return '"' + text.translate(_DOUBLE_QUOTE_TABLE) + '"'
+
+
+def _single_quoted_lines(text: str, indent: str) -> str:
+    """Printable text with line breaks, single-quoted over several lines as libyaml's
+    ``yaml_emitter_write_single_quoted`` writes it: a run of n breaks becomes n + 1 line
+    ends (a single one would read as a space), and each line after them starts at
+    ``indent``; text that ends with breaks closes its quote on an indented line."""
+    runs = re.split(r"(\n+)", text.replace("'", "''"))
+    written = ["'"]
+    for part in runs:
+        if part.startswith("\n"):
+            written.append("\n" * (len(part) + 1))
+        elif part:
+            if written[-1].startswith("\n"):
+                written.append(indent)
+            written.append(part)
+    if written[-1].startswith("\n"):
+        written.append(indent)
+    written.append("'")
+    return "".join(written)
+
+
+_PRINTABLE_OR_BREAK = str.maketrans(dict.fromkeys(["\n", *map(chr, range(0x20, 0x7F))]))
+
+
+def _plain_allowed(text: str) -> bool:
+    """Whether libyaml may write the one-line printable ``text`` as a plain scalar in block
+    context (``yaml_emitter_analyze_scalar``): no space at either end, no indicator that
+    would start YAML syntax, no ``---``/``...`` document marker."""
+    if not text:
+        return True  # but the empty plain scalar is null, so _TYPED has it quoted
+    first = text[0]
+    if first == " " or text[-1] == " " or first in _FIRST_INDICATORS:
+        return False
+    if first in "?:-" and (len(text) == 1 or text[1] == " "):
+        return False
+    if text.startswith(("---", "...")):
+        return False
+    # ':' followed by a space or the end, '#' after a space (past the first character).
+    return not (": " in text[1:] or text.endswith(":") and len(text) > 1 or " #" in text)
+
+
+def _float(number: float) -> str:
+    """PyYAML's ``SafeRepresenter.represent_float``, for the values it writes plain."""
+    if math.isnan(number):
+        return ".nan"
+    if math.isinf(number):
+        return ".inf" if number > 0 else "-.inf"
+    text = repr(number).lower()
+    if "." not in text and "e" in text:
+        text = text.replace("e", ".0e", 1)
+    if not _TYPED.match(text):  # a float YAML would not read back as one: libyaml tags it
+        raise _NotSimple
+    return text
