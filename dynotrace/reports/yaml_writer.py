@@ -61,6 +61,8 @@ _ESCAPES = {
     "\f": "\\f", "\r": "\\r", "\x1b": "\\e", '"': '\\"', "\\": "\\\\",
 }  # fmt: skip
 _DOUBLE_QUOTE_TABLE = str.maketrans(_ESCAPES)
+#: Deletes printable ASCII and line breaks: what is left of a text are its control characters.
+_PRINTABLE_OR_BREAK = str.maketrans(dict.fromkeys(["\n", *map(chr, range(0x20, 0x7F))]))
 #: libyaml writes a key longer than this as a complex key (``? key``); reports never have one.
 _SIMPLE_KEY_LENGTH = 128
 
@@ -108,8 +110,8 @@ def write(data: Any) -> Any:
         raise _NotSimple
 
     def mapping(items: dict[Any, Any], indent: str, first: str) -> None:
-        """Writes ``items``; the first line starts with ``first`` (after ``- ``) instead of
-        ``indent``."""
+        """Writes ``items`` at ``indent``; the first line starts with ``first`` instead
+        (ending in the ``- `` of the sequence item the mapping is, if it is one)."""
         for name, item in items.items():
             head = f"{first}{key(name)}:"
             first = indent
@@ -176,8 +178,6 @@ def _single_quoted_lines(text: str, indent: str) -> str:
     written.append("'")
     return "".join(written)
 
-
-_PRINTABLE_OR_BREAK = str.maketrans(dict.fromkeys(["\n", *map(chr, range(0x20, 0x7F))]))
 
 
 def _plain_allowed(text: str) -> bool:
