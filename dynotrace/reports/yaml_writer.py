@@ -23,11 +23,11 @@ NOT_SIMPLE: Any = object()
 
 #: The plain scalars YAML 1.1 reads as something other than a string: PyYAML's implicit
 #: resolvers (``yaml/resolver.py``: bool, float, int, merge, null, timestamp, value and
-#: the reserved ``! & *``), one alternative each, in one pattern. Every alternative starts
-#: with a character its resolver is registered for, so this matches exactly the values
-#: ``Resolver.resolve`` gives another tag than ``str``. Verbose, as PyYAML's: spaces
-#: outside ``[...]`` are not part of the pattern. Only used on one-line text, where ``$``
-#: is the end of the text.
+#: the reserved ``! & *``), one alternative each (null's last is the empty text), in one
+#: pattern. Every alternative starts with a character its resolver is registered for, so
+#: this matches exactly the values ``Resolver.resolve`` gives another tag than ``str``.
+#: Verbose, as PyYAML's: spaces outside ``[...]`` are not part of the pattern. Only used
+#: on one-line text, where ``$`` is the end of the text.
 _TYPED = re.compile(
     r"""^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF
         |[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?
