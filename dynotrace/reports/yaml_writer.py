@@ -179,7 +179,6 @@ def _single_quoted_lines(text: str, indent: str) -> str:
     return "".join(written)
 
 
-
 def _plain_allowed(text: str) -> bool:
     """Whether libyaml may write the one-line printable ``text`` as a plain scalar in block
     context (``yaml_emitter_analyze_scalar``): no space at either end, no indicator that
