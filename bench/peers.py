@@ -174,7 +174,9 @@ def offline(args: argparse.Namespace, tlparse: list[str] | None, tmp: Path) -> d
 def generate_log(args: argparse.Namespace, tmp: Path) -> Path:
     base = Path(args.keep_log) if args.keep_log else tmp / "big"
     trace_dir = base / "trace"
-    shutil.rmtree(trace_dir, ignore_errors=True)
+    if trace_dir.exists():
+        # Never delete what the user gave: a directory of theirs is only ever added to.
+        sys.exit(f"peers.py: {trace_dir} exists; give --keep-log a directory without a 'trace' folder")
     cmd = python_cmd() + [str(MANY_FRAMES)] + shlex.split(args.many_frames_args)
     print(f"\ngenerating the log: TORCH_TRACE={trace_dir} {shlex.join(cmd)}", flush=True)
     s = run_timed(cmd, env={"TORCH_TRACE": str(trace_dir)}, cwd=REPO)

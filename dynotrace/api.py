@@ -146,11 +146,11 @@ def render(report: Report, fmt: str = "terminal", /, file: TextIO | PathLike | N
         takes = f"takes only {', '.join(allowed)}" if allowed else "takes no options"
         raise TypeError(f"render(..., {fmt!r}) got unexpected option {unknown[0]!r}; {fmt} {takes}")
     if file is None or isinstance(file, (str, os.PathLike)):
-        from dynotrace.reports.output import open_output
+        from dynotrace.reports.output import open_output, output_target
 
         path = "-" if file is None else os.fspath(file)
         with open_output(path) as stream:
-            _render_to(report, fmt, stream, options, to_file=path != "-")
+            _render_to(report, fmt, stream, options, to_file=output_target(path).kind == "file")
         return
     _render_to(report, fmt, file, options, to_file=False)
 

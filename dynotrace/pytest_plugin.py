@@ -401,6 +401,15 @@ def _headline(written: _Written) -> str:
 
 
 def _worker_path(path: str, worker_id: str) -> str:
+    """``out.gw0.yaml`` for ``out.yaml``; a device or FIFO (``/dev/null``) is written into
+    by every worker as it is, never made a sibling file beside it."""
+    from dynotrace.reports.output import output_target
+
+    try:
+        if output_target(path).kind != "file":
+            return path
+    except DynotraceError:
+        pass  # the write reports it
     root, ext = os.path.splitext(path)
     return f"{root}.{worker_id}{ext}"
 

@@ -80,3 +80,20 @@ def shared_traces() -> Path:
     if not SHARED_TRACES.is_dir():
         pytest.skip(f"the shared TORCH_TRACE logs are not beside this clone ({SHARED_TRACES} is absent)")
     return SHARED_TRACES
+
+
+#: Nodes of the machine no test may replace (CI runs as root: a rename over /dev/null
+#: would turn it into a regular file for every later command on the machine).
+MACHINE_NODES = ("/dev/null", "/dev/stdout", "/dev/stderr", "/dev/zero")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def machine_nodes_untouched():  # type: ignore[no-untyped-def]
+    """Fail the session if any test replaced one of the machine's device nodes."""
+    before = {p: os.lstat(p) for p in MACHINE_NODES if os.path.lexists(p)}
+    yield
+    for path, st in before.items():
+        now = os.lstat(path)
+        assert (now.st_mode, now.st_ino, now.st_rdev) == (st.st_mode, st.st_ino, st.st_rdev), (
+            f"a test replaced the machine's {path}"
+        )

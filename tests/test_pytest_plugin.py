@@ -9,6 +9,7 @@ test files themselves from ``torch._dynamo.utils.get_compilation_metrics()``.
 
 from __future__ import annotations
 
+import io
 import json
 import tempfile
 from pathlib import Path
@@ -42,7 +43,7 @@ def warm_torch() -> None:
         with torch._dynamo.config.patch(recompile_limit=2, automatic_dynamic_shapes=False):
             for n in range(4):
                 compiled(torch.ones(n + 2), n)
-    dynotrace.render(cap.report, "terminal", file=Path("/dev/null"))
+    dynotrace.render(cap.report, "terminal", file=io.StringIO())
     with tempfile.TemporaryDirectory() as directory:
         for name in ("warm.yaml", "warm.json"):
             dynotrace.render(cap.report, name.split(".")[1], file=Path(directory, name))

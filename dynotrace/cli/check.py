@@ -143,7 +143,9 @@ def _read_baseline(path: str | None, *, required: bool) -> Report | None:
     from dynotrace.errors import InputError
     from dynotrace.reports.files import load_report
 
-    if not required and not os.path.exists(path):
+    if not required and not os.path.isfile(path):
+        # Being rewritten: only a regular file is worth showing. A FIFO or a device would
+        # be read from (blocking on a FIFO until someone writes) only to be written to next.
         return None
     try:
         return load_report(path)

@@ -60,13 +60,13 @@ def diff(
         from dynotrace.reports.diff import DEFAULT_FAIL_ON, diff_reports, parse_fail_on
         from dynotrace.reports.diff_render import diff_format_for, write_diff
         from dynotrace.reports.files import load_reports
-        from dynotrace.reports.output import open_output
+        from dynotrace.reports.output import open_output, writes_to_stdout
 
         policy = parse_fail_on(fail_on) if fail_on is not None else load_settings().fail_on or DEFAULT_FAIL_ON
         a, b = load_reports(before, after)
         result = diff_reports(a, b, policy)
         chosen = diff_format_for(output, fmt)
-        if output and output != "-":
+        if output and not writes_to_stdout(output):
             with open_output(output) as stream:
                 write_diff(result, stream, chosen, width=width or 100, color=False)
         else:

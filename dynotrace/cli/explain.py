@@ -129,11 +129,13 @@ def explain(
                 result = capture_target(args, as_module=as_module, backend=backend, command=_command(shown))
                 report = result.report
                 exit_code = result.exit_code
+            from dynotrace.reports.output import writes_to_stdout
+
             if output:
                 from dynotrace.reports.files import write_report
 
                 write_report(report, output, fmt)
-            if not quiet and output != "-":
+            if not quiet and not (output and writes_to_stdout(output)):
                 from dynotrace.reports.terminal import TerminalOptions, render_terminal
 
                 sys.stdout.flush()
