@@ -193,6 +193,13 @@ class Compile:
     def is_recompile(self) -> bool:
         return self.frame_compile_id > 0 and self.status != "recompile_limit"
 
+    @property
+    def limit_raised(self) -> bool:
+        """A recompile-limit hit that raised from the call (``FailOnRecompileLimitHit``:
+        ``fail_on_recompile_limit_hit`` or ``fullgraph=True`` is set) instead of running
+        the frame eagerly."""
+        return self.status == "recompile_limit" and (self.fail_type or "").startswith("FailOn")
+
 
 @dataclass(frozen=True)
 class Function:
@@ -228,6 +235,11 @@ class Function:
     @property
     def recompile_limit_hits(self) -> int:
         return sum(1 for c in self.compiles if c.status == "recompile_limit")
+
+    @property
+    def limit_raised(self) -> bool:
+        """Its recompile-limit hits raised from the call instead of running it eagerly."""
+        return any(c.limit_raised for c in self.compiles)
 
 
 class Functions(tuple[Function, ...]):
@@ -327,6 +339,6 @@ class Report:
             recompiles=sum(1 for c in compiles if c.is_recompile),
             guards=sum(c.guard_count or 0 for c in compiles),
             recompile_limit_hits=sum(1 for c in compiles if c.status == "recompile_limit"),
-            failed_compiles=sum(1 for c in compiles if c.status == "failed"),
+            failed_compiles=sum(1 for c in compiles if c.status in ("failed", "skipped")),
             shape_guards=sum(c.shape_env_guard_count or 0 for c in compiles),
         )

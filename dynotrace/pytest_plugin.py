@@ -74,7 +74,7 @@ def budget_from_markers(markers: Iterable[pytest.Mark]) -> Budget:
 def budget_failures(report: Report, budget: Budget) -> list[str]:
     """One line per exceeded budget, each followed by the findings that spent it, in the
     words of the terminal report. Empty when the report is within budget."""
-    from dynotrace.guards.findings import graph_break_findings, recompile_findings
+    from dynotrace.guards.findings import graph_break_findings, limit_consequence, recompile_findings
 
     s = report.summary
     recompiles = [f for f in recompile_findings(report) if f.kind == "recompile"]
@@ -101,7 +101,7 @@ def budget_failures(report: Report, budget: Budget) -> list[str]:
             f"budget max_recompile_limit_hits={budget.max_recompile_limit_hits}:"
         )
         for f in limits:
-            lines.append(f"  - {f.title}: every later call of it runs in eager mode, uncompiled")
+            lines.append(f"  - {f.title}: {limit_consequence(f.function.limit_raised)}")
     return lines
 
 

@@ -36,7 +36,7 @@ PAYLOAD_KINDS = frozenset({"dynamo_cpp_guards_str", "dynamo_guards"})
 
 #: ``artifact`` names whose payload the fold reads.
 PAYLOAD_ARTIFACTS = frozenset(
-    {"dynamo_graph_break_reason", "recompile_reasons", "dynamo_error"}
+    {"dynamo_graph_break_reason", "recompile_reasons", "dynamo_error", "torch_version"}
 )
 
 

@@ -35,11 +35,11 @@ from dynotrace.model import (
     ShapeSymbol,
     Specialization,
 )
+from dynotrace.releases import canonical_events, identify
 
 _RESUME = re.compile(r"^torch_dynamo_resume_in_(?P<name>.+)_at_(?P<line>\d+)$")
 _ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{6,}\b")
 _OBJ_ID = re.compile(r"(___check_(?:obj|type)_id\(.*?, )\d{6,}(\))")
-_RECOMPILE_LIMIT = "recompile limit exceeded"
 # Unbacked symbols (u0, u1, ...) have no value at trace time: a fact over one is a
 # runtime assertion in the graph, never a guard.
 _UNBACKED = re.compile(r"\bu\d+\b")
@@ -143,6 +143,11 @@ def fold_events(
     ``seed_strings`` adds entries to the string table that were interned before the
     events began (a live capture started after torch had already compiled something).
     """
+    events = list(events)
+    release = identify(events, running=run.torch_version if run.source == "live" else None)
+    if run.source == "trace":
+        run = replace(run, torch_version=None if release.minor is None else release.label)
+    events = canonical_events(events)
     strings: dict[int, str] = dict(seed_strings or {})
     current: dict[tuple[int, int], _CompileEvents] = {}
     groups: list[_CompileEvents] = []
@@ -225,7 +230,7 @@ def fold_events(
             for (file, name), cs in functions.items()
         ),
         problems=problems or ReadProblems(),
-        notes=_notes(order),
+        notes=release.notes() + _notes(order),
     )
     report = explain_report(report)
     timing = {"compile_s": round(total_time, 6)}
@@ -245,10 +250,9 @@ def _notes(order: list[_CompileEvents]) -> tuple[str, ...]:
 
 def _status(metrics: dict[str, Any]) -> CompileStatus:
     fail_type = metrics.get("fail_type")
-    fail_reason = str(metrics.get("fail_reason") or "")
     if fail_type is None:
         return "ok"
-    if _RECOMPILE_LIMIT in fail_reason.lower():
+    if metrics.get("recompile_limit_hit"):
         return "recompile_limit"
     if metrics.get("has_guarded_code") is False and "Unsupported" in str(fail_type):
         return "skipped"

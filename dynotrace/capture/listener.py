@@ -29,6 +29,8 @@ FOLD_KINDS = frozenset(
         "str",
         "dynamo_start",
         "compilation_metrics",
+        # torch 2.6 logs a compile the recompile limit refused under this name.
+        "bwd_compilation_metrics",
         "artifact",
         "dynamo_output_graph",
         "dynamo_cpp_guards_str",

@@ -27,6 +27,10 @@ CATEGORIES = (
     "module_attribute",
     "training_flag",
     "global_state",
+    "dynamic_marking",
+    "tensor_aliasing",
+    "cow_tensor",
+    "current_stream",
     "other",
 )
 
@@ -40,11 +44,34 @@ _TENSOR_WHAT = {
 }
 
 
+# Dynamo's guards on which dimensions of a tensor were marked dynamic (mark_dynamic and its
+# kin): DYNAMIC_INDICES before 2.13, DIMENSION_DYNAMIC_MARKING_GUARD since; their failure
+# reads "_has_dynamo_dim_marking is present on runtime tensor but was absent at compile time"
+# or names the ``_dynamo_*_indices`` attribute.
+_DIM_MARKING = re.compile(r"_has_dynamo_dim_marking|'_dynamo_\w*indices'")
+_ALIASING_KINDS = ("NO_TENSOR_ALIASING", "OBJECT_ALIASING")
+# ``a is b`` between two sources (not ``x is None``): whether two arguments were one object.
+_SAME_OBJECT = re.compile(r"^(?P<a>[^\s]+) is (?:not )?(?P<b>[^\s]+)$")
+_CONSTANTS = frozenset({"None", "True", "False", "Ellipsis", "NotImplemented"})
+_CONTAINER_CHECK = re.compile(r"^(?:len|set\.__len__|frozenset\.__len__|___list_reverseiterator_len)\(|^list\(dict\.keys\(")
+
+
 def classify(failure: GuardFailure, guard: Guard | None = None) -> str:
     """The cause category of one guard failure."""
     reason = failure.reason
     source = failure.source or ""
     kind = guard.kind if guard else failure.guard_kind
+    if _DIM_MARKING.search(reason) or kind in ("DIMENSION_DYNAMIC_MARKING_GUARD", "DYNAMIC_INDICES"):
+        return "dynamic_marking"
+    if reason.startswith(("Duplicate tensors found", "NO_TENSOR_ALIASING")) or kind in _ALIASING_KINDS:
+        return "tensor_aliasing"
+    same = _SAME_OBJECT.match(reason)
+    if same and same["b"] not in _CONSTANTS and not same["b"][:1].isdigit():
+        return "tensor_aliasing"
+    if "___cow_tensor_matches(" in reason or kind == "COW_TENSOR_MATCH":
+        return "cow_tensor"
+    if "___get_current_stream(" in reason or kind == "CURRENT_STREAM_MATCH":
+        return "current_stream"
     if reason.startswith("tensor '"):
         if ".size()[" in source:
             return "tensor_shape"
@@ -62,8 +89,12 @@ def classify(failure: GuardFailure, guard: Guard | None = None) -> str:
         return "type_changed"
     if "___check_obj_id" in reason or kind in ("ID_MATCH", "CLOSURE_MATCH", "FUNCTION_MATCH"):
         return "object_identity"
-    if reason.startswith("len(") or kind in ("LENGTH_CHECK", "DICT_LENGTH", "DICT_KEYS_MATCH", "DICT_CONTAINS"):
+    if _CONTAINER_CHECK.match(reason) or kind in (
+        "LENGTH_CHECK", "DICT_LENGTH", "DICT_KEYS_MATCH", "DICT_CONTAINS", "SET_CONTAINS", "LIST_REVERSEITERATOR_LEN"
+    ):
         return "container"
+    if same:  # ``x is None``: an optional argument given, or no longer given
+        return "type_changed"
     if _SIZE_SOURCE.search(reason):
         return "shape_constraint"
     if source.endswith(".training") or ".training ==" in reason:
@@ -134,6 +165,12 @@ def suggest(failure: GuardFailure, category: str, *, became_dynamic: bool = Fals
             f"A different object was passed as {source} (a module, function or lambda created anew "
             "on each call?). Dynamo guards on its identity: create it once, outside the loop, and reuse it."
         )
+    if category == "type_changed" and " is " in failure.reason:
+        return (
+            f"{source} was None in one call and not in the other (an optional argument): Dynamo compiles one "
+            "graph for each case. Expect one compile per case, or always pass a value (a tensor of zeros "
+            "instead of None)."
+        )
     if category == "type_changed":
         return f"{source} changed type between calls; pass the same type every time (e.g. always a tensor)."
     if category == "container":
@@ -152,6 +189,29 @@ def suggest(failure: GuardFailure, category: str, *, became_dynamic: bool = Fals
         return (
             "The module switched between train() and eval(). One compile per mode is expected; "
             "avoid flipping the mode inside a hot loop, or compile a separate copy per mode."
+        )
+    if category == "dynamic_marking":
+        tensor = source if failure.source else "a tensor"
+        return (
+            f"{tensor} was marked dynamic (torch._dynamo.mark_dynamic or its kin) after it was first compiled "
+            "unmarked; the marking is part of what a graph is compiled for. Mark it before the first call, "
+            "on every call, or not at all."
+        )
+    if category == "tensor_aliasing":
+        return (
+            f"{source} were the same tensor in one call and different tensors in the other, and Dynamo "
+            "compiles each aliasing pattern apart. Pass distinct tensors (x.clone()) or the same one every time."
+        )
+    if category == "cow_tensor":
+        return (
+            f"{source} was a lazily cloned (copy-on-write) tensor in one call and not in the other, and the "
+            "compiled code checked it (torch._C._is_cow_tensor). Don't branch on copy-on-write state inside "
+            "compiled code, or materialise the clone (write to it) before the call."
+        )
+    if category == "current_stream":
+        return (
+            f"The stream {source} was the current stream of its device in one call and not in the other. "
+            "Call the compiled code under the same stream context every time."
         )
     if category == "global_state":
         return (

@@ -18,6 +18,7 @@ from dynotrace.guards.identity import diff_guards
 from dynotrace.guards.reasons import user_source
 from dynotrace.guards.shapes import constraints, rename, symbol_names
 from dynotrace.model import Compile, Function, Functions, Guard, GuardFailure, Report
+from dynotrace.releases import global_state, global_state_change
 
 _TENSOR_REASON = re.compile(r"^tensor '(?P<name>[^']+)'")
 _EQUALS = re.compile(r"^(?P<lhs>.+?) == (?P<rhs>.+)$")
@@ -96,26 +97,50 @@ def _new_value(failure: GuardFailure, new: Compile) -> tuple[str | None, bool]:
 
 def _global_state(compile_: Compile | None) -> dict[str, object]:
     guard = next((g for g in compile_.guards if g.kind == "GLOBAL_STATE"), None) if compile_ else None
-    if guard is None or " against " not in guard.check:
-        return {}
-    try:
-        state = json.loads(guard.check.split(" against ", 1)[1])
-    except ValueError:
-        return {}
-    return state if isinstance(state, dict) else {}
+    return (global_state(guard.check) or {}) if guard is not None else {}
 
 
 def _state_change(failed: Compile | None, new: Compile) -> tuple[str, str, str] | None:
     """Which global torch state changed, from the GLOBAL_STATE guards of both compiles."""
     before, after = _global_state(failed), _global_state(new)
-    changed = sorted(k for k in before.keys() & after.keys() if before[k] != after[k])
+    changed = global_state_change(before, after)
     if not changed:
         return None
     return (
         ", ".join(changed),
-        ", ".join(json.dumps(before[k]) for k in changed),
-        ", ".join(json.dumps(after[k]) for k in changed),
+        ", ".join(json.dumps(before.get(k)) for k in changed),
+        ", ".join(json.dumps(after.get(k)) for k in changed),
     )
+
+
+_MARKED_DIMS = re.compile(
+    r"getattr\((?P<src>.+?), '_dynamo_dynamic_indices', set\(\)\)\.issubset\((?P<dims>\{[^}]*\})\)"
+)
+
+
+def _marked_dims(compile_: Compile | None) -> dict[str, str]:
+    """Tensors a compile saw marked dynamic, and which dimensions (from its guards)."""
+    found: dict[str, str] = {}
+    for guard in compile_.guards if compile_ else ():
+        m = _MARKED_DIMS.search(guard.check)
+        if m:
+            found[user_source(m["src"])] = m["dims"]
+    return found
+
+
+def _marking_change(failed: Compile | None, new: Compile) -> tuple[str, str, str] | None:
+    """``(tensor, marked before, marked now)`` for the first tensor whose dynamic marking
+    differs between the failed compile and its replacement."""
+    before, after = _marked_dims(failed), _marked_dims(new)
+    for source in sorted(before.keys() | after.keys()):
+        if before.get(source) != after.get(source):
+            was, now = before.get(source), after.get(source)
+            return (
+                source,
+                f"dims {was} dynamic" if was else "not marked",
+                f"dims {now} dynamic" if now else "not marked",
+            )
+    return None
 
 
 def _explain_failure(failure: GuardFailure, failed: Compile | None, new: Compile) -> GuardFailure:
@@ -125,6 +150,10 @@ def _explain_failure(failure: GuardFailure, failed: Compile | None, new: Compile
     became_dynamic = False
     if category == "tensor_shape" and failure.source:
         became_dynamic = any(s.source and user_source(s.source) == failure.source for s in new.symbols)
+    elif category == "dynamic_marking":
+        marked = _marking_change(failed, new)
+        failure = replace(failure, source=marked[0] if marked else None, expected=marked[1] if marked else None)
+        actual = marked[2] if marked else None
     elif category == "global_state" and (change := _state_change(failed, new)) is not None:
         failure = replace(failure, source=f"global state: {change[0]}", expected=change[1])
         actual = change[2]

@@ -33,8 +33,22 @@ CATEGORY_LABELS = {
     "module_attribute": "module attribute changed",
     "training_flag": "train()/eval() flag flipped",
     "global_state": "global torch state changed",
+    "dynamic_marking": "dynamic marking changed",
+    "tensor_aliasing": "arguments aliasing changed",
+    "cow_tensor": "copy-on-write state changed",
+    "current_stream": "current stream changed",
     "other": "other guard failed",
 }
+
+
+def limit_consequence(raised: bool) -> str:
+    """What a recompile-limit hit did to the calls of the function, in a user's words."""
+    if raised:
+        return (
+            "the call raised FailOnRecompileLimitHit instead of running eagerly "
+            "(fail_on_recompile_limit_hit or fullgraph=True is set)"
+        )
+    return "every later call of it runs eagerly, uncompiled"
 
 
 @dataclass

@@ -144,7 +144,7 @@ def parse_graph_break(text: str, resolve: Callable[[str], str] = lambda f: f) ->
     elif gb_type in _ids_by_type():
         gb_id = _ids_by_type()[gb_type]
     if not explanation and gb_id and gb_id in load_registry():
-        explanation = load_registry()[gb_id].explanation
+        explanation = _plain(load_registry()[gb_id].explanation)
     stack = _user_stack(stack_lines, resolve)
     return GraphBreak(
         gb_type=gb_type or "Unknown graph break",
@@ -157,6 +157,13 @@ def parse_graph_break(text: str, resolve: Callable[[str], str] = lambda f: f) ->
         skip=skip,
         caused_by_earlier_break=_CAUSED_BY_EARLIER in text,
     )
+
+
+def _plain(explanation: str) -> str:
+    """A registry explanation as a reader can take it: many are the source of an f-string
+    (``Dynamo does not know how to trace `{fn.__name__}` ...``, ``"..." + trace_info``),
+    which mean nothing without the values torch filled in; those are left out."""
+    return "" if any(c in explanation for c in '{}"+') or explanation == "explanation" else explanation
 
 
 def _exception_reason(lines: list[str]) -> list[str]:

@@ -21,6 +21,7 @@ from dynotrace.model import (
     ShapeGuard,
     Specialization,
 )
+from dynotrace.releases import comparable_check, global_state, global_state_change
 
 _NUMBERED_NAME = re.compile(r"(___)\d+\b")
 _SYMBOL = re.compile(r"\b([su])\d+\b")
@@ -40,21 +41,56 @@ def normalise(text: str) -> str:
 
 
 def guard_identity(guard: Guard) -> tuple[str, str, str]:
-    """``(kind, source, check)``, normalised: equal for the same guard in another run."""
-    return (guard.kind, normalise(guard.source or ""), normalise(" ".join(guard.check.split())))
+    """``(kind, source, check)``, normalised: equal for the same guard in another run, and
+    on another torch release (``releases.comparable_check``). A ``GLOBAL_STATE`` guard's
+    state is not part of it: ``state_changed`` compares that key by key."""
+    check = comparable_check(" ".join(guard.check.split()))
+    return (guard.kind, normalise(guard.source or ""), normalise(check))
+
+
+# Guards Dynamo adds for its own bookkeeping, whatever the user's code: which dimensions
+# were marked dynamic, the torch-function mode stack, the default device.
+_TORCH_KINDS = frozenset({"DIMENSION_DYNAMIC_MARKING_GUARD", "DYNAMIC_INDICES", "TORCH_FUNCTION_MODE_STACK", "DEFAULT_DEVICE"})
+# A local of the compiled frame, or a global of the user's module (not torch itself, not
+# one of the names Dynamo makes up: ``G['__import_torch_dot_nn']``, ``G['__builtins_dict___0']``).
+_USER_STATE = re.compile(r"\bL\[|\bG\[['\"](?!__)(?!torch['\"])")
+
+
+def torch_internal(guard: Guard) -> bool:
+    """Whether a guard checks torch's own state rather than the user's: torch's modules and
+    functions (``G['torch'].relu``), its hooks, Dynamo's bookkeeping on a tensor
+    (``hasattr(x, '_dynamo_dynamic_indices')``). Each release adds and drops such guards;
+    they are not what a user's code changed. Global state (grad mode, autocast) is the
+    user's: ``GLOBAL_STATE`` is never internal."""
+    if guard.kind == "GLOBAL_STATE":
+        return False
+    if guard.kind in _TORCH_KINDS or "'_dynamo_" in guard.check or "G['__import_torch" in guard.check:
+        return True
+    return _USER_STATE.search(f"{guard.source or ''} {guard.check}") is None
+
+
+def state_changed(before: Guard, after: Guard) -> bool:
+    """Whether two guards of the same identity check different global state (grad mode,
+    autocast, ...): a key both releases print with different values."""
+    a, b = global_state(before.check), global_state(after.check)
+    return a is not None and b is not None and bool(global_state_change(a, b))
 
 
 def diff_guards(before: tuple[Guard, ...], after: tuple[Guard, ...]) -> GuardSetDiff:
-    """Match guards by identity; the leftovers of the same kind and source are changes."""
+    """Match guards by identity; the leftovers of the same kind and source are changes,
+    as is a matched global-state guard whose state changed."""
     after_ids = [guard_identity(g) for g in after]
     remaining: dict[tuple[str, str, str], list[int]] = defaultdict(list)
     for i, key in enumerate(after_ids):
         remaining[key].append(i)
     unmatched_before: list[Guard] = []
+    state_changes: list[GuardChange] = []
     for g in before:
         bucket = remaining.get(guard_identity(g))
         if bucket:
-            bucket.pop(0)
+            match = after[bucket.pop(0)]
+            if state_changed(g, match):
+                state_changes.append(GuardChange(g, match))
         else:
             unmatched_before.append(g)
     # The guards of ``after`` still unmatched, in their order: matching took each identity's
@@ -74,7 +110,7 @@ def diff_guards(before: tuple[Guard, ...], after: tuple[Guard, ...]) -> GuardSet
         else:
             removed.append(g)
     added = sorted(i for bucket in by_place.values() for i in bucket)
-    return GuardSetDiff(tuple(removed), tuple(after[i] for i in added), tuple(changed))
+    return GuardSetDiff(tuple(removed), tuple(after[i] for i in added), tuple(state_changes + changed))
 
 
 # Identities of the other things ``dynotrace diff`` matches across two runs. None of them

@@ -1,8 +1,8 @@
 """Parse Dynamo's recompile reasons (the ``recompile_reasons`` artifact).
 
-The payload is one reason as bare text, or several as a JSON list of strings (torch logs
-``reasons[0] if len(reasons) == 1 else reasons``). Each reason names the cache entry that
-failed and the first guard of it that failed::
+The payload is a JSON list of reason strings in the canonical form of
+``dynotrace.releases`` (which turns each torch release's payload into it). Each reason
+names the cache entry that failed and the first guard of it that failed::
 
     0/0: tensor 'x' size mismatch at index 0. expected 8, actual 9
     0/0: n == 0                      # y = x * n  # mp/exp/probe.py:11 in f
@@ -13,12 +13,12 @@ failed and the first guard of it that failed::
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 
 from dynotrace.guards.tree import parse_where
 from dynotrace.model import GuardFailure, Location
+from dynotrace.releases import reason_list
 
 _HEAD = re.compile(r"^(?P<cid>\d+/\d+(?:_\d+)?): (?P<rest>.*)$", re.DOTALL)
 _TENSOR = re.compile(
@@ -30,7 +30,7 @@ _COMPARE = re.compile(
 )
 _CALL_SOURCE = re.compile(r"^(?:not )?___\w+\((?P<src>[^,()]+(?:\([^()]*\))?[^,()]*)")
 _LOCAL = re.compile(r"\b[LG]\[\s*['\"](.*?)['\"]\s*\]")
-_TYPE_EXPECTED = re.compile(r"^expected type of '(?P<src>[^']+)' to be a (?P<exp>.+?) type, '? ?but found (?P<act>.+)$")
+_TYPE_EXPECTED = re.compile(r"^expected type of '(?P<src>[^']+)' to be (?P<exp>.+?), but found (?P<act>.+)$")
 # nn.Module internals as Dynamo spells them: ``self._modules['drop']`` is ``self.drop``.
 _MODULE_DICT = re.compile(r"\._(?:modules|parameters|buffers)\[['\"]([^'\"]+)['\"]\]")
 _NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$")
@@ -52,19 +52,6 @@ _TENSOR_PROPERTIES = {
 def _tensor_property(what: str, index: str | None) -> str:
     template = _TENSOR_PROPERTIES.get(what, f" {what}")
     return template.format(index) if "{}" in template else template
-
-
-def split_reasons(payload: str) -> list[str]:
-    """The individual reason strings of one ``recompile_reasons`` payload."""
-    text = payload.strip()
-    if text.startswith("["):
-        try:
-            value = json.loads(text)
-        except ValueError:
-            return [payload]
-        if isinstance(value, list):
-            return [str(v) for v in value]
-    return [payload]
 
 
 def user_source(source: str) -> str:
@@ -102,7 +89,9 @@ def parse_reason(reason: str, resolve: Callable[[str], str] = lambda f: f) -> Gu
     elif check.startswith("GLOBAL_STATE changed:"):
         source = "global state: " + check[len("GLOBAL_STATE changed:") :].strip()
     elif (ty := _TYPE_EXPECTED.match(check)) is not None:
-        source, expected, actual = user_source(ty["src"]), ty["exp"], _class_name(ty["act"])
+        # "a tensor type" (2.6-2.13) reads "tensor"; 2.14+ name the class: "torch.Tensor".
+        expected = _class_name(ty["exp"]).removeprefix("a ").removesuffix(" type")
+        source, actual = user_source(ty["src"]), _class_name(ty["act"])
     else:
         c = _CALL_SOURCE.match(check)
         if c:
@@ -115,7 +104,9 @@ def parse_reason(reason: str, resolve: Callable[[str], str] = lambda f: f) -> Gu
                     # ``5 <= x.size()[0]`` names the source on the right.
                     lhs, op, rhs = rhs, _FLIP[op], lhs
                 source, expected = user_source(lhs), rhs
-                if op != "==":
+                if op in ("is", "is not"):
+                    source, expected, actual = _identity_check(lhs, op, rhs)
+                elif op != "==":
                     expected = f"{op} {expected}"
     return GuardFailure(
         failed_compile_id=cid,
@@ -125,6 +116,17 @@ def parse_reason(reason: str, resolve: Callable[[str], str] = lambda f: f) -> Gu
         actual=actual,
         location=location,
     )
+
+
+def _identity_check(lhs: str, op: str, rhs: str) -> tuple[str, str, str]:
+    """``(source, expected, actual)`` of a failed ``x is None`` or ``a is b``: the failure
+    means the opposite now holds."""
+    if rhs in ("None", "True", "False"):
+        held, other = (rhs, f"not {rhs}") if op == "is" else (f"not {rhs}", rhs)
+        return user_source(lhs), held, other
+    same, different = "the same object", "different objects"
+    held, other = (same, different) if op == "is" else (different, same)
+    return f"{user_source(lhs)}, {user_source(rhs)}", held, other
 
 
 def _backend_key(keys: str) -> str | None:
@@ -152,4 +154,4 @@ def parse_recompile_reasons(
     payload: str, resolve: Callable[[str], str] = lambda f: f
 ) -> tuple[GuardFailure, ...]:
     """Every guard failure one recompile reports, in Dynamo's order."""
-    return tuple(parse_reason(r, resolve) for r in split_reasons(payload) if r.strip())
+    return tuple(parse_reason(r, resolve) for r in reason_list(payload) if r.strip())

@@ -9,7 +9,9 @@
 * compiles within a function by their place in its timeline: which frame (the function
   itself, or the resume function after a given graph break), then the causes of a
   recompile (which guarded value failed), then their order;
-* guards of matched compiles by ``guard_identity`` (via ``diff_guards``), shape guards with
+* guards of matched compiles by ``guard_identity`` (via ``diff_guards``), whose wording is
+  the same on every torch release; when the two reports come from different releases,
+  changes of torch's own guards (``torch_internal``) are only counted. Shape guards with
   symbols named by their sources, specialisations by source and value.
 
 A *regression* is what ``fail_on`` names: a new graph break (``graph-breaks``), a function
@@ -27,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
 from dynotrace.errors import UsageError
+from dynotrace.guards.findings import limit_consequence
 from dynotrace.guards.identity import (
     diff_guards,
     failure_identity,
@@ -34,6 +37,7 @@ from dynotrace.guards.identity import (
     guard_identity,
     shape_guard_identity,
     specialization_identity,
+    torch_internal,
 )
 from dynotrace.model import (
     Compile,
@@ -46,6 +50,7 @@ from dynotrace.model import (
     RunInfo,
     Summary,
 )
+from dynotrace.releases import releases_differ
 from dynotrace.reports.schema import SCHEMA_VERSION, to_plain
 
 FAIL_ON_CHOICES = ("graph-breaks", "recompiles", "guards", "limit")
@@ -139,6 +144,10 @@ class FunctionDiff:
     compiles_removed: tuple[Compile, ...] = ()
     guard_changes: tuple[GuardChangeItem, ...] = ()
     shape_changes: tuple[ShapeChange, ...] = ()
+    #: When the two reports come from different torch releases: how many guard changes
+    #: were of torch's own guards (``identity.torch_internal``), which each release adds
+    #: and drops. They are counted here, not listed, and never a regression.
+    torch_guard_changes: int = 0
 
     def count(self, name: str) -> Delta:
         return next(d for d in self.counts if d.name == name)
@@ -227,7 +236,8 @@ def diff_reports(
     chosen = parse_fail_on(fail_on)
     fail = tuple(c for c in FAIL_ON_CHOICES if c in chosen)
     pairs = _pair_functions(before.functions, after.functions)
-    diffs = [_diff_function(b, a) for b, a in pairs]
+    upgrade = releases_differ(before.run.torch_version, after.run.torch_version)
+    diffs = [_diff_function(b, a, upgrade=upgrade) for b, a in pairs]
     changed = tuple(d for d in diffs if d.status != "unchanged")
     sb, sa = before.summary, after.summary
     summary = tuple(Delta(f.name, getattr(sb, f.name), getattr(sa, f.name)) for f in dataclasses.fields(sb))
@@ -254,16 +264,18 @@ def comparability_notes(before: Report, after: Report) -> tuple[str, ...]:
             "compared; details the older schema lacks read as empty there"
         )
     tb, ta = before.run.torch_version, after.run.torch_version
-    if tb and ta and tb != ta:
+    if releases_differ(tb, ta):
         notes.append(
-            f"the reports come from torch {tb} and {ta}: guard checks, graph-break types and ids may "
-            "differ in form between torch versions, so some changes below may be torch's, not your code's"
+            f"the reports come from torch {tb} and {ta}: guards are compared without what only torch's "
+            "wording changed, and changes of torch's own guards are counted, not listed; what is listed "
+            "changed in how torch compiled your code (a new graph break or recompile may still be the "
+            "upgrade's doing, not your code's)"
         )
     elif bool(tb) != bool(ta):
         which = "before" if not tb else "after"
         notes.append(
-            f"{which} was read from a TORCH_TRACE log, which does not record the torch version: "
-            "the two runs may come from different torch versions"
+            f"{which} does not name its torch release (a TORCH_TRACE log written by torch 2.9 or older): "
+            "the two runs may come from different torch releases"
         )
     if before.run.backend_override != after.run.backend_override:
         notes.append(
@@ -315,8 +327,7 @@ def limit_regressions(functions: Iterable[Function]) -> list[Regression]:
     return [
         Regression(
             "limit",
-            f"{f.name} hit the recompile limit ({f.recompile_limit_hits}x): every later call of it runs "
-            "eagerly, uncompiled",
+            f"{f.name} hit the recompile limit ({f.recompile_limit_hits}x): {limit_consequence(f.limit_raised)}",
             Location(f.file, f.first_line, f.name),
             f.key,
         )
@@ -382,7 +393,7 @@ def _line_of(gb: GraphBreak) -> int:
     return gb.location.line if gb.location else 0
 
 
-def _diff_function(b: Function | None, a: Function | None) -> FunctionDiff:
+def _diff_function(b: Function | None, a: Function | None, *, upgrade: bool = False) -> FunctionDiff:
     some = a or b
     assert some is not None
     before_breaks = sorted(_breaks(b), key=_line_of)
@@ -400,6 +411,11 @@ def _diff_function(b: Function | None, a: Function | None) -> FunctionDiff:
         list(compiles_b), list(compiles_a), lambda kc: kc[0]
     )
     guard_changes = _guard_changes([(x[1], y[1]) for x, y in matched])
+    torch_guard_changes = 0
+    if upgrade:
+        user = tuple(item for item in guard_changes if not torch_internal(item.after or item.before))  # type: ignore[arg-type]
+        torch_guard_changes = len(guard_changes) - len(user)
+        guard_changes = user
     shape_changes = _shape_changes([(x[1], y[1]) for x, y in matched])
 
     counts = _counts(b, a)
@@ -433,6 +449,7 @@ def _diff_function(b: Function | None, a: Function | None) -> FunctionDiff:
         compiles_removed=tuple(c for _, c in compiles_removed),
         guard_changes=guard_changes,
         shape_changes=shape_changes,
+        torch_guard_changes=torch_guard_changes,
     )
 
 
@@ -636,8 +653,8 @@ def _regressions(diffs: list[FunctionDiff], fail_on: tuple[str, ...]) -> tuple[R
             found.append(
                 Regression(
                     "limit",
-                    f"{d.name} hit the recompile limit ({limit.after}x): every later call of it runs eagerly, "
-                    "uncompiled",
+                    f"{d.name} hit the recompile limit ({limit.after}x): "
+                    f"{limit_consequence(any(c.limit_raised for c in d.compiles_added))}",
                     Location(d.file, d.first_line_after or 0, d.name),
                     d.key,
                 )
@@ -695,6 +712,7 @@ def diff_to_dict(diff: ReportDiff) -> dict[str, Any]:
                     "removed": [_compile_summary(c) for c in f.compiles_removed],
                 },
                 "guards": [to_plain(g) for g in f.guard_changes],
+                "torch_guard_changes": f.torch_guard_changes,
                 "shapes": [to_plain(s) for s in f.shape_changes],
             }
             for f in diff.functions

@@ -91,7 +91,8 @@ def _function(f: FunctionDiff) -> list[str]:
     for sign, compiles in ((":heavy_plus_sign:", f.compiles_added), (":heavy_minus_sign:", f.compiles_removed)):
         for c in compiles:
             if c.status == "recompile_limit":
-                out.append(f"- {sign} **recompile limit hit** ({code(c.compile_id)}): later calls run eagerly")
+                consequence = "the call raised" if c.limit_raised else "later calls run eagerly"
+                out.append(f"- {sign} **recompile limit hit** ({code(c.compile_id)}): {consequence}")
             elif c.is_recompile:
                 out.append(
                     f"- {sign} recompile {code(c.compile_id)} because {escape(describe_causes(c))}"

@@ -199,7 +199,7 @@ def _break_lines(text: Text, mark: str, style: str, label: str, gb: GraphBreak) 
 
 def _compile_line(text: Text, mark: str, style: str, c: Compile, f: FunctionDiff) -> None:
     if c.status == "recompile_limit":
-        label, detail = "recompile limit hit", "later calls run eagerly"
+        label, detail = "recompile limit hit", "the call raised" if c.limit_raised else "later calls run eagerly"
     elif c.is_recompile:
         label, detail = "recompile", f"because {describe_causes(c)}"
         where = cause_location(c, f)
@@ -262,6 +262,12 @@ def _function_block(f: FunctionDiff) -> Text:
     hidden = len(f.guard_changes) - SHOWN_PER_FUNCTION
     if hidden > 0:
         text.append(f"\n    ... and {hidden} more guard changes (--format yaml lists them all)", style="dim")
+    if f.torch_guard_changes:
+        text.append(
+            f"\n    {f.torch_guard_changes} change{'s' if f.torch_guard_changes != 1 else ''} of torch's own guards "
+            "(on torch's modules and bookkeeping), made by the other torch release",
+            style="dim",
+        )
     for s in f.shape_changes[:SHOWN_PER_FUNCTION]:
         mark, style = ("+", "yellow") if s.change == "added" else ("-", "green")
         text.append(f"\n  {mark} {s.what + (' gone' if s.change == 'removed' else ''):<20}", style=style)

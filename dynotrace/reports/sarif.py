@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 from dynotrace import __version__
+from dynotrace.guards.findings import limit_consequence
 from dynotrace.guards.identity import failure_identity, graph_break_identity
 from dynotrace.model import Function, GraphBreak, GuardFailure, Location, Report
 from dynotrace.reports.diff import Regression, ReportDiff, describe_failures
@@ -161,7 +162,7 @@ def _limit_results(report: Report, diff: ReportDiff | None) -> list[_Result]:
             continue
         result = _Result(
             _LIMIT_RULE,
-            f"{function.name} hit the recompile limit: every later call of it runs eagerly, uncompiled.",
+            f"{function.name} hit the recompile limit: {limit_consequence(function.limit_raised)}.",
             Location(function.file, function.first_line, function.name),
             function,
             _fingerprint(function.key, "recompile-limit"),

@@ -111,12 +111,13 @@ def _headline(report: Report, timing: bool) -> Text:
         counts.append(" · ", style="dim")
         counts.append(f"{compile_s:.2f}s", style="bold")
         counts.append(" compiling")
-    limited = sum(1 for f in report.functions if f.recompile_limit_hits)
+    limited = [f for f in report.functions if f.recompile_limit_hits]
     if limited:
         counts.append("\n")
+        raised = all(f.limit_raised for f in limited)
         counts.append(
-            f"{_plural(limited, 'function')} hit the recompile limit and now "
-            f"{'runs' if limited == 1 else 'run'} uncompiled",
+            f"{_plural(len(limited), 'function')} hit the recompile limit and "
+            + ("raised instead of compiling" if raised else f"now {'runs' if len(limited) == 1 else 'run'} uncompiled"),
             style="bold red",
         )
     return head + counts
@@ -408,7 +409,14 @@ def _limit_panel(f: Function) -> Panel:
     )
     text = Text()
     text.append(f"{f.display_name} hit the recompile limit after {_plural(len(compiled), 'compile')}.\n", style="bold red")
-    text.append("Every later call of it runs in eager mode, uncompiled, without a warning.\n", style="bold red")
+    if f.limit_raised:
+        text.append(
+            "Torch raised FailOnRecompileLimitHit from the call instead of running it eagerly "
+            "(fail_on_recompile_limit_hit or fullgraph=True is set).\n",
+            style="bold red",
+        )
+    else:
+        text.append("Every later call of it runs in eager mode, uncompiled, without a warning.\n", style="bold red")
     text.append("What drove it there: ")
     text.append("; ".join(f"{reason} (×{n})" for reason, n in reasons.most_common()))
     text.append(
@@ -488,7 +496,7 @@ _TRAILING_SPACE = re.compile(r"[ ]+((?:\x1b\[[0-9;]*m)*)$")
 def _render(console: Console, report: Report, opts: TerminalOptions) -> None:
     console.print(_headline(report, opts.timing))
     for note in report.notes:
-        console.print(Panel(Text(note), title="nothing compiled", title_align="left", border_style="yellow"))
+        console.print(Panel(Text(note), title="note", title_align="left", border_style="yellow"))
     if report.problems.any:
         p = report.problems
         console.print(

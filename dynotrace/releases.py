@@ -1,0 +1,339 @@
+"""What each torch release writes differently, turned into the one form the fold reads.
+
+Every difference between torch 2.6 and 2.15 in the trace stream that dynotrace reads is
+handled here and nowhere else: ``identify`` tells which release wrote a stream (the
+``torch_version`` record of 2.12+, the ``pytorch_version`` field of 2.10+ compilation
+metrics, or the formats themselves for older logs), ``canonical_events`` rewrites each
+event into the form the fold reads, and ``comparable_check`` gives a guard's text without
+what only a release's wording changed, for comparing runs across an upgrade.
+
+The canonical form (what the fold may rely on):
+
+* ``recompile_reasons`` payloads are a JSON list of reason strings, with local sources
+  written as the user wrote them (``x``, not ``L['x']``), a type check's failure as
+  ``expected type of 'x' to be <what>, but found <class ...>``, and, where torch gave one,
+  the ``User stack trace`` suffix kept;
+* ``dynamo_graph_break_reason`` payloads read ``Graph Break Reason: <gb_type or message>``
+  on their second line (the free-form messages of 2.6 and 2.7 mapped to the type later
+  releases give them, where known) and list each user frame as one ``File ...`` line followed by at most
+  one source line, the statement's first;
+* ``compilation_metrics`` carry ``recompile_limit_hit``: whether this attempt was refused
+  because its function reached the recompile limit, whatever exception the release raised
+  for it (``RecompileLimitExceeded``, ``Unsupported``, ``FailOnRecompileLimitHit``); and
+  every frame compile has one (2.6 logged a refused attempt's as ``bwd_compilation_metrics``).
+
+Where each form comes from is in ``../shared/torch-releases.md`` (the map this module was
+written from, checked against each release's sources and against logs recorded under each
+release: ``tests/fixtures/releases/``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from dynotrace.capture.events import TraceEvent
+
+#: The oldest and the newest release dynotrace was tested with (minor versions).
+OLDEST_TESTED = (2, 6)
+NEWEST_TESTED = (2, 15)
+
+#: Exceptions that mean "refused: the function reached its recompile limit", by release:
+#: 2.6-2.10 raise RecompileLimitExceeded (named CacheLimitExceeded before 2.6), 2.11+ an
+#: Unsupported whose gb_type is "Dynamo recompile limit exceeded"; with
+#: fail_on_recompile_limit_hit or fullgraph=True, FailOnRecompileLimitHit (2.7+; its 2.6
+#: name was FailOnCacheLimitHit).
+_LIMIT_EXCEPTIONS = frozenset(
+    {"RecompileLimitExceeded", "CacheLimitExceeded", "FailOnRecompileLimitHit", "FailOnCacheLimitHit"}
+)
+_LIMIT_REASON = "recompile limit exceeded"
+
+# torch 2.7+ apply this to every recompile reason (guards.py ``strip_local_scope``); 2.6
+# did not, so its reasons read ``tensor 'L['x']' ...``.
+_LOCAL_SCOPE = re.compile(r"L\[\s*['\"](.*?)['\"]\s*\]")
+_VERSION = re.compile(r"^(?P<major>\d+)\.(?P<minor>\d+)")
+_GB_REASON_26 = re.compile(r"^Reason: (?:Unsupported: )?", re.MULTILINE)
+_FRAME = re.compile(r'^\s*File "[^"]+", line \d+, in .+$')
+_FRAME_COMPILE_ID = re.compile(r"^\d+/\d+$")
+
+# Guard-text wording that differs between releases and means nothing for a comparison:
+# ``___check_obj_id(x, 123, type=<class 'm.C'>)`` (2.10+) and the ``torch.sym_max`` /
+# ``torch.sym_min`` of 2.14+ shape guards (``max`` / ``min`` before).
+_TYPE_SUFFIX = re.compile(r", type=<.*>$")
+# 2.11 guarded a float's NaN-ness as ``not math.isnan(___as_tensor(x).item())``, 2.14+ as
+# ``not math.isnan(x)``.
+# 2.8-2.9 appended a hint to some checks: ``L['self'].k == 2   (HINT: torch.compile considers ...)``.
+_HINT = re.compile(r"\s+\(HINT: .*\)$")
+_AS_TENSOR_ITEM = re.compile(r"___as_tensor\((?P<src>[^()]*(?:\([^()]*\))?[^()]*)\)\.item\(\)")
+_SYM_MINMAX = re.compile(r"\btorch\.sym_(max|min)\(")
+_GLOBAL_STATE = "___check_global_state()"
+
+
+@dataclass(frozen=True)
+class TorchRelease:
+    """The torch release that wrote a stream of events.
+
+    ``version`` is the release as torch names itself (``2.13.0+cpu``) when the run or the
+    log says; ``minor`` is ``(major, minor)``, also when only inferred from the formats
+    (``inferred``; 2.6-2.9 each show a field of their compilation metrics that the one
+    before lacks, so the minor release is exact), ``None`` when nothing tells.
+    """
+
+    version: str | None = None
+    minor: tuple[int, int] | None = None
+    inferred: bool = False
+
+    @property
+    def label(self) -> str:
+        """What a report names as its torch: the version, or for a release known only
+        from its formats its minor release (``2.8``)."""
+        if self.version:
+            return self.version
+        if self.minor:
+            return f"{self.minor[0]}.{self.minor[1]}"
+        return "unknown"
+
+    def notes(self) -> tuple[str, ...]:
+        """What a report says about its release: nothing for a tested one it names."""
+        if self.minor is None:
+            return ()
+        tested = f"{OLDEST_TESTED[0]}.{OLDEST_TESTED[1]}-{NEWEST_TESTED[0]}.{NEWEST_TESTED[1]}"
+        notes = []
+        if self.inferred:
+            notes.append(
+                f"This log does not name its torch release; its formats are those of torch "
+                f"{self.label}{' or later' if self.minor >= NEWEST_TESTED else ''}."
+            )
+        if self.minor > NEWEST_TESTED:
+            notes.append(
+                f"torch {self.label} is newer than the releases dynotrace was tested with "
+                f"({tested}); what it changed in Dynamo's reports may be missed."
+            )
+        elif self.minor < OLDEST_TESTED:
+            notes.append(
+                f"torch {self.label} is older than the releases dynotrace supports ({tested}); "
+                "its explanations may be incomplete."
+            )
+        return tuple(notes)
+
+
+def release_of(version: str | None) -> TorchRelease:
+    """The release a version string names (``2.13.0+cpu`` -> ``(2, 13)``)."""
+    if not version:
+        return TorchRelease()
+    m = _VERSION.match(version)
+    minor = (int(m["major"]), int(m["minor"])) if m else None
+    return TorchRelease(version, minor)
+
+
+def releases_differ(before: str | None, after: str | None) -> bool:
+    """Whether two runs' torch versions name different releases (``2.13.0+cpu`` and
+    ``2.13.0`` do not; ``2.13.0`` and ``2.15.0`` do). Unknown versions do not differ."""
+    a, b = release_of(before).minor, release_of(after).minor
+    return a is not None and b is not None and a != b
+
+
+def identify(events: Sequence[TraceEvent], *, running: str | None = None) -> TorchRelease:
+    """Which release wrote ``events``: ``running`` (a live run's ``torch.__version__``),
+    else the log's ``torch_version`` record (2.12+) or the ``pytorch_version`` of its
+    compilation metrics (2.10+), else the earliest release whose formats the log shows."""
+    if running:
+        return release_of(running)
+    for ev in events:
+        if ev.artifact_name == "torch_version" and ev.payload:
+            try:
+                named = json.loads(ev.payload).get("pytorch_version")
+            except (ValueError, AttributeError):
+                named = None
+            if isinstance(named, str) and named:
+                return release_of(named)
+        if ev.kind == "compilation_metrics" and isinstance(ev.data, dict):
+            named = ev.data.get("pytorch_version")
+            if isinstance(named, str) and named:
+                return release_of(named)
+    return _inferred(events)
+
+
+# compilation_metrics fields by the release that added them (CompilationMetrics in
+# torch/_dynamo/utils.py), newest first: the newest one a log's metrics carry bounds its
+# release from below. (2.10+ name their release in ``pytorch_version``.)
+_METRICS_FIELDS = (
+    ((2, 9), "stack_trace"),
+    ((2, 8), "python_version"),
+    ((2, 7), "recompile_reason"),
+    ((2, 6), "log_format_version"),
+)
+
+
+def _inferred(events: Iterable[TraceEvent]) -> TorchRelease:
+    for ev in events:
+        if ev.kind == "compilation_metrics" and isinstance(ev.data, dict):
+            for minor, name in _METRICS_FIELDS:
+                if name in ev.data:
+                    return TorchRelease(None, minor, inferred=True)
+            return TorchRelease()
+    return TorchRelease()
+
+
+def canonical_events(events: Iterable[TraceEvent]) -> list[TraceEvent]:
+    """``events`` in the canonical form described in the module's docstring."""
+    out = []
+    for ev in events:
+        if ev.kind == "bwd_compilation_metrics" and _frame_compile_metrics(ev.data):
+            ev = replace(ev, kind="compilation_metrics")
+        name = ev.artifact_name
+        if name == "recompile_reasons" and ev.payload is not None:
+            ev = replace(ev, payload=json.dumps([_canonical_reason(r) for r in reason_list(ev.payload)]))
+        elif name == "dynamo_graph_break_reason" and ev.payload is not None:
+            ev = replace(ev, payload=_canonical_graph_break(ev.payload))
+        elif ev.kind == "compilation_metrics" and isinstance(ev.data, dict):
+            ev = replace(ev, data={**ev.data, "recompile_limit_hit": is_limit_hit(ev.data)})
+        out.append(ev)
+    return out
+
+
+def _frame_compile_metrics(data: Any) -> bool:
+    """A frame compile's metrics that torch logged as backward ones: 2.6 sets
+    ``is_forward`` only once a compile passes the recompile-limit check, and logs every
+    record without it as ``bwd_compilation_metrics`` (a real backward compile's record
+    says ``is_forward: false``)."""
+    return (
+        isinstance(data, dict)
+        and data.get("is_forward") is None
+        and _FRAME_COMPILE_ID.match(str(data.get("compile_id") or "")) is not None
+    )
+
+
+def reason_list(payload: str) -> list[str]:
+    """The reasons of one ``recompile_reasons`` payload: a JSON list (2.6-2.10, and 2.11+
+    for several), or one reason as bare text, not JSON-quoted (2.11+)."""
+    text = payload.strip()
+    if text.startswith("["):
+        try:
+            value = json.loads(text)
+        except ValueError:
+            return [payload]
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return list(value)
+    return [payload]
+
+
+# 2.6-2.13 (C++ TensorCheck): "expected type of 'x' to be a tensor type, ' but found
+# <class 'list'>" (the stray quote is torch's); 2.14+: "... to be <class 'torch.Tensor'>,
+# but found <class 'list'>".
+_OLD_TYPE_CHECK = "' to be a tensor type, ' but found "
+
+
+def _canonical_reason(reason: str) -> str:
+    head, sep, stack = reason.partition("\nUser stack trace:")
+    head = _LOCAL_SCOPE.sub(r"\1", head).replace(_OLD_TYPE_CHECK, "' to be a tensor type, but found ")
+    return head + sep + stack
+
+
+def is_limit_hit(metrics: dict[str, Any]) -> bool:
+    """Whether a compile attempt was refused because its function reached the limit."""
+    fail_type = str(metrics.get("fail_type") or "").rsplit(".", 1)[-1]
+    if fail_type in _LIMIT_EXCEPTIONS:
+        return True
+    return _LIMIT_REASON in str(metrics.get("fail_reason") or "").lower()
+
+
+# torch 2.6 gave graph breaks free-form messages, 2.7 still for some; later releases name
+# each by a type (the ``Gb_type`` of torch's graph_break_registry.json) and explain it. The
+# most common ones, by the start of their free-form message, which stays as the explanation:
+_TYPES_OF_FREE_FORM_MESSAGES = (
+    ("builtin: ", "Failed to trace builtin operator"),
+    ("Data-dependent jump", "Data-dependent branching"),
+    ("Tensor.item", "Unsupported Tensor.item() call with capture_scalar_outputs=False"),
+    ("Graph break due to unsupported builtin ", "Attempted to call function marked as skipped"),
+    ("'skip function ", "Attempted to call function marked as skipped"),
+    ("call torch._dynamo.disable() wrapped function", "Skip calling `torch.compiler.disable()`d function"),
+)
+
+
+def _canonical_graph_break(text: str) -> str:
+    text = _one_line_per_frame(text)
+    head, sep, rest = text.partition("\n")
+    if rest.startswith("Reason: "):
+        # 2.6: "Reason: [Unsupported: ]<message>" where later releases write "Graph Break Reason:".
+        rest = "Graph Break Reason: " + _GB_REASON_26.sub("", rest, count=1)
+    if not rest.startswith("Graph Break Reason: "):
+        return text
+    first, newline, tail = rest[len("Graph Break Reason: ") :].partition("\n")
+    for start, gb_type in _TYPES_OF_FREE_FORM_MESSAGES:
+        if first.startswith(start):
+            first = f"{gb_type}\n  Explanation: {first}"
+            break
+    return f"{head}{sep}Graph Break Reason: {first}{newline}{tail}"
+
+
+_STACK_HEADERS = ("User code traceback:", "The graph break occurred in the following user code:")
+
+
+def _one_line_per_frame(text: str) -> str:
+    """The user traceback with one source line under each ``File`` line: 2.15 prints a
+    statement's whole range (up to 5 lines, with ``~~~^^^`` markers), earlier releases
+    its first line."""
+    lines = text.split("\n")
+    out: list[str] = []
+    in_stack = False
+    kept_source = True
+    for line in lines:
+        if line.startswith(_STACK_HEADERS):
+            in_stack = True
+        elif in_stack and line.startswith("Traceback (most recent call last):"):
+            in_stack = False
+        elif in_stack and _FRAME.match(line):
+            kept_source = False
+        elif in_stack and line.strip():
+            if kept_source:
+                continue  # a further line of the statement, or a marker line
+            kept_source = True
+            if set(line.strip()) <= {"~", "^"}:
+                continue
+        out.append(line)
+    return "\n".join(out)
+
+
+def comparable_check(check: str) -> str:
+    """A guard's check text without what only a release's wording changed: the
+    ``, type=<...>`` that 2.10+ append to identity checks, the ``(HINT: ...)`` of 2.8-2.9,
+    ``torch.sym_max`` for ``max`` (2.14+), ``___as_tensor(x).item()`` for ``x`` (2.6-2.11),
+    ``__math_isnan`` for ``math.isnan`` (2.6), and the state dict that 2.11+ print after
+    ``___check_global_state()`` (the state is compared key by key: ``global_state_change``)."""
+    if check.startswith(_GLOBAL_STATE):
+        return _GLOBAL_STATE
+    check = _HINT.sub("", _TYPE_SUFFIX.sub("", check))
+    check = _AS_TENSOR_ITEM.sub(r"\g<src>", check).replace("__math_isnan(", "math.isnan(")
+    return _SYM_MINMAX.sub(r"\1(", check)
+
+
+def global_state(check: str) -> dict[str, Any] | None:
+    """The state dict of a ``GLOBAL_STATE`` guard (2.11+ print it), or ``None``."""
+    if not check.startswith(_GLOBAL_STATE) or " against " not in check:
+        return None
+    try:
+        state = json.loads(check.split(" against ", 1)[1])
+    except ValueError:
+        return None
+    return state if isinstance(state, dict) else None
+
+
+#: Keys a release added to the GLOBAL_STATE dict, with the value each holds when a run
+#: leaves that state alone (as every recorded run under tests/fixtures/releases does).
+ADDED_STATE_KEYS: dict[str, Any] = {"cuda_matmul_precision": 0}  # 2.15
+
+
+def global_state_change(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    """The keys whose value differs between two GLOBAL_STATE dicts. A key only one side
+    has (a release added it) is a change only when it holds something else than its
+    default (``ADDED_STATE_KEYS``); an added key of unknown default is not one."""
+    changed = {k for k in before.keys() & after.keys() if before[k] != after[k]}
+    for key in before.keys() ^ after.keys():
+        value = before[key] if key in before else after[key]
+        if key in ADDED_STATE_KEYS and value != ADDED_STATE_KEYS[key]:
+            changed.add(key)
+    return sorted(changed)
