@@ -27,7 +27,11 @@ import torch
 torch.manual_seed(0)
 
 # Lower the per-function recompile limit (default 8) so the demo hits it fast.
-torch._dynamo.config.recompile_limit = 4
+# torch 2.7 renamed cache_size_limit to recompile_limit (the old name stays an alias).
+if hasattr(torch._dynamo.config, "recompile_limit"):
+    torch._dynamo.config.recompile_limit = 4
+else:
+    torch._dynamo.config.cache_size_limit = 4
 
 
 def repeat_double(x, n):

@@ -19,9 +19,12 @@ pytestmark = pytest.mark.torch
 SAMPLE_ARGS = {"takes_args": ["--epochs", "2"]}
 
 SAMPLE_FILES = sorted(SAMPLES.glob("*.py"))
+#: Dynamo scenarios beyond the samples (graph breaks in inlined frames, loops and with
+#: blocks, recompiles on kwargs, closures, containers, global state ...), one each.
+CORPUS_FILES = sorted((ROOT / "tests" / "programs" / "corpus").glob("*.py"))
 
 
-@pytest.mark.parametrize("script", SAMPLE_FILES, ids=lambda p: p.stem)
+@pytest.mark.parametrize("script", SAMPLE_FILES + CORPUS_FILES, ids=lambda p: p.stem)
 def test_summary_equals_torch_counts(script: Path, tmp_path: Path) -> None:
     args = SAMPLE_ARGS.get(script.stem, [])
     torch_side = torch_counts(script, *args, tmp_path=tmp_path)

@@ -48,10 +48,23 @@ def _user_name(name: str) -> str:
     return name
 
 
+# What a compile refused at the recompile limit records as its failure, by release:
+# RecompileLimitExceeded("recompile_limit reached") (2.6-2.10, "cache_size_limit" in 2.6),
+# Unsupported("Dynamo recompile limit exceeded ...") (2.11+), FailOnRecompileLimitHit when
+# fail_on_recompile_limit_hit or fullgraph=True is set.
+_LIMIT_TYPES = {"RecompileLimitExceeded", "CacheLimitExceeded", "FailOnRecompileLimitHit", "FailOnCacheLimitHit"}
+
+
+def _limit_hit(m: object) -> bool:
+    fail_type = str(getattr(m, "fail_type", None) or "").rsplit(".", 1)[-1]
+    reason = str(getattr(m, "fail_reason", None) or "").lower()
+    return fail_type in _LIMIT_TYPES or "recompile limit exceeded" in reason
+
+
 def _dump(exit_code: int) -> None:
     metrics = dynamo_utils.get_compilation_metrics()
     counters = dynamo_utils.counters
-    limit = [m for m in metrics if m.fail_reason and "recompile limit exceeded" in m.fail_reason.lower()]
+    limit = [m for m in metrics if _limit_hit(m)]
     result = {
         "compiles": len(metrics),
         "frames_total": counters["frames"]["total"],
@@ -65,6 +78,7 @@ def _dump(exit_code: int) -> None:
         "limit_failures": len(limit),
         "failed": sum(1 for m in metrics if m.fail_type and m not in limit),
         "exit_code": exit_code,
+        "torch": torch.__version__,
         **records,
     }
     with open(out_path, "w") as fh:
