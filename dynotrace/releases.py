@@ -15,8 +15,8 @@ The canonical form (what the fold may rely on):
   the ``User stack trace`` suffix kept;
 * ``dynamo_graph_break_reason`` payloads read ``Graph Break Reason: <gb_type or message>``
   on their second line (the free-form messages of 2.6 and 2.7 mapped to the type later
-  releases give them, where known) and list each user frame as one ``File ...`` line followed by at most
-  one source line, the statement's first;
+  releases give them, where known) and list each user frame as one ``File ...`` line
+  followed by at most one source line, the statement's first;
 * ``compilation_metrics`` carry ``recompile_limit_hit``: whether this attempt was refused
   because its function reached the recompile limit, whatever exception the release raised
   for it (``RecompileLimitExceeded``, ``Unsupported``, ``FailOnRecompileLimitHit``); and
@@ -60,14 +60,13 @@ _FRAME = re.compile(r'^\s*File "[^"]+", line \d+, in .+$')
 _FRAME_COMPILE_ID = re.compile(r"^\d+/\d+$")
 
 # Guard-text wording that differs between releases and means nothing for a comparison:
-# ``___check_obj_id(x, 123, type=<class 'm.C'>)`` (2.10+) and the ``torch.sym_max`` /
-# ``torch.sym_min`` of 2.14+ shape guards (``max`` / ``min`` before).
+# ``___check_obj_id(x, 123), type=<class 'm.C'>`` (2.10+ append the type);
 _TYPE_SUFFIX = re.compile(r", type=<.*>$")
-# 2.11 guarded a float's NaN-ness as ``not math.isnan(___as_tensor(x).item())``, 2.14+ as
-# ``not math.isnan(x)``.
-# 2.8-2.9 appended a hint to some checks: ``L['self'].k == 2   (HINT: torch.compile considers ...)``.
+# ``L['self'].k == 2   (HINT: torch.compile considers ...)`` (2.8-2.9 append a hint);
 _HINT = re.compile(r"\s+\(HINT: .*\)$")
+# ``not math.isnan(___as_tensor(x).item())`` (2.6-2.11; 2.14+ write ``not math.isnan(x)``);
 _AS_TENSOR_ITEM = re.compile(r"___as_tensor\((?P<src>[^()]*(?:\([^()]*\))?[^()]*)\)\.item\(\)")
+# ``torch.sym_max(a, b)`` / ``torch.sym_min`` in 2.14+ shape guards (``max`` / ``min`` before).
 _SYM_MINMAX = re.compile(r"\btorch\.sym_(max|min)\(")
 _GLOBAL_STATE = "___check_global_state()"
 

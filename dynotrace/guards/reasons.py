@@ -33,6 +33,7 @@ _LOCAL = re.compile(r"\b[LG]\[\s*['\"](.*?)['\"]\s*\]")
 _TYPE_EXPECTED = re.compile(r"^expected type of '(?P<src>[^']+)' to be (?P<exp>.+?), but found (?P<act>.+)$")
 # nn.Module internals as Dynamo spells them: ``self._modules['drop']`` is ``self.drop``.
 _MODULE_DICT = re.compile(r"\._(?:modules|parameters|buffers)\[['\"]([^'\"]+)['\"]\]")
+_DUPLICATES = "Duplicate tensors found:"
 _NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$")
 _FLIP = {"<=": ">=", ">=": "<=", "<": ">", ">": "<", "==": "==", "!=": "!="}
 _FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+), in (?P<func>.+)$')
@@ -86,6 +87,11 @@ def parse_reason(reason: str, resolve: Callable[[str], str] = lambda f: f) -> Gu
         if expected.startswith("requires_grad="):
             expected = expected[len("requires_grad=") :]
             actual = actual or ("0" if expected == "1" else "1")
+    elif check.startswith(_DUPLICATES):
+        # 'Duplicate tensors found: a, b' (2.6-2.12) or '... ["a", "b"]' (2.13+).
+        names = [n.strip(" \"'") for n in check[len(_DUPLICATES) :].strip().strip("[]").split(",")]
+        source = ", ".join(user_source(n) for n in names if n)
+        expected, actual = "different objects", "the same object"
     elif check.startswith("GLOBAL_STATE changed:"):
         source = "global state: " + check[len("GLOBAL_STATE changed:") :].strip()
     elif (ty := _TYPE_EXPECTED.match(check)) is not None:
