@@ -44,8 +44,13 @@ def guard_identity(guard: Guard) -> tuple[str, str, str]:
     """``(kind, source, check)``, normalised: equal for the same guard in another run, and
     on another torch release (``releases.comparable_check``). A ``GLOBAL_STATE`` guard's
     state is not part of it: ``state_changed`` compares that key by key."""
-    check = comparable_check(" ".join(guard.check.split()))
-    return (guard.kind, normalise(guard.source or ""), normalise(check))
+    return (guard.kind, normalise(guard.source or ""), _check_identity(guard.check))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _check_identity(check: str) -> str:
+    # Cached like ``normalise``: a diff meets the same check texts again and again.
+    return normalise(comparable_check(" ".join(check.split())))
 
 
 # Guards Dynamo adds for its own bookkeeping, whatever the user's code: which dimensions
