@@ -214,3 +214,63 @@ def test_the_release_is_named_from_the_log_or_its_formats() -> None:
         assert "does not name its torch release" in release.notes()[0]
     assert identify([], running="2.16.0").notes()[0].startswith("torch 2.16.0 is newer than the releases")
     assert identify([], running="2.13.0+cpu").notes() == ()
+
+
+#: The cause each program's first recompile is about, by what the program does (its
+#: docstring): the category every release's log must be explained with. A few causes are
+#: guarded differently by some releases, hence the alternatives.
+FIRST_CAUSE = {
+    "recompiles": {"tensor_shape"},
+    "recompile_shape_dynamic": {"tensor_shape"},
+    "recompile_dtype": {"dtype"},
+    "recompile_requires_grad": {"requires_grad"},
+    "recompile_device_or_layout": {"stride"},
+    "recompile_device": {"device"},
+    "recompile_scalar": {"scalar_value"},
+    "recompile_global": {"global_variable"},
+    "recompile_container": {"container"},
+    "recompile_training_flip": {"training_flag"},
+    "recompile_type_change": {"type_changed"},
+    "recompile_grad_mode": {"global_state"},
+    "recompile_function_identity": {"object_identity"},
+    "recompile_new_module": {"module_attribute"},
+    "recompile_limit": {"scalar_value"},
+    "recompile_limit_fail_on": {"scalar_value"},
+    "recompile_limit_fullgraph": {"scalar_value"},
+    "dynamic_mark_dynamic_branch": {"shape_constraint"},
+    "dynamic_specialization": {"tensor_shape"},
+    "transformer_small": {"tensor_shape"},
+    "rc_kwarg_shape": {"tensor_shape"},
+    "rc_nested_attr": {"module_attribute"},
+    "rc_closure": {"scalar_value", "object_identity"},
+    "rc_dict_keys": {"container"},
+    "rc_tuple_len": {"container"},
+    "rc_none_then_tensor": {"type_changed"},
+    "rc_bool_flag": {"scalar_value"},
+    "rc_string_mode": {"scalar_value"},
+    "rc_autocast": {"global_state"},
+    "rc_default_dtype": {"global_state"},
+    "rc_mark_dynamic_range": {"shape_constraint"},
+    "rc_two_dims": {"tensor_shape"},
+    "rc_instances": {"module_attribute"},
+    "rc_reset": {"tensor_shape"},
+    "rc_limit_module": {"module_attribute"},
+    "rc_dynamic_true_branch": {"shape_constraint"},
+    "rc_global_tensor_flag": {"global_variable"},
+    "rc_int_becomes_dynamic": {"scalar_value"},
+    "rc_requires_grad_module": {"global_state"},
+    "rc_layout_channels_last": {"stride"},
+    "rc_mark_dynamic_later": {"dynamic_marking"},
+    "rc_aliasing": {"tensor_aliasing"},
+    "rc_aliasing_duplicate": {"tensor_aliasing"},
+    "rc_set_len": {"scalar_value", "container"},
+    "gb_then_recompile": {"dtype"},
+}
+CAUSE_CASES = [(r, p) for r, p in CASES if p in FIRST_CAUSE]
+
+
+@pytest.mark.parametrize(("release", "program"), CAUSE_CASES, ids=[f"{r}-{p}" for r, p in CAUSE_CASES])
+def test_each_release_names_the_same_cause(release: str, program: str) -> None:
+    recompiles = [c for c in _report(release, program).compiles if c.is_recompile]
+    assert recompiles, "no recompile"
+    assert recompiles[0].guard_failures[0].category in FIRST_CAUSE[program], recompiles[0].guard_failures[0]

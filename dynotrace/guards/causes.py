@@ -85,6 +85,9 @@ def classify(failure: GuardFailure, guard: Guard | None = None) -> str:
         return "device"
     if reason.startswith("GLOBAL_STATE changed") or kind in ("GLOBAL_STATE", "DEFAULT_DEVICE", "TORCH_FUNCTION_MODE_STACK"):
         return "global_state"
+    if source.endswith(".training") or ".training ==" in reason:
+        # Before 2.8 the flag was guarded by the identity of the bool: ___check_obj_id(m.training, id).
+        return "training_flag"
     if reason.startswith("expected type of") or "___check_type_id" in reason or kind == "TYPE_MATCH":
         return "type_changed"
     if "___check_obj_id" in reason or kind in ("ID_MATCH", "CLOSURE_MATCH", "FUNCTION_MATCH"):
@@ -97,8 +100,6 @@ def classify(failure: GuardFailure, guard: Guard | None = None) -> str:
         return "type_changed"
     if _SIZE_SOURCE.search(reason):
         return "shape_constraint"
-    if source.endswith(".training") or ".training ==" in reason:
-        return "training_flag"
     if reason.startswith("G[") or "G['" in reason.split(" ", 1)[0]:
         return "global_variable"
     if "." in source or "[" in source:

@@ -179,7 +179,10 @@ def live(release: str, venv: Path, results: dict[str, dict[str, object]]) -> Non
         log(f"torch {release}: live truth tests")
         started = time.perf_counter()
         done = subprocess.run(
-            [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={junit}", "tests/test_truth.py"],
+            [
+                str(python), "-m", "pytest", "-q", "-n", "2", "-p", "no:cacheprovider",
+                f"--junitxml={junit}", "tests/test_truth.py",
+            ],
             cwd=ROOT,
             capture_output=True,
             text=True,
