@@ -86,34 +86,38 @@ class TorchRelease:
     inferred: bool = False
 
     @property
-    def label(self) -> str:
-        """What a report names as its torch: the version, or for a release known only
-        from its formats its minor release (``2.8``)."""
+    def named(self) -> str | None:
+        """What a report names as its torch: the version, or for a supported release known
+        only from its formats its minor release (``2.8``); ``None`` when neither is known
+        (a log older than 2.6 is not one release its formats could tell)."""
         if self.version:
             return self.version
-        if self.minor:
+        if self.minor and self.minor >= OLDEST_TESTED:
             return f"{self.minor[0]}.{self.minor[1]}"
-        return "unknown"
+        return None
 
     def notes(self) -> tuple[str, ...]:
         """What a report says about its release: nothing for a tested one it names."""
         if self.minor is None:
             return ()
         tested = f"{OLDEST_TESTED[0]}.{OLDEST_TESTED[1]}-{NEWEST_TESTED[0]}.{NEWEST_TESTED[1]}"
+        if self.inferred and self.minor < OLDEST_TESTED:
+            return (
+                "This log does not name its torch release, and its formats are those of a release "
+                f"older than {OLDEST_TESTED[0]}.{OLDEST_TESTED[1]}, the oldest dynotrace supports ({tested}): "
+                "its explanations may be incomplete.",
+            )
         notes = []
         if self.inferred:
-            notes.append(
-                f"This log does not name its torch release; its formats are those of torch "
-                f"{self.label}{' or later' if self.minor >= NEWEST_TESTED else ''}."
-            )
+            notes.append(f"This log does not name its torch release; its formats are those of torch {self.named}.")
         if self.minor > NEWEST_TESTED:
             notes.append(
-                f"torch {self.label} is newer than the releases dynotrace was tested with "
+                f"torch {self.named} is newer than the releases dynotrace was tested with "
                 f"({tested}); what it changed in Dynamo's reports may be missed."
             )
         elif self.minor < OLDEST_TESTED:
             notes.append(
-                f"torch {self.label} is older than the releases dynotrace supports ({tested}); "
+                f"torch {self.named} is older than the releases dynotrace supports ({tested}); "
                 "its explanations may be incomplete."
             )
         return tuple(notes)
@@ -173,7 +177,8 @@ def _inferred(events: Iterable[TraceEvent]) -> TorchRelease:
             for minor, name in _METRICS_FIELDS:
                 if name in ev.data:
                     return TorchRelease(None, minor, inferred=True)
-            return TorchRelease()
+            # Metrics with none of those fields: written before 2.6 (which one, they don't tell).
+            return TorchRelease(None, (OLDEST_TESTED[0], OLDEST_TESTED[1] - 1), inferred=True)
     return TorchRelease()
 
 

@@ -205,13 +205,15 @@ def test_the_release_is_named_from_the_log_or_its_formats() -> None:
     from dynotrace.releases import identify
 
     named = TraceEvent("artifact", {"name": "torch_version"}, payload='{"pytorch_version": "2.14.1+cu130"}')
-    assert identify([named]).label == "2.14.1+cu130"
+    assert identify([named]).named == "2.14.1+cu130"
     metrics = TraceEvent("compilation_metrics", {"pytorch_version": "2.10.0+cu128"}, 0, 0)
-    assert identify([metrics]).label == "2.10.0+cu128"
+    assert identify([metrics]).named == "2.10.0+cu128"
     for fields, minor in (({"log_format_version": 3}, "2.6"), ({"recompile_reason": None}, "2.7"), ({"python_version": "3"}, "2.8"), ({"stack_trace": None}, "2.9")):
         release = identify([TraceEvent("compilation_metrics", {"log_format_version": 3, **fields}, 0, 0)])
-        assert (release.label, release.inferred) == (minor, True)
+        assert (release.named, release.inferred) == (minor, True)
         assert "does not name its torch release" in release.notes()[0]
+    older = identify([TraceEvent("compilation_metrics", {"co_name": "f"}, 0, 0)])  # torch 2.5 and before
+    assert older.named is None and "older than 2.6" in older.notes()[0]
     assert identify([], running="2.16.0").notes()[0].startswith("torch 2.16.0 is newer than the releases")
     assert identify([], running="2.13.0+cpu").notes() == ()
 

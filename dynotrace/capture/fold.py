@@ -146,7 +146,7 @@ def fold_events(
     events = list(events)
     release = identify(events, running=run.torch_version if run.source == "live" else None)
     if run.source == "trace":
-        run = replace(run, torch_version=None if release.minor is None else release.label)
+        run = replace(run, torch_version=release.named)
     events = canonical_events(events)
     strings: dict[int, str] = dict(seed_strings or {})
     current: dict[tuple[int, int], _CompileEvents] = {}
