@@ -14,7 +14,9 @@ The canonical form (what the fold may rely on):
   ``expected type of 'x' to be <what>, but found <class ...>``, and, where torch gave one,
   the ``User stack trace`` suffix kept;
 * ``dynamo_graph_break_reason`` payloads read ``Graph Break Reason: <gb_type or message>``
-  on their second line (the free-form messages of 2.6 and 2.7 mapped to the type later
+  on their second line, a frame Dynamo skipped starting with 2.10's skip text (2.6-2.9
+  wrote "Graph break: skip:" and logged it after the compile's metrics; it comes before
+  them, as in later releases), the free-form messages of 2.6 and 2.7 mapped to the type later
   releases give them, where known) and list each user frame as one ``File ...`` line
   followed by at most one source line, the statement's first;
 * ``compilation_metrics`` carry ``recompile_limit_hit``: whether this attempt was refused
@@ -184,17 +186,30 @@ def _inferred(events: Iterable[TraceEvent]) -> TorchRelease:
 
 def canonical_events(events: Iterable[TraceEvent]) -> list[TraceEvent]:
     """``events`` in the canonical form described in the module's docstring."""
-    out = []
+    out: list[TraceEvent] = []
+    # Where each compile's metrics stand in ``out``: 2.6-2.9 log a skipped frame's graph
+    # break only after its metrics.
+    ended: dict[tuple[int | None, int | None], int] = {}
     for ev in events:
         if ev.kind == "bwd_compilation_metrics" and _frame_compile_metrics(ev.data):
             ev = replace(ev, kind="compilation_metrics")
+        ids = (ev.frame_id, ev.frame_compile_id)
         name = ev.artifact_name
         if name == "recompile_reasons" and ev.payload is not None:
             ev = replace(ev, payload=json.dumps([_canonical_reason(r) for r in reason_list(ev.payload)]))
         elif name == "dynamo_graph_break_reason" and ev.payload is not None:
             ev = replace(ev, payload=_canonical_graph_break(ev.payload))
+            if ids in ended:
+                out.insert(ended[ids], ev)
+                ended[ids] += 1
+                continue
         elif ev.kind == "compilation_metrics" and isinstance(ev.data, dict):
             ev = replace(ev, data={**ev.data, "recompile_limit_hit": is_limit_hit(ev.data)})
+            out.append(ev)
+            ended[ids] = len(out) - 1
+            continue
+        if ev.kind == "dynamo_start":
+            ended.pop(ids, None)  # the same ids again: a new compile (after a reset)
         out.append(ev)
     return out
 
@@ -258,7 +273,17 @@ _TYPES_OF_FREE_FORM_MESSAGES = (
 )
 
 
+# 2.6-2.9 say a frame was skipped (run eagerly) after a graph break it could not resume
+# from as "Graph break: skip: from user code at:" + the frames + Dynamo's traceback, whose
+# last line names the break; 2.10+ as the skip text below, with the break's type.
+_OLD_SKIP = "Graph break: skip: from user code at:"
+_SKIP = "Graph break: torch.compile cannot properly resume from this graph break, which results in a skip."
+_EXCEPTION_LINE = re.compile(r"^torch\._dynamo\.exc\.(?P<exc>\w+): (?P<msg>.*)$")
+
+
 def _canonical_graph_break(text: str) -> str:
+    if text.startswith(_OLD_SKIP):
+        text = _canonical_old_skip(text)
     text = _one_line_per_frame(text)
     head, sep, rest = text.partition("\n")
     if rest.startswith("Reason: "):
@@ -272,6 +297,29 @@ def _canonical_graph_break(text: str) -> str:
             first = f"{gb_type}\n  Explanation: {first}"
             break
     return f"{head}{sep}Graph Break Reason: {first}{newline}{tail}"
+
+
+def _canonical_old_skip(text: str) -> str:
+    frames, _, tail = text[len(_OLD_SKIP) :].partition("\nTraceback (most recent call last):")
+    lines = tail.splitlines()
+    found = [(i, m) for i, line in enumerate(lines) if (m := _EXCEPTION_LINE.match(line))]
+    # The exception Dynamo gave up on is the last Unsupported raised ("During handling of
+    # the above exception, another exception occurred"), else the last one.
+    unsupported = [(i, m) for i, m in found if m["exc"] == "Unsupported"]
+    reason = "Unknown graph break"
+    if unsupported or found:
+        i, m = (unsupported or found)[-1]
+        if m["exc"].startswith("Observed"):
+            # A user exception no handler caught: what 2.8+ call "Observed exception".
+            reason = "Observed exception\n  Explanation: " + m["msg"]
+        else:
+            message = [m["msg"]]  # to the next blank line (2.7+ put the type on its first line)
+            for more in lines[i + 1 :]:
+                if not more.strip():
+                    break
+                message.append(more)
+            reason = "\n".join(message)
+    return f"{_SKIP}\nGraph Break Reason: {reason}\nUser code traceback:{frames.rstrip()}\n\nTraceback (most recent call last):{tail}"
 
 
 _STACK_HEADERS = ("User code traceback:", "The graph break occurred in the following user code:")

@@ -375,3 +375,38 @@ def test_readme_python_api_examples_run(tmp_path: Path) -> None:
         [sys.executable, str(script)], cwd=tmp_path, env=plain_env(), capture_output=True, text=True, timeout=300
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def raises_on(x: Any, check: bool) -> Any:
+    if check:
+        raise ValueError("bad input")
+    return x + 1
+
+
+def test_skipped_frames_are_captured_quietly_and_graph_break_logging_is_left_as_found(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """A frame Dynamo gives up on (here: a user exception no handler catches) is reported as
+    a graph break, as torch's graph-break log counts it; nothing of that log is printed, and
+    the logger dynotrace turned on for it is as it was after the capture."""
+    gb_log = logging.getLogger("torch._dynamo.convert_frame.__graph_breaks")
+    before = (gb_log.level, gb_log.propagate, list(gb_log.handlers))
+    compiled = torch.compile(raises_on, backend="eager")
+    with dynotrace.capture() as cap:
+        assert gb_log.isEnabledFor(logging.DEBUG)
+        compiled(torch.ones(2), False)
+        with pytest.raises(ValueError):
+            compiled(torch.ones(2), True)
+    assert (gb_log.level, gb_log.propagate, list(gb_log.handlers)) == before
+    assert cap.report.summary.graph_breaks == 1
+    assert "Graph break" not in capfd.readouterr().err
+
+
+def test_graph_break_logging_the_user_asked_for_is_kept(capfd: pytest.CaptureFixture[str]) -> None:
+    torch._logging.set_logs(graph_breaks=True)
+    try:
+        with dynotrace.capture():
+            torch.compile(shout, backend="eager")(torch.ones(2))
+        assert "Graph break" in capfd.readouterr().err
+    finally:
+        torch._logging.set_logs()

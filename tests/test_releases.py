@@ -247,8 +247,9 @@ FIRST_CAUSE = {
     "rc_closure": {"scalar_value", "object_identity"},
     "rc_dict_keys": {"container"},
     "rc_tuple_len": {"container"},
-    "rc_none_then_tensor": {"type_changed"},
-    "rc_bool_flag": {"scalar_value"},
+    # Before 2.8, Dynamo guarded None, True and False by their identity (___check_obj_id).
+    "rc_none_then_tensor": {"type_changed", "object_identity"},
+    "rc_bool_flag": {"scalar_value", "object_identity"},
     "rc_string_mode": {"scalar_value"},
     "rc_autocast": {"global_state"},
     "rc_default_dtype": {"global_state"},

@@ -22,6 +22,8 @@ from dynotrace.capture.events import (
 )
 
 TRACE_LOGGER = "torch.__trace"
+#: The graph-break log of Dynamo's frame converter (see ``_log_skipped_frames``).
+_SKIP_LOG = "torch._dynamo.convert_frame.__graph_breaks"
 
 #: Event kinds the fold reads; the listener drops all others on arrival.
 FOLD_KINDS = frozenset(
@@ -56,6 +58,8 @@ class TraceListener(logging.Handler):
         self.records: list[tuple[dict[str, Any], str | None]] = []
         self._restore_init_logs: Callable[[], None] | None = None
         self._restore_trace_structured: Callable[[], None] | None = None
+        self._skip_log_state: tuple[int, bool] | None = None
+        self._quiet = logging.NullHandler()
 
     def emit(self, record: logging.LogRecord) -> None:
         metadata = getattr(record, "metadata", None)
@@ -97,18 +101,48 @@ class TraceListener(logging.Handler):
         original = internal._init_logs
 
         def init_logs_keeping_listener(*args: Any, **kwargs: Any) -> None:
+            self._unlog_skipped_frames(reset_by_torch=True)
             original(*args, **kwargs)
             if self not in logger.handlers:
                 logger.addHandler(self)
+            self._log_skipped_frames()
 
         internal._init_logs = init_logs_keeping_listener  # type: ignore[assignment]
+        self._log_skipped_frames()
 
         def restore() -> None:
             if internal._init_logs is init_logs_keeping_listener:
                 internal._init_logs = original  # type: ignore[assignment]
+            self._unlog_skipped_frames()
 
         self._restore_init_logs = restore
         self._skip_unread_payloads(logger)
+
+    def _log_skipped_frames(self) -> None:
+        """Have torch emit the graph break of a frame it skips, as it does when its graph-break
+        log is on (``TORCH_LOGS=graph_breaks``), without printing that log.
+
+        A graph break Dynamo raises outside its bytecode tracer (a frame it could not resume,
+        which then runs eagerly) is written to the trace stream, and counted in torch's
+        graph-break log, only while the logger ``torch._dynamo.convert_frame.__graph_breaks``
+        is enabled for DEBUG (every release 2.6-2.15; 2.6-2.9 log most skipped frames this
+        way). Where the user enabled that log, it is left as it is.
+        """
+        gb_log = logging.getLogger(_SKIP_LOG)
+        if self._skip_log_state is not None or gb_log.isEnabledFor(logging.DEBUG):
+            return
+        self._skip_log_state = (gb_log.level, gb_log.propagate)
+        gb_log.setLevel(logging.DEBUG)
+        gb_log.propagate = False  # torch's handlers would print it
+        gb_log.addHandler(self._quiet)
+
+    def _unlog_skipped_frames(self, *, reset_by_torch: bool = False) -> None:
+        gb_log = logging.getLogger(_SKIP_LOG)
+        gb_log.removeHandler(self._quiet)
+        if self._skip_log_state is not None and not reset_by_torch:
+            gb_log.setLevel(self._skip_log_state[0])
+            gb_log.propagate = self._skip_log_state[1]
+        self._skip_log_state = None
 
     def _skip_unread_payloads(self, logger: logging.Logger) -> None:
         """Spare torch building events and payloads the fold never reads.

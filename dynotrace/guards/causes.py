@@ -53,7 +53,9 @@ _ALIASING_KINDS = ("NO_TENSOR_ALIASING", "OBJECT_ALIASING")
 # ``a is b`` between two sources (not ``x is None``): whether two arguments were one object.
 _SAME_OBJECT = re.compile(r"^(?P<a>[^\s]+) is (?:not )?(?P<b>[^\s]+)$")
 _CONSTANTS = frozenset({"None", "True", "False", "Ellipsis", "NotImplemented"})
-_CONTAINER_CHECK = re.compile(r"^(?:len|set\.__len__|frozenset\.__len__|___list_reverseiterator_len)\(|^list\(dict\.keys\(")
+_CONTAINER_CHECK = re.compile(
+    r"^(?:len|set\.__len__|frozenset\.__len__|___list_reverseiterator_len)\(|^list\((?:dict\.keys\(|[^()]+\.keys\(\)\))"
+)
 
 
 def classify(failure: GuardFailure, guard: Guard | None = None) -> str:
@@ -73,6 +75,8 @@ def classify(failure: GuardFailure, guard: Guard | None = None) -> str:
     if "___get_current_stream(" in reason or kind == "CURRENT_STREAM_MATCH":
         return "current_stream"
     if reason.startswith("tensor '"):
+        if source.startswith("global state:"):
+            return "global_state"
         if ".size()[" in source:
             return "tensor_shape"
         if ".stride()[" in source:
@@ -163,8 +167,10 @@ def suggest(failure: GuardFailure, category: str, *, became_dynamic: bool = Fals
         )
     if category == "object_identity":
         return (
-            f"A different object was passed as {source} (a module, function or lambda created anew "
-            "on each call?). Dynamo guards on its identity: create it once, outside the loop, and reuse it."
+            f"Dynamo guarded on the identity of {source} (the very object, as it does for modules, functions, "
+            "lambdas, and before torch 2.8 for True, False and None too), and a different one was passed. "
+            "If it is created anew on each call, create it once, outside the loop, and reuse it; if it is a "
+            "flag or an optional value, expect one compile per value."
         )
     if category == "type_changed" and " is " in failure.reason:
         return (

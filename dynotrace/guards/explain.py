@@ -113,6 +113,7 @@ def _state_change(failed: Compile | None, new: Compile) -> tuple[str, str, str] 
     )
 
 
+_MARKING_CHECK = re.compile(r"^hasattr\((?P<src>.+?), '_dynamo_\w*indices'\)")
 _MARKED_DIMS = re.compile(
     r"getattr\((?P<src>.+?), '_dynamo_dynamic_indices', set\(\)\)\.issubset\((?P<dims>\{[^}]*\})\)"
 )
@@ -152,8 +153,13 @@ def _explain_failure(failure: GuardFailure, failed: Compile | None, new: Compile
         became_dynamic = any(s.source and user_source(s.source) == failure.source for s in new.symbols)
     elif category == "dynamic_marking":
         marked = _marking_change(failed, new)
-        failure = replace(failure, source=marked[0] if marked else None, expected=marked[1] if marked else None)
-        actual = marked[2] if marked else None
+        if marked is not None:
+            failure = replace(failure, source=marked[0], expected=marked[1])
+            actual = marked[2]
+        else:
+            # Before 2.9 the failed check names the tensor: hasattr(x, '_dynamo_dynamic_indices') == False.
+            named = _MARKING_CHECK.match(failure.reason)
+            failure = replace(failure, source=user_source(named["src"]) if named else None, expected=None)
     elif category == "global_state" and (change := _state_change(failed, new)) is not None:
         failure = replace(failure, source=f"global state: {change[0]}", expected=change[1])
         actual = change[2]

@@ -161,9 +161,12 @@ def parse_graph_break(text: str, resolve: Callable[[str], str] = lambda f: f) ->
 
 def _plain(explanation: str) -> str:
     """A registry explanation as a reader can take it: many are the source of an f-string
-    (``Dynamo does not know how to trace `{fn.__name__}` ...``, ``"..." + trace_info``),
-    which mean nothing without the values torch filled in; those are left out."""
-    return "" if any(c in explanation for c in '{}"+') or explanation == "explanation" else explanation
+    (``Dynamo does not know how to trace `{fn.__name__}` ...``, ``"..." + trace_info``) or
+    the name of a variable (``observed_exn_gb_explanation``), which mean nothing without the
+    values torch filled in; those are left out."""
+    if any(c in explanation for c in '{}"+') or " " not in explanation.strip():
+        return ""  # a template, or the name of a variable torch's source held it in
+    return explanation
 
 
 def _exception_reason(lines: list[str]) -> list[str]:

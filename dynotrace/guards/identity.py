@@ -158,11 +158,13 @@ def user_function(name: str) -> str:
     return user_function_name(name)[0]
 
 
-def graph_break_identity(gb: GraphBreak) -> tuple[str, str, str, str]:
+def graph_break_identity(gb: GraphBreak, *, by_site: bool = False) -> tuple[str, str, str, str]:
     """``(GB id or type, file, function, code line)``: equal for the same break site in
     another run even when the code around it moved. Falls back to the line number only
-    when the report does not have the source line."""
-    what = gb.gb_id or gb.gb_type
+    when the report does not have the source line. ``by_site`` leaves the type out, for
+    runs on two torch releases, which may name the same break differently (2.6 and 2.7
+    wrote free-form messages where later releases give a type)."""
+    what = "" if by_site else gb.gb_id or gb.gb_type
     loc = gb.location
     if loc is None:
         return (what, "", "", normalise(gb.explanation))

@@ -79,7 +79,11 @@ def parse_reason(reason: str, resolve: Callable[[str], str] = lambda f: f) -> Gu
         source = f"{source}{_tensor_property(t['what'], t['idx'])}"
         expected = t["exp"].strip()
         actual = t["act"].strip() if t["act"] else None
-        if t["what"] == "dispatch key set" and actual:
+        if t["what"] == "dispatch key set" and actual and _only_autocast_differs(expected, actual):
+            # Before 2.11 entering torch.autocast showed as an Autocast* dispatch key of each tensor.
+            on = "on" if "Autocast" in actual else "off"
+            source, expected, actual = "global state: autocast", "off" if on == "on" else "on", on
+        elif t["what"] == "dispatch key set" and actual:
             before, after = _backend_key(expected), _backend_key(actual)
             if before and after and before != after:
                 # The backend key leads the set: CPU -> Meta is a device change.
@@ -133,6 +137,15 @@ def _identity_check(lhs: str, op: str, rhs: str) -> tuple[str, str, str]:
     same, different = "the same object", "different objects"
     held, other = (same, different) if op == "is" else (different, same)
     return f"{user_source(lhs)}, {user_source(rhs)}", held, other
+
+
+def _dispatch_keys(keys: str) -> set[str]:
+    return {k.strip() for k in keys.strip().removeprefix("DispatchKeySet(").removesuffix(")").split(",") if k.strip()}
+
+
+def _only_autocast_differs(expected: str, actual: str) -> bool:
+    changed = _dispatch_keys(expected) ^ _dispatch_keys(actual)
+    return bool(changed) and all(k.startswith("Autocast") for k in changed)
 
 
 def _backend_key(keys: str) -> str | None:

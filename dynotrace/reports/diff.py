@@ -398,15 +398,18 @@ def _diff_function(b: Function | None, a: Function | None, *, upgrade: bool = Fa
     assert some is not None
     before_breaks = sorted(_breaks(b), key=_line_of)
     after_breaks = sorted(_breaks(a), key=_line_of)
-    paired, breaks_removed, breaks_added = _match(before_breaks, after_breaks, graph_break_identity)
+    def site(gb: GraphBreak) -> tuple[str, str, str, str]:
+        return graph_break_identity(gb, by_site=upgrade)
+
+    paired, breaks_removed, breaks_added = _match(before_breaks, after_breaks, site)
     moved: dict[tuple[Any, int, int], MovedBreak] = {}
     for x, y in paired:
         if _line_of(x) != _line_of(y):
-            k = (graph_break_identity(x), _line_of(x), _line_of(y))
+            k = (site(x), _line_of(x), _line_of(y))
             moved[k] = MovedBreak(x, y, moved[k].count + 1 if k in moved else 1)
 
-    compiles_b = _compile_keys(b)
-    compiles_a = _compile_keys(a)
+    compiles_b = _compile_keys(b, by_site=upgrade)
+    compiles_a = _compile_keys(a, by_site=upgrade)
     matched, compiles_removed, compiles_added = _match(
         list(compiles_b), list(compiles_a), lambda kc: kc[0]
     )
@@ -453,11 +456,11 @@ def _diff_function(b: Function | None, a: Function | None, *, upgrade: bool = Fa
     )
 
 
-def _compile_keys(function: Function | None) -> list[tuple[tuple[Any, ...], Compile]]:
+def _compile_keys(function: Function | None, *, by_site: bool = False) -> list[tuple[tuple[Any, ...], Compile]]:
     """Each compile with its place in the function's timeline: (frame, kind, causes, n)."""
     if function is None:
         return []
-    frames = _frame_identities(function)
+    frames = _frame_identities(function, by_site=by_site)
     seen: dict[tuple[Any, ...], int] = defaultdict(int)
     keyed = []
     for c in function.compiles:
@@ -469,7 +472,7 @@ def _compile_keys(function: Function | None) -> list[tuple[tuple[Any, ...], Comp
     return keyed
 
 
-def _frame_identities(function: Function) -> dict[int, tuple[Any, ...]]:
+def _frame_identities(function: Function, *, by_site: bool = False) -> dict[int, tuple[Any, ...]]:
     """Which frame each compile belongs to, in terms that survive code moving: the
     function itself, or the resume function after a given graph-break site."""
     breaks = _breaks(function)
@@ -495,7 +498,7 @@ def _frame_identities(function: Function) -> dict[int, tuple[Any, ...]]:
             None,
         )
         if site is not None:
-            identities[c.frame_id] = ("resume after", graph_break_identity(site))
+            identities[c.frame_id] = ("resume after", graph_break_identity(site, by_site=by_site))
         else:
             unresolved.append((c.resume_line, c.frame_id))
     for n, (_, frame_id) in enumerate(sorted(unresolved)):
