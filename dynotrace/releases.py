@@ -363,6 +363,16 @@ def comparable_check(check: str) -> str:
     return _SYM_MINMAX.sub(r"\1(", check)
 
 
+#: Guard kinds a release renamed or split out of a general one: 2.14 gave ``a is b`` its own
+#: OBJECT_ALIASING (a LAMBDA_GUARD before); 2.13 renamed DYNAMIC_INDICES.
+_KIND_ALIASES = {"OBJECT_ALIASING": "LAMBDA_GUARD", "DYNAMIC_INDICES": "DIMENSION_DYNAMIC_MARKING_GUARD"}
+
+
+def comparable_kind(kind: str) -> str:
+    """A guard kind as every release would name it, for comparing runs across an upgrade."""
+    return _KIND_ALIASES.get(kind, kind)
+
+
 def global_state(check: str) -> dict[str, Any] | None:
     """The state dict of a ``GLOBAL_STATE`` guard (2.11+ print it), or ``None``."""
     if not check.startswith(_GLOBAL_STATE) or " against " not in check:

@@ -21,7 +21,7 @@ from dynotrace.model import (
     ShapeGuard,
     Specialization,
 )
-from dynotrace.releases import comparable_check, global_state, global_state_change
+from dynotrace.releases import comparable_check, comparable_kind, global_state, global_state_change
 
 _NUMBERED_NAME = re.compile(r"(___)\d+\b")
 _SYMBOL = re.compile(r"\b([su])\d+\b")
@@ -44,7 +44,7 @@ def guard_identity(guard: Guard) -> tuple[str, str, str]:
     """``(kind, source, check)``, normalised: equal for the same guard in another run, and
     on another torch release (``releases.comparable_check``). A ``GLOBAL_STATE`` guard's
     state is not part of it: ``state_changed`` compares that key by key."""
-    return (guard.kind, normalise(guard.source or ""), _check_identity(guard.check))
+    return (comparable_kind(guard.kind), normalise(guard.source or ""), _check_identity(guard.check))
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -109,7 +109,7 @@ def diff_guards(before: tuple[Guard, ...], after: tuple[Guard, ...]) -> GuardSet
     removed: list[Guard] = []
     changed: list[GuardChange] = []
     for g in unmatched_before:
-        candidates = by_place.get((g.kind, normalise(g.source or "")))
+        candidates = by_place.get((comparable_kind(g.kind), normalise(g.source or "")))
         if candidates:
             changed.append(GuardChange(g, after[candidates.pop(0)]))
         else:
