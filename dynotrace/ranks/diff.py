@@ -80,10 +80,14 @@ class JobDiff:
 
 
 def _same_diff(r: RankDiff) -> Any:
+    """Ranks whose diffs say the same thing share this: the same changes (not the counts
+    they change from, which differ from rank to rank)."""
     if r.diff is None:
         return (r.side,)
     d = r.diff
-    return ("both", d.summary, d.functions, d.unchanged_functions, d.regressions)
+    if d.empty:
+        return ("empty",)
+    return ("both", tuple((x.name, x.change) for x in d.summary), d.functions, d.regressions)
 
 
 def _ranks_of(subject: Report | JobReport) -> dict[int, Report] | None:

@@ -167,7 +167,11 @@ def job_from_dict(data: Any, *, origin: str = "report") -> JobReport:
     for key, entry in data["ranks"].items():
         rank = _rank_number(key, origin)
         where = f"{origin} rank {rank}"
-        ranks[rank] = report_from_dict(entry, origin=where)
+        try:
+            ranks[rank] = report_from_dict(entry, origin=where)
+        except InputError as exc:
+            # The single-rank reader names only the path within the report.
+            raise InputError(str(exc) if str(exc).startswith(where) else f"{where}: {exc}") from None
         if isinstance(entry, dict):
             details[rank] = detail_from_dict(rank, entry.get("distributed"), f"{where}: distributed")
     missing = data.get("missing") or []

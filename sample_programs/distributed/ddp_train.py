@@ -18,12 +18,19 @@ What dynotrace should report:
     per rank 1 function, 1 compile, no recompile, no graph break.
 """
 
+import os
+
 import torch
+import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel as DDP
 
-import _launch
-
-rank = _launch.init()
+# gloo on CPU. Under torchrun (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT set) this joins
+# the job; run as a plain script it is a job of one process.
+if "RANK" in os.environ:
+    dist.init_process_group("gloo")
+else:
+    dist.init_process_group("gloo", store=dist.HashStore(), rank=0, world_size=1)
+rank = dist.get_rank()
 torch.manual_seed(0)
 
 
@@ -47,4 +54,4 @@ for step in range(3):
     loss.backward()
     opt.step()
 print(f"rank {rank}: loss {loss.item():.4f}")
-_launch.done()
+dist.destroy_process_group()

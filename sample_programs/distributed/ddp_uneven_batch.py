@@ -22,12 +22,19 @@ What dynotrace should report:
     (``torch._dynamo.mark_dynamic(x, 0)``) on every rank.
 """
 
+import os
+
 import torch
+import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel as DDP
 
-import _launch
-
-rank = _launch.init()
+# gloo on CPU. Under torchrun (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT set) this joins
+# the job; run as a plain script it is a job of one process.
+if "RANK" in os.environ:
+    dist.init_process_group("gloo")
+else:
+    dist.init_process_group("gloo", store=dist.HashStore(), rank=0, world_size=1)
+rank = dist.get_rank()
 torch.manual_seed(0)
 
 
@@ -51,4 +58,4 @@ for n in batches:
     loss.backward()
     opt.step()
 print(f"rank {rank}: loss {loss.item():.4f}")
-_launch.done()
+dist.destroy_process_group()

@@ -16,12 +16,18 @@ What dynotrace should report:
     did not. Fix: log outside the compiled function.
 """
 
+import os
+
 import torch
 import torch.distributed as dist
 
-import _launch
-
-rank = _launch.init()
+# gloo on CPU. Under torchrun (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT set) this joins
+# the job; run as a plain script it is a job of one process.
+if "RANK" in os.environ:
+    dist.init_process_group("gloo")
+else:
+    dist.init_process_group("gloo", store=dist.HashStore(), rank=0, world_size=1)
+rank = dist.get_rank()
 torch.manual_seed(0)
 w = torch.randn(16, 16)
 
@@ -37,4 +43,4 @@ compiled = torch.compile(step, backend="eager")
 for _ in range(2):
     total = compiled(torch.randn(8, 16))
 print(f"rank {rank}: {total.item():.4f}")
-_launch.done()
+dist.destroy_process_group()
