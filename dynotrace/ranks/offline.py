@@ -212,6 +212,30 @@ def _read_as_data(task: _Task) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class _Read:
+    """A rank read in this process: its report and detail as they are."""
+
+    report: Report | None
+    detail: RankDetail | None
+    section: str | None
+    error: str | None = None
+
+
+def _read_here(task: _Task) -> _Read:
+    from dynotrace.ranks.files import rank_section
+    from dynotrace.ranks.schema import rank_to_dict
+
+    try:
+        report, detail = _read_one(task)
+    except InputError as exc:
+        return _Read(None, None, None, str(exc))
+    section = None
+    if task.section_format:
+        section = rank_section(rank_to_dict(report, detail), task.log.rank, task.section_format)
+    return _Read(report, detail, section)
+
+
 def _from_data(rank: int, result: dict[str, Any]) -> tuple[Report, RankDetail]:
     from dynotrace.ranks.schema import detail_from_dict
     from dynotrace.reports.schema import report_from_dict
@@ -262,10 +286,20 @@ def read_ranks(
             sections[rank] = result["section"]
 
     if sum(sizes) >= PARALLEL_MIN_BYTES and can_fork(workers):
+        # This process reads a share too (its ranks need no trip through a file), and
+        # turns the children's results into reports as they come.
         redo: list[_Task] = []
-        for index, result in run_forked(lambda i: _read_as_data(tasks[i]), sizes, workers):
+        for index, result in run_forked(lambda i: _read_as_data(tasks[i]), sizes, workers, here=lambda i: _read_here(tasks[i])):
             if result is FAILED:
                 redo.append(tasks[index])
+            elif isinstance(result, _Read):
+                rank = tasks[index].log.rank
+                if result.report is None or result.detail is None:
+                    errors[rank] = result.error or "unreadable"
+                else:
+                    reports[rank], details[rank] = result.report, result.detail
+                    if result.section is not None:
+                        sections[rank] = result.section
             else:
                 keep(tasks[index], result)
         for task in sorted(redo, key=lambda t: t.log.rank):
