@@ -13,11 +13,13 @@ import click
 from dynotrace.cli.diff import FAIL_ON_HELP
 from dynotrace.errors import EXIT_OK, EXIT_REGRESSION, DynotraceError
 
+# The models are plain dataclasses (``import dynotrace`` loads them anyway).
+from dynotrace.model import Report
+from dynotrace.ranks.model import JobReport
+
 if TYPE_CHECKING:  # the command imports these when it runs, to keep `dynotrace --help` fast
-    from dynotrace.model import Report
     from dynotrace.ranks.check import JobCheckOutcome
     from dynotrace.ranks.launcher import RankEnv
-    from dynotrace.ranks.model import JobReport
     from dynotrace.ranks.offline import TraceLayout
     from dynotrace.reports.diff import Budgets, CheckOutcome
 
@@ -167,7 +169,7 @@ def check(
             if rank_run.job is None:
                 # Only rank 0 checks; the others keep their findings if rank 0 does not.
                 finish_other_rank(
-                    rank_run, output=output, fmt=None, quiet=True, timeout=wait, width=width, color=color, options=TerminalOptions()
+                    rank_run, output=output, fmt=None, quiet=quiet, timeout=wait, width=width, color=color, options=TerminalOptions()
                 )
                 sys.exit(rank_run.exit_code)
             subject = rank_run.job
@@ -225,8 +227,6 @@ def _any_outcome(
     update_baseline: bool,
     command: str,
 ) -> CheckOutcome | JobCheckOutcome:
-    from dynotrace.model import Report
-
     if isinstance(subject, Report) and not isinstance(previous, JobReport):
         return _outcome(subject, previous, baseline, budgets, policy, update_baseline, command)
     from dynotrace.ranks.check import check_job

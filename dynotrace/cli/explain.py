@@ -173,6 +173,8 @@ def explain(
                 exit_code = result.exit_code
             from dynotrace.cli.output import render_subject, shows_terminal, write_subject
 
+            if show_rank is not None and not hasattr(subject, "ranks"):
+                click.echo("dynotrace: warning: --rank applies to a distributed job's report; this is one process's", err=True)
             if output:
                 write_subject(subject, output, fmt, sections)
             if shows_terminal(quiet, output):
@@ -221,9 +223,12 @@ def _explain_rank(
     try:
         if output:
             write_subject(run.job, output, fmt)
-        written = True
+            # The file is what the other ranks wait for: they may go before it is printed.
+            written = True
+            run.finish(written=True, output=output)
         if shows_terminal(quiet, output):
             render_subject(run.job, sys.__stdout__, width=width, color=color, options=options, rank=show_rank)
+        written = True
     finally:
         run.finish(written=written, output=output)
     sys.exit(run.exit_code)

@@ -196,8 +196,16 @@ def exchange_dir(output: str | None) -> Path:
     chosen = os.environ.get("DYNOTRACE_RANKS_DIR")
     if chosen:
         return Path(chosen)
-    if output and output != "-" and not output.startswith("/dev/"):
-        return Path(os.path.abspath(output)).parent / ".dynotrace-ranks"
+    if output:
+        from dynotrace.errors import InputError
+        from dynotrace.reports.output import output_target
+
+        try:
+            target = output_target(output)
+        except InputError:
+            target = None
+        if target is not None and target.kind == "file":  # not stdout, a device, a FIFO
+            return Path(target.path).parent / ".dynotrace-ranks"
     return Path.cwd() / ".dynotrace-ranks"
 
 

@@ -85,15 +85,18 @@ class RankRun:
     problem: str | None = None
     #: SIGTERM arrived while this rank waited.
     terminated: bool = False
+    _finished: bool = False
 
     @property
     def exit_code(self) -> int:
         return EXIT_SIGTERM if self.terminated and self.result.exit_code == 0 else self.result.exit_code
 
     def finish(self, *, written: bool, output: str | None) -> None:
-        """Rank 0: tell the other ranks the job's report is out (or could not be written)."""
-        if self.exchange is None or self.job is None:
+        """Rank 0: tell the other ranks the job's report is out (or could not be written).
+        Only the first call says anything."""
+        if self.exchange is None or self.job is None or self._finished:
             return
+        self._finished = True
         try:
             self.exchange.confirm({"ranks": sorted(self.job.ranks), "written": written, "output": output})
             if written:
