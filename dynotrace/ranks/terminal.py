@@ -98,11 +98,12 @@ def _headline(job: JobReport, timing: bool) -> Text:
     if s.missing_ranks:
         line.append(" · ", style="dim")
         line.append(f"{format_ranks(s.missing_ranks)} missing", style="bold red")
-    line.append(" · ", style="dim")
-    if s.rank_groups <= 1:
-        line.append("all compiled the same way", style="green")
-    else:
-        line.append(f"{s.rank_groups} groups compiled differently", style="bold yellow")
+    if s.ranks >= 2:
+        line.append(" · ", style="dim")
+        if s.rank_groups <= 1:
+            line.append("all compiled the same way", style="green")
+        else:
+            line.append(f"{s.rank_groups} groups compiled differently", style="bold yellow")
     if s.divergences:
         line.append(" · ", style="dim")
         line.append(_plural(s.divergences, "divergence"), style="bold yellow")
@@ -124,7 +125,11 @@ def _headline(job: JobReport, timing: bool) -> Text:
     exits = Text()
     for code in sorted(set(failed.values()), key=lambda c: c or 0):
         ranks = [r for r, c in failed.items() if c == code]
-        exits.append(f"\n{format_ranks(ranks)} exited with code {code}", style="bold red")
+        how = {130: "was interrupted (Ctrl-C, exit code 130)", 143: "was stopped (SIGTERM, exit code 143)"}
+        verb = how.get(code or 0, f"exited with code {code}")
+        if len(ranks) > 1:
+            verb = verb.replace("was ", "were ", 1)
+        exits.append(f"\n{format_ranks(ranks)} {verb}", style="bold red")
     return head + line + counts + exits
 
 
@@ -148,7 +153,7 @@ def _divergence_panel(divergences: Iterable[Divergence]) -> Panel:
             explained.add(d.kind)
             lines.append("\nwhy it matters: " + d.why, style="dim")
         grid.add_row(Text(f"{i + 1}.", style="bold"), lines)
-    return Panel(grid, title="Divergence: the ranks did not compile the same way", title_align="left", border_style="yellow")
+    return Panel(grid, title="Divergence between ranks", title_align="left", border_style="yellow")
 
 
 def _compiles_view(job: JobReport, function: str | None) -> Table | None:
