@@ -11,10 +11,11 @@ markup strings.
 from __future__ import annotations
 
 from collections.abc import Iterable
+import io
+import re
 from typing import TextIO, cast
 
-from rich.console import Console, RenderableType
-from rich.padding import Padding
+from rich.console import Console
 from rich.panel import Panel
 from rich.rule import Rule
 from rich.table import Table
@@ -51,10 +52,6 @@ _KIND_LABELS = {
     "cache": "compile cache",
     "runtime": "runtime estimates",
 }
-
-
-def _pad(renderable: RenderableType, indent: int) -> Padding:
-    return Padding(renderable, (0, 0, 0, indent), expand=False)
 
 
 def _plural(n: int, word: str) -> str:
@@ -208,7 +205,28 @@ def render_job_terminal(
     """Print the job's report for a person. ``rank`` shows that rank's report instead of
     one per group of ranks."""
     opts = options or TerminalOptions()
-    console = make_console(file, width=width, color=color)
+    target = make_console(file, width=width, color=color)
+    out = cast(TextIO, target.file)
+    # Laid out in a buffer and written without the spaces rich pads lines with, as the
+    # single-rank report is (render_terminal).
+    buffer = io.StringIO()
+    console = Console(
+        file=buffer,
+        width=target.width,
+        color_system=target.color_system,  # type: ignore[arg-type]
+        force_terminal=target.is_terminal,
+        no_color=target.no_color,
+        highlight=False,
+        emoji=False,
+    )
+
+    def flush() -> None:
+        for line in buffer.getvalue().splitlines():
+            out.write(_TRAILING_SPACE.sub(r"\1", line) + "\n")
+        buffer.seek(0)
+        buffer.truncate()
+        out.flush()
+
     console.print(_headline(job, opts.timing))
     for m in job.missing:
         console.print(Text(f"{format_ranks([m.rank])} missing: {m.reason}", style="bold red"))
@@ -220,19 +238,21 @@ def render_job_terminal(
         console.print(view)
     for note in job.notes:
         console.print(Text(f"note: {note}", style="yellow"))
-    out = console.file
-    out.flush()
     if rank is not None:
         report = job.ranks.get(rank)
         if report is None:
             console.print(Text(f"No report of rank {rank} in this job ({format_ranks(job.ranks)} reported).", style="yellow"))
+            flush()
             return
-        _print_rank_report(console, (rank,), report, rank, width, color, opts)
-        return
-    shown = job.groups[:MAX_GROUPS_SHOWN]
-    for group in shown:
-        _print_rank_report(console, group, job.ranks[group[0]], group[0], width, color, opts)
-    hidden = job.groups[MAX_GROUPS_SHOWN:]
+        shown: tuple[tuple[tuple[int, ...], int], ...] = (((rank,), rank),)
+    else:
+        shown = tuple((group, group[0]) for group in job.groups[:MAX_GROUPS_SHOWN])
+    for group, first in shown:
+        title = f"{format_ranks(group)}: compiled the same way; the report of rank {first}" if len(group) > 1 else f"rank {first}"
+        console.print(Rule(Text(title, style="bold"), style="bold", characters="═"))
+        flush()
+        render_terminal(job.ranks[first], out, width=target.width, color=color, options=opts)
+    hidden = job.groups[MAX_GROUPS_SHOWN:] if rank is None else ()
     if hidden:
         console.print(Rule(style="dim"))
         console.print(
@@ -243,19 +263,8 @@ def render_job_terminal(
                 style="dim",
             )
         )
+    flush()
 
 
-def _print_rank_report(
-    console: Console,
-    group: tuple[int, ...],
-    report: Report,
-    rank: int,
-    width: int | None,
-    color: bool | None,
-    opts: TerminalOptions,
-) -> None:
-    title = f"{format_ranks(group)}: compiled the same way; the report of rank {rank}" if len(group) > 1 else f"rank {rank}"
-    console.print(Rule(Text(title, style="bold"), style="bold", characters="═"))
-    console.file.flush()
-    stream = cast(TextIO, console.file)
-    render_terminal(report, stream, width=console.width if width is None else width, color=color, options=opts)
+# Spaces rich pads a line with, before any closing colour codes.
+_TRAILING_SPACE = re.compile(r"[ ]+((?:\x1b\[[0-9;]*m)*)$")
