@@ -36,6 +36,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from dynotrace.capture.listener import FOLD_KINDS
 from dynotrace.errors import InputError
 from dynotrace.model import ReadProblems, Report, RunInfo
 from dynotrace.ranks.model import JobReport, MissingRank, RankDetail, format_ranks
@@ -182,7 +183,7 @@ def _read_one(task: _Task) -> tuple[Report, RankDetail]:
     from dynotrace.capture.tracelog import read_trace
     from dynotrace.ranks.facts import compile_facts
 
-    events, stats = read_trace(task.log.path, strict=task.strict)
+    events, stats = read_trace(task.log.path, strict=task.strict, keep_kinds=FOLD_KINDS)
     problems = ReadProblems(
         malformed_lines=stats.malformed_lines,
         bad_payloads=stats.bad_payloads,
@@ -375,7 +376,7 @@ def read_single(path: str, *, strict: bool, run: RunInfo) -> Report:
     from dynotrace.capture.fold import fold_events
     from dynotrace.capture.tracelog import read_trace
 
-    events, stats = read_trace(path, strict=strict)
+    events, stats = read_trace(path, strict=strict, keep_kinds=FOLD_KINDS)
     problems = ReadProblems(
         malformed_lines=stats.malformed_lines,
         bad_payloads=stats.bad_payloads,
