@@ -25,7 +25,7 @@ __version__ = "0.1.0"
 # subpackage is imported first (it is empty and torch-free) and the name bound after it.
 import dynotrace.capture as _capture_package  # noqa: F401
 from dynotrace import api as _api
-from dynotrace.api import Capture, diff, load, read_trace_report, render
+from dynotrace.api import Capture, diff, diff_jobs, load, load_job, read_trace_job, read_trace_report, render
 from dynotrace.errors import DynotraceError, InputError, UsageError
 from dynotrace.model import (
     Compile,
@@ -44,6 +44,8 @@ from dynotrace.model import (
 )
 
 if TYPE_CHECKING:
+    from dynotrace.ranks.diff import JobDiff
+    from dynotrace.ranks.model import JobReport
     from dynotrace.reports.diff import ReportDiff
 
 __all__ = [
@@ -56,6 +58,8 @@ __all__ = [
     "Guard",
     "GuardFailure",
     "InputError",
+    "JobDiff",
+    "JobReport",
     "Location",
     "Report",
     "ReportDiff",
@@ -68,7 +72,10 @@ __all__ = [
     "__version__",
     "capture",
     "diff",
+    "diff_jobs",
     "load",
+    "load_job",
+    "read_trace_job",
     "read_trace_report",
     "render",
 ]
@@ -102,9 +109,18 @@ capture = _CaptureEntry()
 
 
 def __getattr__(name: str) -> Any:
-    # The diff module is larger and only needed by the few who compare reports.
+    # The diff module is larger and only needed by the few who compare reports; the
+    # distributed model only by those with a distributed job.
     if name == "ReportDiff":
         from dynotrace.reports.diff import ReportDiff
 
         return ReportDiff
+    if name == "JobReport":
+        from dynotrace.ranks.model import JobReport
+
+        return JobReport
+    if name == "JobDiff":
+        from dynotrace.ranks.diff import JobDiff
+
+        return JobDiff
     raise AttributeError(f"module 'dynotrace' has no attribute {name!r}")

@@ -13,11 +13,15 @@ from dataclasses import replace
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TextIO
 
-from dynotrace.errors import UsageError
-from dynotrace.model import ReadProblems, Report, RunInfo
+from pathlib import Path
+
+from dynotrace.errors import InputError, UsageError
+from dynotrace.model import Report, RunInfo
 
 if TYPE_CHECKING:
     from dynotrace.capture.session import LiveCapture
+    from dynotrace.ranks.diff import JobDiff
+    from dynotrace.ranks.model import JobReport
     from dynotrace.reports.diff import ReportDiff
 
 #: What a report of ``dynotrace.capture()`` names as its ``command`` unless told otherwise.
@@ -25,7 +29,7 @@ DEFAULT_CAPTURE_NAME = "dynotrace.capture()"
 #: The formats ``render`` knows.
 RENDER_FORMATS = ("terminal", "yaml", "json")
 #: Keyword options ``render(..., "terminal")`` takes.
-TERMINAL_OPTIONS = ("width", "color", "only", "function", "guards", "full", "timing")
+TERMINAL_OPTIONS = ("width", "color", "only", "function", "guards", "full", "timing", "rank")
 
 PathLike = str | os.PathLike[str]
 
@@ -128,15 +132,18 @@ def capture(*, backend: str | None = None, name: str | None = None) -> Capture:
     return Capture(backend=backend, name=name)
 
 
-def render(report: Report, fmt: str = "terminal", /, file: TextIO | PathLike | None = None, **options: Any) -> None:
-    """Write ``report`` as ``terminal`` text, ``yaml`` or ``json``.
+def render(
+    report: Report | JobReport, fmt: str = "terminal", /, file: TextIO | PathLike | None = None, **options: Any
+) -> None:
+    """Write ``report`` (one run's, or a distributed job's) as ``terminal`` text, ``yaml``
+    or ``json``.
 
     ``file`` is a text stream, a path (written atomically; ``-`` is stdout) or ``None`` for
     stdout. Terminal options: ``width``, ``color`` (default: colour only on a terminal),
     ``only`` (sections among ``breaks``, ``recompiles``, ``shapes``, ``guards``),
     ``function`` (a name to filter on), ``guards`` (list every guard), ``full`` (explain every
-    recompile in full), ``timing``. The YAML and JSON documents take no options: they are
-    the report files of ``explain -o``.
+    recompile in full), ``timing``; for a job also ``rank`` (show that rank's report). The
+    YAML and JSON documents take no options: they are the report files of ``explain -o``.
     """
     if fmt not in RENDER_FORMATS:
         raise UsageError(f"unknown format {fmt!r}; choose from {', '.join(RENDER_FORMATS)}")
@@ -155,13 +162,21 @@ def render(report: Report, fmt: str = "terminal", /, file: TextIO | PathLike | N
     _render_to(report, fmt, file, options, to_file=False)
 
 
-def _render_to(report: Report, fmt: str, stream: TextIO, options: dict[str, Any], *, to_file: bool) -> None:
+def _render_to(report: Report | JobReport, fmt: str, stream: TextIO, options: dict[str, Any], *, to_file: bool) -> None:
+    if isinstance(report, Report) and "rank" in options:
+        raise TypeError("render(...) got option 'rank', which only a distributed job's report takes")
     if fmt != "terminal":
-        from dynotrace.reports.files import dump_report
+        if isinstance(report, Report):
+            from dynotrace.reports.files import dump_report
 
-        dump_report(report, stream, fmt)
+            dump_report(report, stream, fmt)
+        else:
+            from dynotrace.ranks.files import dump_job
+
+            dump_job(report, stream, fmt)
         return
-    from dynotrace.reports.terminal import SECTIONS, TerminalOptions, render_terminal
+    from dynotrace.cli.output import render_subject
+    from dynotrace.reports.terminal import SECTIONS, TerminalOptions
 
     only = options.get("only") or ()
     sections = frozenset([only] if isinstance(only, str) else only)
@@ -178,15 +193,30 @@ def _render_to(report: Report, fmt: str, stream: TextIO, options: dict[str, Any]
     color = options.get("color", False if to_file else None)
     if stream is sys.stdout:
         stream.flush()
-    render_terminal(report, stream, width=options.get("width"), color=color, options=terminal)
+    render_subject(report, stream, width=options.get("width"), color=color, options=terminal, rank=options.get("rank"))
 
 
 def load(path: PathLike) -> Report:
     """Read a report file written by ``explain -o``, ``render(..., "yaml"|"json", file=...)``
-    or the pytest plugin. Raises ``InputError`` with one line when it cannot."""
+    or the pytest plugin. Raises ``InputError`` with one line when it cannot (the report
+    of a distributed job is read with ``load_job``)."""
     from dynotrace.reports.files import load_report
 
-    return load_report(os.fspath(path))
+    try:
+        return load_report(os.fspath(path))
+    except InputError as exc:
+        if "report of a distributed job" in str(exc):
+            raise InputError(f"{exc}: read it with dynotrace.load_job") from None
+        raise
+
+
+def load_job(path: PathLike) -> JobReport:
+    """Read the report of a distributed job (``torchrun ... dynotrace explain -o``, or
+    ``explain --trace DIR -o`` of several ranks' logs). Raises ``InputError`` with one
+    line when it cannot, or when the file holds one process's report."""
+    from dynotrace.ranks.files import load_job as load_job_file
+
+    return load_job_file(os.fspath(path))
 
 
 def diff(
@@ -202,20 +232,60 @@ def diff(
     return diff_reports(a, b, DEFAULT_FAIL_ON if fail_on is None else fail_on)
 
 
-def read_trace_report(path: str, *, strict: bool = False, command: str | None = None) -> Report:
-    """The report of a TORCH_TRACE file or directory, folded exactly as a live capture is."""
-    from dynotrace.capture.fold import fold_events
-    from dynotrace.capture.session import run_info
-    from dynotrace.capture.tracelog import read_trace
+def diff_jobs(
+    before: Report | JobReport | PathLike,
+    after: Report | JobReport | PathLike,
+    *,
+    fail_on: str | Iterable[str] | None = None,
+) -> JobDiff:
+    """What changed between two reports of a distributed job, rank by rank and in their
+    divergence (one side may be one process's report: it is compared with every rank of
+    the other). ``fail_on`` as ``diff``, with ``divergence`` too by default."""
+    from dynotrace.ranks.diff import DIVERGENCE
+    from dynotrace.ranks.diff import diff_jobs as diff_job_reports
+    from dynotrace.ranks.files import load_any
+    from dynotrace.ranks.model import JobReport
+    from dynotrace.reports.diff import DEFAULT_FAIL_ON
 
-    events, stats = read_trace(path, strict=strict)
-    problems = ReadProblems(
-        malformed_lines=stats.malformed_lines,
-        bad_payloads=stats.bad_payloads,
-        unknown_kinds=tuple(sorted(stats.unknown_kinds.items())),
-        messages=tuple(stats.problems[:20]),
-    )
-    # The log does not say which torch wrote it; the installed one is not the answer.
+    a = before if isinstance(before, (Report, JobReport)) else load_any(os.fspath(before))
+    b = after if isinstance(after, (Report, JobReport)) else load_any(os.fspath(after))
+    if isinstance(a, Report) and isinstance(b, Report):
+        raise UsageError("neither report is a distributed job's: compare them with dynotrace.diff")
+    return diff_job_reports(a, b, DEFAULT_FAIL_ON | {DIVERGENCE} if fail_on is None else fail_on)
+
+
+def read_trace_report(path: str, *, strict: bool = False, command: str | None = None) -> Report:
+    """The report of a TORCH_TRACE file or directory, folded exactly as a live capture is.
+
+    A directory with the logs of several ranks of a distributed job is no one process's
+    story: ``InputError`` then says to read it with ``read_trace_job``."""
+    from dynotrace.ranks.offline import read_trace_any
+
+    subject, _ = read_trace_any(path, strict=strict, command=command)
+    if not isinstance(subject, Report):
+        raise InputError(
+            f"'{path}' holds the logs of {len(subject.ranks) + len(subject.missing)} ranks of a distributed job: "
+            "read it with dynotrace.read_trace_job"
+        )
+    return subject
+
+
+def read_trace_job(path: str, *, strict: bool = False, command: str | None = None) -> JobReport:
+    """The report of a distributed job from its ranks' TORCH_TRACE logs: each rank read
+    and folded on its own (``JobReport.ranks``), compared with the others (``groups``,
+    ``divergence``). A single log, or a directory with one rank's logs, gives a job of
+    one rank."""
+    from dynotrace.capture.session import run_info
+    from dynotrace.ranks.job import build_job
+    from dynotrace.ranks.offline import classify, rank_in_name, rank_in_records, read_job, read_single
+
     info = run_info(command or f"dynotrace explain --trace {path}", source="trace")
-    report, timing = fold_events(events, info, base_dir=os.getcwd(), problems=problems)
-    return replace(report, timing=timing)
+    layout = classify(path)
+    if layout is not None:
+        return read_job(layout, info, strict=strict)[0]
+    report = read_single(path, strict=strict, run=info)
+    rank = 0
+    if os.path.isfile(path):
+        name = os.path.basename(path)
+        rank = next((r for r in (rank_in_name(name), rank_in_records(Path(path))) if r is not None), 0)
+    return build_job({rank: report}, {}, run=info, world_size=None)

@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from dynotrace.reports.schema import SCHEMA_VERSION
+
 from conftest import ROOT, SAMPLES, plain_env, run_dynotrace
 from test_runner import lay_out
 
@@ -162,7 +164,7 @@ def test_report_to_stdout_with_dash(tmp_path: Path) -> None:
     run = run_dynotrace("explain", "sample_programs/clean.py", "-o", "-")
     assert run.returncode == 0, run.stderr
     start = run.stdout.index("schema_version:")
-    assert yaml.safe_load(run.stdout[start:])["schema_version"] == 1
+    assert yaml.safe_load(run.stdout[start:])["schema_version"] == SCHEMA_VERSION
 
 
 @pytest.mark.torch

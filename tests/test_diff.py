@@ -265,7 +265,7 @@ def test_a_bad_fail_on_is_a_usage_error(tmp_path: Path) -> None:
     assert run.returncode == 2 and "typo" in run.stderr and len(run.stderr.strip().splitlines()) == 1
     with pytest.raises(UsageError):
         parse_fail_on("breaks")
-    assert parse_fail_on("all") == parse_fail_on(["graph-breaks", "recompiles", "guards", "limit"])
+    assert parse_fail_on("all") == parse_fail_on(["graph-breaks", "recompiles", "guards", "limit", "divergence"])
     assert parse_fail_on("none") == frozenset()
 
 

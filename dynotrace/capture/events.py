@@ -34,9 +34,19 @@ CONTEXT_KEYS = frozenset(
 #: the event arrives, so a live capture's memory does not grow with generated code.
 PAYLOAD_KINDS = frozenset({"dynamo_cpp_guards_str", "dynamo_guards"})
 
-#: ``artifact`` names whose payload the fold reads.
+#: ``artifact`` names whose payload the fold reads, and those the comparison of a
+#: distributed job's ranks reads (``dynotrace.ranks.facts``): Inductor's collective
+#: schedule (a short list, logged only for graphs with collectives) and its runtime
+#: estimates (logged only with ``LOG_TLPARSE=1``).
 PAYLOAD_ARTIFACTS = frozenset(
-    {"dynamo_graph_break_reason", "recompile_reasons", "dynamo_error", "torch_version"}
+    {
+        "dynamo_graph_break_reason",
+        "recompile_reasons",
+        "dynamo_error",
+        "torch_version",
+        "inductor_collective_schedule",
+        "inductor_runtime_and_tensor_meta",
+    }
 )
 
 

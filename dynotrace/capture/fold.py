@@ -77,6 +77,7 @@ class PathStyle:
     #: Show files outside ``base`` relative to it (``../x.py``): right for a run on this
     #: machine, wrong for a log from another one, whose paths mean nothing here.
     relative_outside: bool = True
+    _resolved: dict[str, str] = field(default_factory=dict, repr=False)
 
     def display(self, path: str) -> str:
         if not path:
@@ -96,10 +97,17 @@ class PathStyle:
 
     def resolve(self, partial: str) -> str:
         """Full display name of a file Dynamo may have shortened at its front."""
-        if partial in self.known_files:
-            return self.display(partial)
-        matches = sorted(f for f in self.known_files if f.endswith(partial))
-        return self.display(matches[0] if matches else partial)
+        # Remembered: every guard line names a file (a fifth of a large log's fold went
+        # here), and the known files are all in place before the first call.
+        shown = self._resolved.get(partial)
+        if shown is None:
+            if partial in self.known_files:
+                shown = self.display(partial)
+            else:
+                matches = sorted(f for f in self.known_files if f.endswith(partial))
+                shown = self.display(matches[0] if matches else partial)
+            self._resolved[partial] = shown
+        return shown
 
     def trim_stack(self, stack: tuple[Location, ...]) -> tuple[Location, ...]:
         """A user stack without the leading frames that only ran the target (dynotrace's

@@ -14,6 +14,7 @@ from types import FrameType
 from typing import Any, NoReturn
 
 from dynotrace import __version__
+from dynotrace.capture.events import TraceEvent
 from dynotrace.capture.fold import fold_events
 from dynotrace.capture.listener import TraceListener, interned_strings
 from dynotrace.model import Report, RunInfo
@@ -27,11 +28,14 @@ EXIT_SIGTERM = 128 + signal.SIGTERM
 
 @dataclass(frozen=True)
 class CaptureResult:
-    """A finished run: its report, the exit code to pass on, and whether it was cut short."""
+    """A finished run: its report, the exit code to pass on, and whether it was cut short.
+    ``events`` holds the events the report was folded from when ``capture_target`` was
+    asked to keep them (a distributed run reads more from them: ``dynotrace.ranks``)."""
 
     report: Report
     exit_code: int
     interrupted: bool = False
+    events: tuple[TraceEvent, ...] = ()
 
 
 def torch_version() -> str | None:
@@ -70,6 +74,10 @@ class LiveCapture:
         if self.backend is not None:
             self._undo_backend = _override_backend(self.backend)
         self._started = time.perf_counter()
+
+    def events(self) -> list[TraceEvent]:
+        """The events captured so far, as the fold reads them."""
+        return self._listener.events()
 
     def snapshot(self, run: RunInfo) -> Report:
         """The report of what was captured so far; the capture goes on."""
@@ -167,7 +175,12 @@ def run_info(command: str, *, source: str = "live", backend: str | None = None) 
 
 
 def capture_target(
-    args: list[str], *, as_module: bool = False, backend: str | None = None, command: str | None = None
+    args: list[str],
+    *,
+    as_module: bool = False,
+    backend: str | None = None,
+    command: str | None = None,
+    keep_events: bool = False,
 ) -> CaptureResult:
     """Run a script (or ``-m`` module) like python would, under a live capture.
 
@@ -198,4 +211,5 @@ def capture_target(
             report = capture.stop(run_info(command or runner.display_name, backend=backend))
     interrupted = interrupted or exit_code == EXIT_SIGTERM
     report = replace(report, run=replace(report.run, exit_code=exit_code, interrupted=interrupted))
-    return CaptureResult(report, exit_code, interrupted)
+    events = tuple(capture.events()) if keep_events else ()
+    return CaptureResult(report, exit_code, interrupted, events)

@@ -6,9 +6,15 @@ import os
 import shlex
 import sys
 
+from typing import TYPE_CHECKING
+
 import click
 
 from dynotrace.errors import EXIT_USAGE, DynotraceError
+
+if TYPE_CHECKING:  # imported when the command runs, to keep `dynotrace --help` fast
+    from dynotrace.ranks.launcher import RankEnv
+    from dynotrace.reports.terminal import TerminalOptions
 
 BACKEND_CHOICES = ("eager", "aot_eager", "inductor")
 
@@ -24,9 +30,18 @@ Examples:
   dynotrace explain --trace /tmp/trace_dir          a TORCH_TRACE log, offline
   dynotrace explain train.py -- -o out.bin          after --, every argument is the script's
 
+\b
+Distributed jobs:
+  torchrun --nproc-per-node 4 -m dynotrace explain train.py -o report.yaml
+  dynotrace explain --trace /shared/trace_dir       logs of every rank, read rank by rank
+  dynotrace explain --trace /shared/trace_dir --rank 3
+
 The script runs as `python SCRIPT ARGS` would run it (sys.argv, sys.path[0], __main__).
 Arguments dynotrace does not know go to the script; write them after `--` when they
-clash with dynotrace's own options.""",
+clash with dynotrace's own options. Under torchrun (or any launcher that sets RANK and
+WORLD_SIZE) each rank captures itself and rank 0 prints one report for the job and
+writes one -o file holding every rank's report; the divergence between ranks comes
+first.""",
 )
 @click.argument("target", nargs=-1, type=click.UNPROCESSED, metavar="[SCRIPT [ARGS]...]")
 @click.option("-m", "--module", "as_module", is_flag=True, help="Run a module like `python -m` (SCRIPT is a module name).")
@@ -71,6 +86,20 @@ clash with dynotrace's own options.""",
     "compile of the function gets one line.",
 )
 @click.option("--no-timing", is_flag=True, help="Leave compile times out of the terminal report, so two runs print the same.")
+@click.option(
+    "--rank",
+    "show_rank",
+    type=click.IntRange(min=0),
+    metavar="N",
+    help="For a distributed job: show rank N's report (default: one report per group of ranks that compiled the same way).",
+)
+@click.option(
+    "--rank-timeout",
+    type=click.FloatRange(min=0),
+    metavar="SECONDS",
+    help="Under torchrun: how long rank 0 waits for the other ranks' captures after its script ended, "
+    "and each other rank for rank 0 (default 120). A rank missing by then is named in the report.",
+)
 @click.option("--width", type=click.IntRange(40, 400), help="Terminal report width (default: the terminal's).")
 @click.option(
     "--color/--no-color",
@@ -91,6 +120,8 @@ def explain(
     list_guards: bool,
     full: bool,
     no_timing: bool,
+    show_rank: int | None,
+    rank_timeout: float | None,
     width: int | None,
     color: bool | None,
 ) -> None:
@@ -112,41 +143,95 @@ def explain(
     if trace_path is None and strict:
         fail("--strict applies to --trace only")
     from dynotrace.capture.session import sigterm_as_exit
+    from dynotrace.reports.terminal import TerminalOptions
 
+    options = TerminalOptions(only=frozenset(only), function=function_name, guards=list_guards, timing=not no_timing, full=full)
     # SIGTERM (a CI timeout, `kill`) while a log is read or the report is written ends the
     # command through SystemExit(143) too, so a half-written temporary file is removed.
     with sigterm_as_exit():
         try:
+            sections = None
             if trace_path is not None:
-                from dynotrace.api import read_trace_report
+                from dynotrace.ranks.offline import read_trace_any
 
-                report = read_trace_report(trace_path, strict=strict, command=_command(["--trace", trace_path]))
+                subject, sections = read_trace_any(
+                    trace_path, strict=strict, command=_command(["--trace", trace_path]), section_format=_format(output, fmt)
+                )
                 exit_code = 0
             else:
-                from dynotrace.capture.session import capture_target
+                from dynotrace.ranks.launcher import rank_env
 
                 shown = (["-m"] if as_module else []) + args
+                env = rank_env()
+                if env is not None:
+                    _explain_rank(args, env, as_module, backend, _command(shown), output, fmt, quiet, rank_timeout, show_rank, width, color, options)
+                    return
+                from dynotrace.capture.session import capture_target
+
                 result = capture_target(args, as_module=as_module, backend=backend, command=_command(shown))
-                report = result.report
+                subject = result.report
                 exit_code = result.exit_code
-            from dynotrace.reports.output import writes_to_stdout
+            from dynotrace.cli.output import render_subject, shows_terminal, write_subject
 
+            if show_rank is not None and not hasattr(subject, "ranks"):
+                click.echo("dynotrace: warning: --rank applies to a distributed job's report; this is one process's", err=True)
             if output:
-                from dynotrace.reports.files import write_report
-
-                write_report(report, output, fmt)
-            if not quiet and not (output and writes_to_stdout(output)):
-                from dynotrace.reports.terminal import TerminalOptions, render_terminal
-
-                sys.stdout.flush()
-                sys.stderr.flush()
-                options = TerminalOptions(
-                    only=frozenset(only), function=function_name, guards=list_guards, timing=not no_timing, full=full
-                )
-                render_terminal(report, sys.__stdout__, width=width, color=color, options=options)
+                write_subject(subject, output, fmt, sections)
+            if shows_terminal(quiet, output):
+                render_subject(subject, sys.__stdout__, width=width, color=color, options=options, rank=show_rank)
         except DynotraceError as exc:
             fail(str(exc), exc.exit_code)
     sys.exit(exit_code)
+
+
+def _format(output: str | None, fmt: str | None) -> str | None:
+    """The format ``-o`` will be written in (``None`` without ``-o``)."""
+    if not output:
+        return None
+    from dynotrace.reports.files import format_for
+
+    return fmt or format_for(output)
+
+
+def _explain_rank(
+    args: list[str],
+    env: RankEnv,
+    as_module: bool,
+    backend: str | None,
+    command: str,
+    output: str | None,
+    fmt: str | None,
+    quiet: bool,
+    timeout: float | None,
+    show_rank: int | None,
+    width: int | None,
+    color: bool | None,
+    options: TerminalOptions,
+) -> None:
+    """One rank of a live job: capture; rank 0 writes and prints the job's report once."""
+    from dynotrace.cli.ranks import finish_other_rank, print_problem
+    from dynotrace.cli.output import render_subject, shows_terminal, write_subject
+    from dynotrace.ranks.live import DEFAULT_TIMEOUT_S, run_rank
+
+    wait = DEFAULT_TIMEOUT_S if timeout is None else timeout
+    run = run_rank(args, env=env, as_module=as_module, backend=backend, command=command, output=output, timeout=wait)
+    print_problem(run)
+    if run.job is None:
+        finish_other_rank(run, output=output, fmt=fmt, quiet=quiet, timeout=wait, width=width, color=color, options=options)
+        sys.exit(run.exit_code)
+    written = False
+    try:
+        if output:
+            write_subject(run.job, output, fmt)
+            # The file is what the other ranks wait for: they may go before it is printed.
+            written = True
+            run.finish(written=True, output=output)
+        if shows_terminal(quiet, output):
+            render_subject(run.job, sys.__stdout__, width=width, color=color, options=options, rank=show_rank)
+        written = True
+    finally:
+        run.finish(written=written, output=output)
+    sys.exit(run.exit_code)
 
 
 def _command(args: list[str]) -> str:

@@ -53,9 +53,11 @@ from dynotrace.model import (
 from dynotrace.releases import releases_differ
 from dynotrace.reports.schema import SCHEMA_VERSION, to_plain
 
-FAIL_ON_CHOICES = ("graph-breaks", "recompiles", "guards", "limit")
+FAIL_ON_CHOICES = ("graph-breaks", "recompiles", "guards", "limit", "divergence")
 #: New graph breaks, more recompiles, any recompile-limit hit. Guards change with torch
-#: versions and harmless edits too often to fail on by default.
+#: versions and harmless edits too often to fail on by default. ``divergence`` (ranks of
+#: a distributed job that did not compile alike, see ``dynotrace.ranks.diff``) is added
+#: for multi-rank reports.
 DEFAULT_FAIL_ON = frozenset({"graph-breaks", "recompiles", "limit"})
 #: Version of the ``dynotrace diff --format yaml|json`` document.
 DIFF_FORMAT_VERSION = 1

@@ -7,9 +7,9 @@ import json
 import os
 import re
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVar
 
 from dynotrace.errors import InputError
 from dynotrace.model import Report
@@ -17,6 +17,7 @@ from dynotrace.reports.output import open_output
 from dynotrace.reports.schema import report_from_dict, report_to_dict
 
 FORMATS = ("yaml", "json")
+T = TypeVar("T")
 
 
 def format_for(path: str, default: str = "yaml") -> str:
@@ -48,12 +49,18 @@ def dump_report(report: Report, stream: TextIO, fmt: str, extra: dict[str, Any] 
         timing = data.pop("timing")
         data.update(extra)
         data["timing"] = timing
+    stream.write(serialise(data, fmt))
+
+
+def serialise(data: dict[str, Any], fmt: str) -> str:
+    """Plain report data as the text of a ``yaml`` or ``json`` report file (see
+    ``dump_report`` for strings that are not valid UTF-8)."""
     try:
         text = _serialise(data, fmt)
         text.encode("utf-8")
     except UnicodeEncodeError:
         text = _serialise(_without_surrogates(data), fmt)
-    stream.write(text)
+    return text
 
 
 #: Long lines are not folded: every value starts and ends on its own line (only text with
@@ -319,6 +326,12 @@ def load_report(path: str) -> Report:
         return report_from_dict(_load_data(path), origin=repr(path))
 
 
+def load_data(path: str) -> Any:
+    """The plain data (dicts, lists, scalars) of a report file, before it is checked to be
+    a report; ``InputError`` (one line) when it is no YAML or JSON file dynotrace can read."""
+    return _load_data(path)
+
+
 @contextmanager
 def _collector_paused() -> Iterator[None]:
     collecting = gc.isenabled()
@@ -384,15 +397,24 @@ def load_reports(*paths: str) -> list[Report]:
     nothing, and this process then reads that file itself, raising the same
     ``InputError`` in the same order (the first bad file wins).
     """
-    if not _read_side_by_side(paths):
-        return [load_report(path) for path in paths]
+    return load_documents(paths, lambda data, path: report_from_dict(data, origin=repr(path)))
+
+
+def load_documents(paths: Sequence[str], build: Callable[[Any, str], T]) -> list[T]:
+    """``[build(load_data(p), p) for p in paths]``, the files read side by side as
+    ``load_reports`` describes; ``build`` runs in this process, in order, with the cyclic
+    garbage collector paused."""
+    if not _read_side_by_side(tuple(paths)):
+        with _collector_paused():
+            return [build(_load_data(path), path) for path in paths]
     import marshal
 
     running: list[tuple[int, int]] = []  # (pid, pipe) of the readers not yet reaped
     try:
         for path in paths[1:]:
             running.append(_fork_reader(path))
-        reports = [load_report(paths[0])]
+        with _collector_paused():
+            built = [build(_load_data(paths[0]), paths[0])]
         for path in paths[1:]:
             pid, pipe = running[0]
             chunks = []
@@ -402,14 +424,14 @@ def load_reports(*paths: str) -> list[Report]:
             os.close(pipe)
             _, status = os.waitpid(pid, 0)
             running.pop(0)
-            if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0 and chunks:
-                with _collector_paused():
-                    reports.append(report_from_dict(marshal.loads(b"".join(chunks)), origin=repr(path)))
-            else:
-                reports.append(load_report(path))
+            with _collector_paused():
+                if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0 and chunks:
+                    built.append(build(marshal.loads(b"".join(chunks)), path))
+                else:
+                    built.append(build(_load_data(path), path))
     finally:
         _end_readers(running)
-    return reports
+    return built
 
 
 def _read_side_by_side(paths: tuple[str, ...]) -> bool:

@@ -4,6 +4,13 @@ Schema changelog (bump ``SCHEMA_VERSION`` on any change a reader must know about
 
 * 1 — first version: run info, summary, notes, problems, functions -> compiles with graph
   breaks, guards, guard failures, shape symbols, shape guards, specialisations; timing.
+* 2 — multi-rank reports (a distributed job): ``ranks`` maps each rank number to that
+  rank's report in this same single-rank form (plus a ``distributed`` section: node,
+  local rank, log files, Inductor's per-compile collectives, runtime estimates, output
+  metadata digest and cache lookups), beside ``launcher``, ``world_size``, ``summary``
+  (ranks, missing ranks, groups, and each count's min/max and which ranks),
+  ``missing``, ``groups`` and ``divergence``. See ``dynotrace.ranks.schema``.
+  Single-rank reports are unchanged but for the version.
 """
 
 from __future__ import annotations
@@ -18,20 +25,39 @@ from typing import Any, Literal, TypeVar, Union, get_args, get_origin
 from dynotrace.errors import InputError
 from dynotrace.model import Function, Functions, ReadProblems, Report, RunInfo, Summary
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 T = TypeVar("T")
 
 
 def to_plain(value: Any) -> Any:
     """Model objects as plain data (dicts, lists, scalars), fields in declaration order."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    kind = type(value)
+    if kind in _SCALARS:
+        return value
+    names = _field_names(kind)
+    if names is not None:
+        return {name: to_plain(getattr(value, name)) for name in names}
     if isinstance(value, (tuple, list)):
         return [to_plain(v) for v in value]
     if isinstance(value, dict):
         return {str(k): to_plain(v) for k, v in value.items()}
     return value
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+_FIELD_NAMES: dict[type, tuple[str, ...] | None] = {}
+
+
+def _field_names(kind: type) -> tuple[str, ...] | None:
+    """A dataclass's field names, looked up once per class (a report has tens of
+    thousands of model objects); ``None`` for anything else."""
+    try:
+        return _FIELD_NAMES[kind]
+    except KeyError:
+        names = tuple(f.name for f in dataclasses.fields(kind)) if dataclasses.is_dataclass(kind) else None
+        _FIELD_NAMES[kind] = names
+        return names
 
 
 def _function_dict(function: Function) -> dict[str, Any]:
@@ -253,9 +279,15 @@ def _build_checked(tp: Any, value: Any, where: str) -> Any:
     raise InputError(f"{where}: expected {getattr(tp, '__name__', tp)}, got {type(value).__name__}")
 
 
-def report_from_dict(data: Any, *, origin: str = "report") -> Report:
-    """Rebuild a Report from plain data. Raises ``InputError`` (one line) when the data is
-    not a dynotrace report or is of a newer schema version than this dynotrace reads."""
+def from_plain(tp: Any, value: Any, where: str) -> Any:
+    """Rebuild a value of type ``tp`` (a model dataclass, tuple, dict, scalar or a union of
+    them) from plain data; ``InputError`` naming ``where`` when it does not fit."""
+    return _build(tp, value, where)
+
+
+def check_version(data: Any, origin: str) -> int:
+    """The schema version of report data; ``InputError`` when it has none or is newer than
+    this dynotrace reads."""
     if not isinstance(data, dict) or "schema_version" not in data:
         raise InputError(f"{origin} is not a dynotrace report (no schema_version)")
     version = data["schema_version"]
@@ -263,6 +295,23 @@ def report_from_dict(data: Any, *, origin: str = "report") -> Report:
         raise InputError(
             f"{origin} has schema_version {version!r}; this dynotrace reads up to "
             f"{SCHEMA_VERSION} — upgrade dynotrace to read it"
+        )
+    return version
+
+
+def is_multi_rank(data: Any) -> bool:
+    """Whether report data is that of a distributed job (``dynotrace.ranks.schema``)."""
+    return isinstance(data, dict) and isinstance(data.get("ranks"), dict) and "functions" not in data
+
+
+def report_from_dict(data: Any, *, origin: str = "report") -> Report:
+    """Rebuild a Report from plain data. Raises ``InputError`` (one line) when the data is
+    not a dynotrace report, is of a newer schema version than this dynotrace reads, or is
+    the report of a distributed job (several ranks: ``dynotrace.ranks.schema``)."""
+    version = check_version(data, origin)
+    if is_multi_rank(data):
+        raise InputError(
+            f"{origin} is the report of a distributed job ({len(data['ranks'])} ranks), not of one process"
         )
     run = RunInfo(
         command=_build(str, data.get("command", ""), "command"),

@@ -2,6 +2,9 @@
 
 Usage: python torch_counts.py OUT.json SCRIPT [ARGS...]
 
+Under torchrun, ``{rank}`` in OUT.json is this process's ``RANK``: each rank records its
+own counts (``torchrun ... --no-python python torch_counts.py counts_{rank}.json X.py``).
+
 The numbers come from torch's own bookkeeping, never from dynotrace:
 ``torch._dynamo.utils.get_compilation_metrics()``, ``counters``, and the records of
 torch's ``graph_breaks`` and ``recompiles`` log artifacts and its recompile-limit warning.
@@ -16,6 +19,7 @@ import runpy
 import sys
 
 out_path, script, *script_args = sys.argv[1:]
+out_path = out_path.replace("{rank}", __import__("os").environ.get("RANK", "0"))
 
 import torch  # noqa: E402
 import torch._dynamo.utils as dynamo_utils  # noqa: E402
