@@ -174,14 +174,18 @@ _METRICS_FIELDS = (
 
 
 def _inferred(events: Iterable[TraceEvent]) -> TorchRelease:
+    # Every compile's metrics count: a field whose value is None is left out of the log,
+    # so one compile may lack the field that another of the same run carries.
+    newest: tuple[int, int] | None = None
     for ev in events:
         if ev.kind == "compilation_metrics" and isinstance(ev.data, dict):
-            for minor, name in _METRICS_FIELDS:
-                if name in ev.data:
-                    return TorchRelease(None, minor, inferred=True)
             # Metrics with none of those fields: written before 2.6 (which one, they don't tell).
-            return TorchRelease(None, (OLDEST_TESTED[0], OLDEST_TESTED[1] - 1), inferred=True)
-    return TorchRelease()
+            minor = next((m for m, name in _METRICS_FIELDS if name in ev.data), (OLDEST_TESTED[0], OLDEST_TESTED[1] - 1))
+            if newest is None or minor > newest:
+                newest = minor
+                if newest == _METRICS_FIELDS[0][0]:
+                    break
+    return TorchRelease(None, newest, inferred=True) if newest else TorchRelease()
 
 
 def canonical_events(events: Iterable[TraceEvent]) -> list[TraceEvent]:
