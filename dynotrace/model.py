@@ -28,6 +28,12 @@ from typing import Literal
 CompileStatus = Literal["ok", "failed", "recompile_limit", "skipped"]
 
 
+def is_library_file(file: str) -> bool:
+    """Whether a report's file name is an installed package's or the standard library's
+    (``<site-packages>/...``, ``<stdlib>/...``), not the user's own code."""
+    return file.startswith(("<site-packages>/", "<stdlib>/", "<frozen "))
+
+
 @dataclass(frozen=True)
 class Location:
     """A place in user code: file (relative to the run's directory when inside it), line,
@@ -186,8 +192,12 @@ class Compile:
     #: For a wrapper frame (``wrapper(*args)`` around a model's method): the class of the
     #: object it was called with as ``args[0]``, from its guards.
     wrapped_class: str | None = None
-    #: Where user code called the compiled frame (the innermost user frame that is not it).
+    #: Where user code called the compiled frame: the innermost frame of the user's own
+    #: code (not an installed package, the standard library or torch) below it.
     call_site: Location | None = None
+    #: The frame was called by ``nn.Module.__call__``: it runs as a module's ``forward``
+    #: (possibly through a decorator of the forward, which is then the frame compiled).
+    module_forward: bool = False
 
     @property
     def is_recompile(self) -> bool:

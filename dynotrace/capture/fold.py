@@ -34,6 +34,7 @@ from dynotrace.model import (
     ShapeGuard,
     ShapeSymbol,
     Specialization,
+    is_library_file,
 )
 from dynotrace.releases import canonical_events, identify
 
@@ -43,6 +44,9 @@ _OBJ_ID = re.compile(r"(___check_(?:obj|type)_id\(.*?, )\d{6,}(\))")
 # Unbacked symbols (u0, u1, ...) have no value at trace time: a fact over one is a
 # runtime assertion in the graph, never a guard.
 _UNBACKED = re.compile(r"\bu\d+\b")
+# Installed packages and the standard library, on any machine a log was written on.
+_PACKAGES = (f"{os.sep}site-packages{os.sep}", f"{os.sep}dist-packages{os.sep}")
+_STDLIB = re.compile(r"[\\/]lib[\\/]python\d+(?:\.\d+)?t?[\\/](?!site-packages|dist-packages)")
 
 
 @lru_cache(maxsize=1)
@@ -86,12 +90,15 @@ class PathStyle:
             base = self.base.rstrip(os.sep) + os.sep
             if path.startswith(base):
                 return path[len(base) :]
-        marker = f"{os.sep}site-packages{os.sep}"
-        if marker in path:
-            return "<site-packages>/" + path.split(marker, 1)[1]
+        for marker in _PACKAGES:
+            if marker in path:
+                return "<site-packages>/" + path.split(marker, 1)[1]
+        stdlib = _STDLIB.search(path)
+        if stdlib:
+            return "<stdlib>/" + path[stdlib.end() :]
         if self.relative_outside and self.base and os.path.isabs(path) and os.path.isabs(self.base):
             rel = os.path.relpath(path, self.base)
-            if rel.count("..") <= 3:
+            if rel.count("..") <= 1:
                 return rel
         return path
 
@@ -305,6 +312,38 @@ def _in_torch(file: str) -> bool:
     return file.startswith("<site-packages>/torch/") or f"{os.sep}torch{os.sep}" in file
 
 
+_CALLABLE_TYPES = frozenset({"function", "method", "builtin_function_or_method", "method-wrapper", "cell"})
+
+
+def _wrapped_class(types: Mapping[str, str], compile_wrapper: bool) -> str | None:
+    """The class of what a wrapper frame calls: ``fn`` of torch.compile's own wrapper (a
+    module), else the first argument (``wrapper(self, ...)`` of a decorator)."""
+    if compile_wrapper:
+        named = types.get("L['fn']") or ""
+        # A module's class; a function, bound method or partial names no module.
+        return None if named.startswith("functools.") or named in _CALLABLE_TYPES else _user_class(named)
+    return _user_class(types.get("L['args'][0]"))
+
+
+def _is_compile_wrapper(code_name: str, metrics: Mapping[str, Any]) -> bool:
+    """The frame is ``inner`` of torch's ``external_utils.wrap_inline``: what
+    ``torch.compile(module)`` compiles around the module it wraps (``fn``)."""
+    return code_name == "inner" and str(metrics.get("co_filename") or "").replace(os.sep, "/").endswith(
+        "torch/_dynamo/external_utils.py"
+    )
+
+
+def _user_code(file: str) -> bool:
+    """A frame of the user's own code: not torch, an installed package or the standard
+    library (nor Python's own ``<string>``-like pseudo files)."""
+    return bool(file) and not _in_torch(file) and not is_library_file(file) and not file.startswith("<")
+
+
+_MODULE_FILE = "<site-packages>/torch/nn/modules/module.py"
+_MODULE_CALLS = frozenset({"_call_impl", "_wrapped_call_impl", "__call__"})
+_DYNAMO_FILES = ("<site-packages>/torch/_dynamo/",)
+
+
 def _break_from_restart(reason: str) -> GraphBreak:
     first = reason.strip().strip("'\"").splitlines()[0] if reason.strip() else "graph break"
     return GraphBreak(
@@ -333,8 +372,14 @@ def _build_compile(
     shape_guards: list[ShapeGuard] = []
     specializations: list[Specialization] = []
     graphs = 0
+    start_stack: tuple[Location, ...] = ()
     for ev in group.events:
         name = ev.artifact_name
+        if ev.kind == "dynamo_start" and isinstance(ev.data, dict) and isinstance(ev.data.get("stack"), list):
+            start_stack = paths.trim_stack(
+                tuple(loc for f in ev.data["stack"] if (loc := _frame_location(f, strings, paths)) is not None)
+            )
+            continue
         if name == "dynamo_graph_break_reason" and ev.payload is not None:
             gb = parse_graph_break(paths.text(ev.payload), paths.resolve)
             graph_breaks.append(replace(gb, user_stack=paths.trim_stack(gb.user_stack)))
@@ -383,14 +428,19 @@ def _build_compile(
 
     fail_reason = metrics.get("fail_reason")
     restart = metrics.get("restart_reasons") or ()
-    # A graph break's user stack is the whole user stack; Dynamo's ``dynamo_start`` stack
-    # leaves out frames between the entry and the compiled function, so it is not used.
-    call_site = None
-    for gb in graph_breaks:
-        callers = paths.trim_stack(tuple(loc for loc in gb.user_stack[:-1] if not _in_torch(loc.file)))
-        if callers:
-            call_site = callers[-1]
-            break
+    # Dynamo's ``dynamo_start`` stack is the Python stack below the compiled frame (its
+    # last entry): the call site is the innermost frame of the user's own code in it. Logs
+    # without it fall back to a graph break's user stack.
+    callers = start_stack[:-1]
+    call_site = next((loc for loc in reversed(callers) if _user_code(loc.file)), None)
+    if call_site is None:
+        for gb in graph_breaks:
+            found = [loc for loc in gb.user_stack[:-1] if _user_code(loc.file)]
+            if found:
+                call_site = found[-1]
+                break
+    caller = next((loc for loc in reversed(callers) if not loc.file.startswith(_DYNAMO_FILES)), None)
+    module_forward = caller is not None and caller.file == _MODULE_FILE and caller.function in _MODULE_CALLS
     if not graph_breaks and not has_break_artifacts and restart:
         # Logs from torch versions that wrote no graph-break artifact still name the break
         # that restarted the analysis.
@@ -417,15 +467,19 @@ def _build_compile(
         specializations=tuple(specializations),
         restart_reasons=tuple(sorted(paths.text(str(r)) for r in restart)) if isinstance(restart, (list, tuple)) else (),
         self_class=_user_class(types.get("L['self']")),
-        wrapped_class=_user_class(types.get("L['args'][0]")),
+        wrapped_class=_wrapped_class(types, _is_compile_wrapper(code_name, metrics)),
         call_site=call_site,
+        module_forward=module_forward,
     )
 
 
 def _user_class(name: str | None) -> str | None:
     """A class name as a user wrote it (``__main__.Net`` -> ``Net``); ``None`` for builtins
-    and torch's own types, which say nothing about which user method this is."""
-    if not name or name.startswith("torch.") or ("." not in name and hasattr(builtins, name)):
+    and torch's own types but its modules (``torch.Tensor`` says nothing about which
+    method this is; ``torch.nn.parallel.distributed.DistributedDataParallel`` does)."""
+    if not name or ("." not in name and hasattr(builtins, name)):
+        return None
+    if name.startswith("torch.") and not name.startswith("torch.nn."):
         return None
     return name.rsplit(".", 1)[-1]
 

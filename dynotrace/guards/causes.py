@@ -7,9 +7,10 @@ fix per category.
 
 from __future__ import annotations
 
+import ast
 import re
 
-from dynotrace.model import Guard, GuardFailure
+from dynotrace.model import Guard, GuardFailure, Location
 
 #: Every category, in the order the README documents them.
 CATEGORIES = (
@@ -118,14 +119,113 @@ def _tensor_and_dim(source: str) -> tuple[str, str]:
     return (m["t"], m["d"]) if m else (source, "0")
 
 
-def suggest(failure: GuardFailure, category: str, *, became_dynamic: bool = False) -> str:
-    """One concrete change that stops this guard from failing."""
+# A key/value cache by the names libraries give it (transformers' Cache layers' ``keys`` and
+# ``values``, ``past_key_values``, ``k_cache``...).
+_KV_CACHE = re.compile(r"cache|past_key|key_states|value_states|\.(?:keys|values)\b", re.IGNORECASE)
+# Token inputs whose dimension 1 is the sequence length.
+_TOKEN_INPUTS = frozenset(
+    {
+        "input_ids", "attention_mask", "position_ids", "labels", "token_type_ids", "inputs_embeds",
+        "decoder_input_ids", "decoder_attention_mask", "cache_position", "tokens", "ids",
+    }
+)
+_ARGUMENT = re.compile(r"""^(?:kwargs\[['"](?P<key>\w+)['"]\]|(?P<name>[A-Za-z_]\w*))""")
+
+
+def _argument_name(tensor: str) -> str | None:
+    """The argument a guarded tensor came in as: ``kwargs['input_ids'].x`` -> ``input_ids``."""
+    m = _ARGUMENT.match(tensor)
+    return (m["key"] or m["name"]) if m else None
+
+
+def passed_as(argument: str | None, call_site: Location | None) -> str | None:
+    """What the user's line passes as ``argument=`` (``model(input_ids=batch)`` -> ``batch``)."""
+    if not argument or call_site is None or not call_site.code:
+        return None
+    try:
+        tree = ast.parse(call_site.code.strip().rstrip(":\\"))
+    except SyntaxError:
+        return None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            for keyword in node.keywords:
+                if keyword.arg == argument:
+                    return ast.unparse(keyword.value)
+    return None
+
+
+def _shape_fix(failure: GuardFailure, became_dynamic: bool, call_site: Location | None, in_library: bool) -> str | None:
+    """The fix for a size that changed, phrased for what the user controls: the value they
+    pass at their own line. ``None`` when no better phrasing than the generic one applies."""
+    tensor, dim = _tensor_and_dim(failure.source or "")
+    argument = _argument_name(tensor)
+    variable = passed_as(argument, call_site)
+    was, now = failure.expected or "?", failure.actual or "another value"
+    generate = call_site is not None and ".generate(" in call_site.code
+    yours = f" at {call_site.file}:{call_site.line}" if call_site else ""
+    mark = f"torch._dynamo.mark_dynamic({variable or tensor}, {dim})"
+    if in_library and variable is None:
+        mark = f"torch._dynamo.mark_dynamic(t, {dim}) on the tensor you pass{yours}"
+    else:
+        mark += yours and f" before your call{yours}"
+    automatic = "Automatic dynamic made it symbolic in the next compile, so this cost one recompile. " if became_dynamic else ""
+    if _KV_CACHE.search(tensor):
+        return (
+            f"The KV cache grows by one position per generated token ({was}, then {now}). {automatic}"
+            "To compile once for every length, give generation a fixed-size cache: "
+            'model.generate(..., cache_implementation="static") (a StaticCache preallocates the maximum length).'
+        )
+    if dim == "1" and argument in _TOKEN_INPUTS and generate:
+        return (
+            f"generate() runs the model on the whole prompt ({was} tokens), then on one new token at a time "
+            f"({now}): one compile for the prompt and one for the decoding steps are expected. To share one "
+            'graph, use a fixed-size cache (model.generate(..., cache_implementation="static")) or compile with dynamic=True.'
+        )
+    if dim == "1" and argument in _TOKEN_INPUTS:
+        return (
+            f"The sequence length of {_named(variable, argument, tensor)} changed ({was}, then {now}). {automatic}Pad your inputs "
+            'to one length (tokenizer(..., padding="max_length", max_length=N)) or to a few bucket lengths, '
+            f"or mark the length dynamic: {mark}."
+        )
+    if dim == "0" and failure.expected and failure.actual and failure.actual.isdigit() and was.isdigit() and int(now) < int(was):
+        return (
+            f"The batch size of {_named(variable, argument, tensor)} went from {was} to {now}{yours}: a smaller batch, "
+            f"often the last one of an epoch. {automatic}Drop it (DataLoader(..., drop_last=True)), pad it to "
+            f"{was} rows, or mark the batch dimension dynamic: {mark}."
+        )
+    if in_library or variable:
+        return (
+            f"{failure.source} changes between calls. {automatic}Mark it dynamic: {mark}, or compile with "
+            "dynamic=True; if it takes a few fixed values, pad inputs to one size."
+        )
+    return None
+
+
+def _named(variable: str | None, argument: str | None, tensor: str) -> str:
+    if variable and argument and variable != argument:
+        return f"{variable} (passed as {argument})"
+    return variable or argument or tensor
+
+
+def suggest(
+    failure: GuardFailure,
+    category: str,
+    *,
+    became_dynamic: bool = False,
+    call_site: Location | None = None,
+    in_library: bool = False,
+) -> str:
+    """One concrete change that stops this guard from failing. ``call_site`` is the user's
+    own line that called the compiled code and ``in_library`` says the compiled code is an
+    installed package's: the fix then names what the user passes there."""
     source = failure.source or "the value"
     if category == "tensor_shape" and source.endswith(".dim()"):
         return (
             f"{source.removesuffix('.dim()')} changed its number of dimensions; a compiled graph "
             "serves one rank. Reshape inputs to one rank before the call, or expect one compile per rank."
         )
+    if category == "tensor_shape" and (fix := _shape_fix(failure, became_dynamic, call_site, in_library)):
+        return fix
     if category == "tensor_shape":
         tensor, dim = _tensor_and_dim(source)
         if became_dynamic:

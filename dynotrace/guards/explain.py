@@ -17,16 +17,49 @@ from dynotrace.guards.causes import classify, suggest
 from dynotrace.guards.identity import diff_guards
 from dynotrace.guards.reasons import user_source
 from dynotrace.guards.shapes import constraints, rename, symbol_names
-from dynotrace.model import Compile, Function, Functions, Guard, GuardFailure, Report
+from dynotrace.model import Compile, Function, Functions, Guard, GuardFailure, Report, is_library_file
 from dynotrace.releases import global_state, global_state_change
 
-_TENSOR_REASON = re.compile(r"^tensor '(?P<name>[^']+)'")
+# The source may hold quotes itself: ``tensor 'kwargs['input_ids']' size mismatch ...``.
+_TENSOR_REASON = re.compile(r"^tensor '(?P<name>.+?)' [a-z_ ]+? mismatch")
 _EQUALS = re.compile(r"^(?P<lhs>.+?) == (?P<rhs>.+)$")
 
 
 def explain_report(report: Report) -> Report:
     """The same report with explanations filled in; pure, deterministic."""
-    return replace(report, functions=Functions(_explain_function(f) for f in report.functions))
+    explained = replace(report, functions=Functions(_explain_function(f) for f in report.functions))
+    return replace(explained, notes=explained.notes + _run_notes(explained))
+
+
+_DDP = "DistributedDataParallel."
+
+
+def _run_notes(report: Report) -> tuple[str, ...]:
+    """What a reader must know before any detail: that nothing was compiled at all, and
+    why when the reason is known (torch.compile around DDP)."""
+    notes = []
+    summary = report.summary
+    ddp_breaks = [f for f in report.functions if f.display_name.startswith(_DDP) and f.graph_breaks]
+    if summary.compiles and not summary.graphs:
+        why = (
+            "every compiled frame ended at a graph break or was skipped before any operation "
+            "(see the graph breaks below)"
+            if summary.graph_breaks or summary.failed_compiles
+            else "no compiled frame held a tensor operation"
+        )
+        notes.append(
+            f"Nothing was compiled: torch.compile entered {summary.compiles} "
+            f"{'frame' if summary.compiles == 1 else 'frames'} and produced 0 graphs, so the whole "
+            f"program ran eagerly: {why}."
+        )
+    if ddp_breaks:
+        notes.append(
+            "torch.compile was applied around DistributedDataParallel: Dynamo breaks on DDP's own forward "
+            "(its logging and context managers), so only what DDP calls can be compiled. Compile the module "
+            "before wrapping it, DDP(torch.compile(model)) or model.compile() then DDP(model), as PyTorch's "
+            "DDP + torch.compile recipe does (DDPOptimizer then splits graphs at the bucket boundaries)."
+        )
+    return tuple(notes)
 
 
 def _explain_function(function: Function) -> Function:
@@ -34,20 +67,41 @@ def _explain_function(function: Function) -> Function:
     # latest one with that id before it.
     by_id: dict[str, Compile] = {}
     explained = []
+    in_library = is_library_file(function.file)
     for c in function.compiles:
-        explained.append(_explain_compile(c, by_id))
+        explained.append(_explain_compile(c, by_id, in_library))
         by_id[c.compile_id] = c
     compiles = tuple(explained)
+    return replace(function, compiles=compiles, qualified_name=_qualified_name(function.name, compiles))
+
+
+def _compile_wrapper(name: str, compiles: tuple[Compile, ...]) -> bool:
+    """torch.compile(module) compiles ``inner`` of torch's ``external_utils``, which calls
+    the module (``wrapped_class`` is then the module's class)."""
+    return name == "inner" and any(c.wrapped_class for c in compiles)
+
+
+def _qualified_name(name: str, compiles: tuple[Compile, ...]) -> str:
+    """The name a user knows the function by: ``Class.method`` for a method; for a frame
+    that ``nn.Module.__call__`` ran as a module's forward but which is a decorator's
+    wrapper (transformers' ``wrapper``, ``wrapped_func``), the module's ``Class.forward``."""
     classes = {c.self_class for c in compiles if c.self_class}
-    qualified = f"{classes.pop()}.{function.name}" if len(classes) == 1 else function.name
-    return replace(function, compiles=compiles, qualified_name=qualified)
+    owner = classes.pop() if len(classes) == 1 else None
+    if name != "forward" and (any(c.module_forward for c in compiles) or _compile_wrapper(name, compiles)):
+        wrapped = {c.wrapped_class for c in compiles if c.wrapped_class}
+        module = owner or (wrapped.pop() if len(wrapped) == 1 else None)
+        if module:
+            return f"{module}.forward"
+    return f"{owner}.{name}" if owner else name
 
 
-def _explain_compile(compile_: Compile, by_id: dict[str, Compile]) -> Compile:
+def _explain_compile(compile_: Compile, by_id: dict[str, Compile], in_library: bool = False) -> Compile:
     names = symbol_names(compile_.symbols)
     shape_guards = tuple(replace(g, named=rename(g.expr, names)) for g in compile_.shape_guards)
     shape_constraints = constraints((g.expr for g in compile_.shape_guards if not g.runtime_assert), names)
-    failures = tuple(_explain_failure(f, by_id.get(f.failed_compile_id), compile_) for f in compile_.guard_failures)
+    failures = tuple(
+        _explain_failure(f, by_id.get(f.failed_compile_id), compile_, in_library) for f in compile_.guard_failures
+    )
     guard_diff = None
     if failures and failures[0].failed_compile_id in by_id:
         guard_diff = diff_guards(by_id[failures[0].failed_compile_id].guards, compile_.guards)
@@ -67,7 +121,7 @@ def _failing_guard(failure: GuardFailure, failed: Compile | None) -> Guard | Non
     m = _TENSOR_REASON.match(failure.reason)
     for guard in failed.guards:
         if m:
-            if guard.kind == "TENSOR_MATCH" and user_source(guard.source or "") == m["name"]:
+            if guard.kind == "TENSOR_MATCH" and user_source(guard.source or "") == user_source(m["name"]):
                 return guard
         elif user_source(guard.check) == failure.reason or guard.check == failure.reason:
             return guard
@@ -144,7 +198,7 @@ def _marking_change(failed: Compile | None, new: Compile) -> tuple[str, str, str
     return None
 
 
-def _explain_failure(failure: GuardFailure, failed: Compile | None, new: Compile) -> GuardFailure:
+def _explain_failure(failure: GuardFailure, failed: Compile | None, new: Compile, in_library: bool = False) -> GuardFailure:
     guard = _failing_guard(failure, failed)
     category = classify(failure, guard)
     actual = failure.actual
@@ -172,5 +226,11 @@ def _explain_failure(failure: GuardFailure, failed: Compile | None, new: Compile
         guard_kind=guard.kind if guard else failure.guard_kind,
         actual=actual,
         location=location,
-        suggestion=suggest(failure, category, became_dynamic=became_dynamic),
+        suggestion=suggest(
+            replace(failure, actual=actual),
+            category,
+            became_dynamic=became_dynamic,
+            call_site=new.call_site,
+            in_library=in_library,
+        ),
     )

@@ -15,6 +15,7 @@ from dynotrace.model import (
     GuardFailure,
     Location,
     Report,
+    is_library_file,
 )
 
 #: Words for each cause category, as the report shows them.
@@ -62,6 +63,13 @@ class Finding:
     compiles: list[Compile] = field(default_factory=list)
     failure: GuardFailure | None = None
     graph_break: GraphBreak | None = None
+    #: The function each of ``compiles`` belongs to (one graph-break site can break the
+    #: compiles of several functions, a helper inlined into each; one value passed at a
+    #: user's line can make several library functions recompile).
+    owners: list[Function] = field(default_factory=list)
+    #: For a graph break: the functions whose compile could not resume after it, so that
+    #: the rest of them ran eagerly (the break came wrapped in torch's "cannot resume").
+    skipped: list[Function] = field(default_factory=list)
 
     @property
     def count(self) -> int:
@@ -86,26 +94,40 @@ def recompile_findings(report: Report) -> list[Finding]:
             if not c.is_recompile or not c.guard_failures:
                 continue
             failure = c.guard_failures[0]
-            key = (function.key, failure.category, failure.source or failure.reason, str(failure.location))
+            if c.call_site is not None and is_library_file(function.file):
+                # Library code (a model's forward, its loss, its output class) recompiled
+                # because of what the user passed at their line: one cause there, however
+                # many library functions it reached (the last smaller batch reaches them all).
+                key = ("call", failure.category, f"{failure.expected}->{failure.actual}", str(c.call_site))
+                where: Location | None = c.call_site
+            else:
+                key = (function.key, failure.category, failure.source or failure.reason, str(failure.location))
+                where = failure.location
             if key not in found:
                 label = CATEGORY_LABELS.get(failure.category, failure.category)
-                found[key] = Finding(
-                    "recompile", function, f"{label}: {failure.source or failure.reason}", failure.location, failure=failure
-                )
+                found[key] = Finding("recompile", function, f"{label}: {failure.source or failure.reason}", where, failure=failure)
             found[key].compiles.append(c)
+            found[key].owners.append(function)
     return list(found.values())
 
 
 def graph_break_findings(report: Report) -> list[Finding]:
-    """Graph breaks deduplicated by (GB id or type, user location)."""
-    found: dict[tuple[str, str, str], Finding] = {}
+    """Graph breaks deduplicated by (GB id or type, location): one site is one finding,
+    whichever compiled functions it broke (a library helper inlined into several of them
+    breaks each), listed under its real cause even where torch wrapped it in "cannot
+    resume" (``GraphBreak.skip``)."""
+    found: dict[tuple[str, str], Finding] = {}
     for function in report.functions:
         for c in function.compiles:
             for gb in c.graph_breaks:
-                key = (function.key, gb.gb_id or gb.gb_type, str(gb.location))
-                if key not in found:
-                    found[key] = Finding("graph_break", function, gb.gb_type, gb.location, graph_break=gb)
-                found[key].compiles.append(c)
+                key = (gb.gb_id or gb.gb_type, str(gb.location) if gb.location else f"{function.key}")
+                finding = found.get(key)
+                if finding is None:
+                    finding = found[key] = Finding("graph_break", function, gb.gb_type, gb.location, graph_break=gb)
+                finding.compiles.append(c)
+                finding.owners.append(function)
+                if gb.skip and function not in finding.skipped:
+                    finding.skipped.append(function)
     return list(found.values())
 
 

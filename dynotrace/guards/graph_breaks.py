@@ -39,6 +39,13 @@ _DOC = re.compile(r"https?://\S+/gb/(gb\d{4})\.html", re.IGNORECASE)
 _FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+), in (?P<func>.+)$')
 _ENCOUNTERED = re.compile(r"^Encountered graph break when attempting to trace .*:\s*$")
 _SKIP_MARK = "cannot properly resume from this graph break"
+# torch wraps a break it cannot resume from around the break itself (2.10+): "Encountered
+# graph break that we cannot resume from. Compiling up to the previous resumable state, then
+# skipping the rest of the function. Graph break encountered:" or "Failed to handle graph
+# break gracefully. Skipping the function and falling back to eager. Graph break
+# encountered:", then a blank line and the inner break in the registry's format. The inner
+# break is the cause; the wrapper only says what it cost.
+_WRAPPED = re.compile(r"Graph break encountered:\s*$")
 _CAUSED_BY_EARLIER = "caused by a previous graph break"
 
 
@@ -116,7 +123,9 @@ def parse_graph_break(text: str, resolve: Callable[[str], str] = lambda f: f) ->
         if line.startswith("Graph Break Reason:"):
             section = "reason"
             first = line[len("Graph Break Reason:") :].strip()
-            if first and not _ENCOUNTERED.match(first):
+            if _WRAPPED.search(first):
+                skip = True
+            elif first and not _ENCOUNTERED.match(first):
                 reason_lines.append(first)
             continue
         if line.startswith(("User code traceback:", "The graph break occurred in the following user code:")):

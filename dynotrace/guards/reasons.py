@@ -22,7 +22,7 @@ from dynotrace.releases import reason_list
 
 _HEAD = re.compile(r"^(?P<cid>\d+/\d+(?:_\d+)?): (?P<rest>.*)$", re.DOTALL)
 _TENSOR = re.compile(
-    r"^tensor '(?P<src>[^']+)' (?P<what>[a-z_ ]+?) mismatch(?: at index (?P<idx>\d+))?\. "
+    r"^tensor '(?P<src>.+?)' (?P<what>[a-z_ ]+?) mismatch(?: at index (?P<idx>\d+))?\. "
     r"expected (?P<exp>.*?)(?:, actual (?P<act>.*))?$"
 )
 _COMPARE = re.compile(
@@ -75,8 +75,7 @@ def parse_reason(reason: str, resolve: Callable[[str], str] = lambda f: f) -> Gu
     source = expected = actual = None
     t = _TENSOR.match(check)
     if t:
-        source = t["src"]
-        source = f"{source}{_tensor_property(t['what'], t['idx'])}"
+        source = f"{user_source(t['src'])}{_tensor_property(t['what'], t['idx'])}"
         expected = t["exp"].strip()
         actual = t["act"].strip() if t["act"] else None
         if t["what"] == "dispatch key set" and actual and _only_autocast_differs(expected, actual):
@@ -87,7 +86,7 @@ def parse_reason(reason: str, resolve: Callable[[str], str] = lambda f: f) -> Gu
             before, after = _backend_key(expected), _backend_key(actual)
             if before and after and before != after:
                 # The backend key leads the set: CPU -> Meta is a device change.
-                source, expected, actual = f"{t['src']}.device", before.lower(), after.lower()
+                source, expected, actual = f"{user_source(t['src'])}.device", before.lower(), after.lower()
         if expected.startswith("requires_grad="):
             expected = expected[len("requires_grad=") :]
             actual = actual or ("0" if expected == "1" else "1")

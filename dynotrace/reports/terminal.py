@@ -7,9 +7,10 @@ source lines, torch's messages) can never be misread as markup.
 from __future__ import annotations
 
 import io
+import json
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TextIO
 
@@ -26,7 +27,8 @@ from dynotrace.guards.findings import (
     graph_break_findings,
 )
 from dynotrace.guards.reasons import user_source
-from dynotrace.model import Compile, Function, Guard, GuardFailure, Location, Report
+from dynotrace.releases import global_state, global_state_change
+from dynotrace.model import Compile, Function, Guard, GuardFailure, Location, Report, is_library_file
 
 SECTIONS = ("breaks", "recompiles", "shapes", "guards")
 
@@ -141,11 +143,15 @@ def _fix_first(report: Report, findings: list[Finding], timing: bool) -> Rendera
             lines.append("recompile ", style=style)
             lines.append(f.title)
             lines.append(f"  {_plural(f.count, 'recompile')}", style="dim")
+            owners = len({o.key for o in f.owners})
+            if owners > 1:
+                lines.append(f" in {owners} functions", style="dim")
         seconds = f.compile_seconds(report.timing) if timing else 0
         if seconds:
             lines.append(f", {seconds:.2f}s", style="dim")
         if f.location:
-            lines.append("\n   at ")
+            mine = f.kind == "recompile" and not is_library_file(f.location.file) and is_library_file(f.function.file)
+            lines.append("\n   at your call " if mine else "\n   at ")
             lines.append_text(_where(f.location, code=False))
     return Panel(lines, title="Fix first", title_align="left", border_style="yellow")
 
@@ -171,7 +177,7 @@ def _repeated_failure_line(failure: GuardFailure, older: int, explained_at: str)
     return _pad(text, 6)
 
 
-def _failure_block(failure: GuardFailure, *, older: int) -> RenderableType:
+def _failure_block(failure: GuardFailure, *, older: int, call_site: Location | None = None) -> RenderableType:
     text = _failure_headline(failure)
     detail = Text(f"guard of {failure.failed_compile_id}", style="dim")
     if failure.guard_kind:
@@ -181,7 +187,15 @@ def _failure_block(failure: GuardFailure, *, older: int) -> RenderableType:
     if failure.reason != failure.source:
         detail.append(f": {failure.reason}")
     rows: list[RenderableType] = [_pad(text, 6), _pad(detail, 8)]
-    if failure.location:
+    if failure.location and call_site is not None and is_library_file(failure.location.file):
+        # Where to act is the user's own line; the library line that made the guard is context.
+        made = Text("your call: ")
+        made.append_text(_where(call_site))
+        rows.append(_pad(made, 8))
+        inside = Text("guard made inside ", style="dim")
+        inside.append_text(_where(failure.location, code=False))
+        rows.append(_pad(inside, 8))
+    elif failure.location:
         made = Text("made at ")
         made.append_text(_where(failure.location))
         rows.append(_pad(made, 8))
@@ -236,22 +250,62 @@ def _short(text: str, limit: int = 110) -> str:
 
 
 def _guard_diff_block(c: Compile) -> list[RenderableType]:
+    """The guards that differ between the failed compile and this one, those about what
+    failed first. After a change of global state the new compile traced the program anew
+    under it, so hundreds of guards differ for that one reason: only the state keys that
+    changed are shown."""
     diff = c.guard_diff
     if diff is None or diff.empty:
         return []
+    failure = c.guard_failures[0] if c.guard_failures else None
+    total = len(diff.changed) + len(diff.removed) + len(diff.added)
     rows: list[RenderableType] = [_pad(Text("guards vs the failed compile:", style="dim"), 6)]
-    for change in diff.changed[:4]:
+    if failure is not None and failure.category == "global_state":
+        state = [ch for ch in diff.changed if ch.before.kind == "GLOBAL_STATE"]
+        for change in state:
+            before, after = global_state(change.before.check) or {}, global_state(change.after.check) or {}
+            keys = global_state_change(before, after)
+            shown = ", ".join(f"{k}: {json.dumps(before.get(k))} → {json.dumps(after.get(k))}" for k in keys)
+            rows.append(_pad(Text(f"GLOBAL_STATE: {shown or 'changed'}", style="yellow"), 8))
+        others = total - len(state)
+        if others:
+            rows.append(
+                _pad(
+                    Text(
+                        f"… {_plural(others, 'other guard')} differ because the new compile traced the code "
+                        "anew under the new state, not because they changed (see -o report.yaml: guard_diff)",
+                        style="dim",
+                    ),
+                    8,
+                )
+            )
+        return rows
+    root = _source_root(failure.source) if failure is not None and failure.source else None
+
+    def first(items: Iterable[Any], guard: Callable[[Any], Guard]) -> list[Any]:
+        # Stable: the guards on the source that failed, then the others in torch's order.
+        return sorted(items, key=lambda item: not (root and root in user_source(guard(item).check)))
+
+    changed = first(diff.changed, lambda ch: ch.before)
+    removed = first(diff.removed, lambda g: g)
+    added = first(diff.added, lambda g: g)
+    for change in changed[:4]:
         parts = _changed_parts(change.before.check, change.after.check)
         rows.append(_guard_line(change.before, "-", "red", parts[0] if parts else None))
         rows.append(_guard_line(change.after, "+", "green", parts[1] if parts else None))
-    for guard in diff.removed[:3]:
+    for guard in removed[:3]:
         rows.append(_guard_line(guard, "-", "red"))
-    for guard in diff.added[:3]:
+    for guard in added[:3]:
         rows.append(_guard_line(guard, "+", "green"))
-    hidden = max(0, len(diff.changed) - 4) + max(0, len(diff.removed) - 3) + max(0, len(diff.added) - 3)
+    hidden = max(0, len(changed) - 4) + max(0, len(removed) - 3) + max(0, len(added) - 3)
     if hidden:
         rows.append(_pad(Text(f"… {hidden} more (see -o report.yaml: guard_diff)", style="dim"), 8))
     return rows
+
+
+def _source_root(source: str) -> str:
+    """The guarded object a failure's source names: ``kwargs['x'].size()[0]`` -> ``kwargs['x']``."""
+    return re.split(r"\.(?:size|stride|dim)\(|\.(?:dtype|device|requires_grad)\b| dispatch keys", source, maxsplit=1)[0]
 
 
 def _compile_rows(c: Compile, opts: TerminalOptions, explained: dict[tuple[Any, ...], str]) -> list[RenderableType]:
@@ -293,7 +347,7 @@ def _compile_rows(c: Compile, opts: TerminalOptions, explained: dict[tuple[Any, 
                 repeated.setdefault(key, []).append((failure, older_entries))
             else:
                 explained.setdefault(key, c.compile_id)
-                rows.append(_failure_block(failure, older=older_entries))
+                rows.append(_failure_block(failure, older=older_entries, call_site=c.call_site))
                 any_new = True
         for key, same in repeated.items():
             older_total = len(same) - 1 + sum(n for _, n in same)
@@ -359,23 +413,41 @@ def _guard_rows(c: Compile) -> list[RenderableType]:
 
 def _wrapper_note(f: Function) -> RenderableType | None:
     wrapped = next((c.wrapped_class for c in f.compiles if c.wrapped_class), None)
-    site = next((c.call_site for c in f.compiles if c.call_site), None)
-    if not wrapped and not site:
+    if wrapped and f.display_name.startswith(f"{wrapped}."):
+        wrapped = None  # already in its name
+    sites = list(dict.fromkeys(c.call_site for c in f.compiles if c.call_site))
+    if not wrapped and not sites:
         return None
     text = Text()
     if wrapped:
         text.append(f"wraps a call on a {wrapped} (its first argument)", style="dim")
-    if site:
+    if sites:
         text.append("; " if wrapped else "", style="dim")
         text.append("called from ", style="dim")
-        text.append_text(_where(site, code=False))
+        for i, site in enumerate(sites[:3]):
+            if i:
+                text.append(", ", style="dim")
+            text.append_text(_where(site, code=False))
+        if len(sites) > 3:
+            text.append(f" and {len(sites) - 3} more places", style="dim")
     return _pad(text, 2)
+
+
+def _decorator_note(f: Function) -> str:
+    """`` (its decorator wrapper)`` when the frame Dynamo compiled is a decorator's wrapper
+    of the method the function is named after."""
+    method = f.display_name.rsplit(".", 1)[-1]
+    if method == f.name:
+        return ""
+    if f.name == "inner" and f.file.endswith("torch/_dynamo/external_utils.py"):
+        return " (torch.compile's wrapper around the module)"
+    return f" (its decorator {f.name})"
 
 
 def _function_block(f: Function, opts: TerminalOptions) -> Group:
     title = Text()
     title.append(f.display_name, style="bold magenta")
-    title.append(f"  {f.file}:{f.first_line}", style="cyan")
+    title.append(f"  {f.file}:{f.first_line}{_decorator_note(f)}", style="cyan")
     title.append(
         f"  {_plural(len(f.compiles), 'compile')}, {_plural(f.recompiles, 'recompile')}, "
         f"{_plural(f.graph_breaks, 'graph break')}",
@@ -441,8 +513,20 @@ def _break_block(f: Finding) -> RenderableType:
         at = Text("at ")
         at.append_text(_where(gb.location))
         rows.append(_pad(at, 4))
-    if gb.skip:
-        rows.append(_pad(Text("Dynamo could not resume after it: the whole frame runs in eager mode.", style="red"), 4))
+        yours = _user_frame(f)
+        if yours is not None and is_library_file(gb.location.file):
+            reached = Text("reached from your code at ", style="dim")
+            reached.append_text(_where(yours))
+            rows.append(_pad(reached, 4))
+    owners = list(dict.fromkeys(o.display_name for o in f.owners))
+    if len(owners) > 1:
+        rows.append(_pad(Text(f"breaks the compiled code of {', '.join(owners)}", style="dim"), 4))
+    for function in f.skipped:
+        compiled_before = any(c.graphs for c, o in zip(f.compiles, f.owners) if o is function)
+        rest = "the rest of it" if compiled_before else "all of it"
+        rows.append(
+            _pad(Text(f"torch could not resume {function.display_name} after this break: {rest} ran eagerly, uncompiled.", style="red"), 4)
+        )
     if gb.explanation:
         rows.append(_pad(Text(_short(gb.explanation, 400)), 4))
     for hint in gb.hints:
@@ -450,6 +534,17 @@ def _break_block(f: Finding) -> RenderableType:
     if gb.doc_url:
         rows.append(_pad(Text(gb.doc_url, style="dim"), 4))
     return Group(*rows)
+
+
+def _user_frame(f: Finding) -> Location | None:
+    """The innermost frame of the user's own code in the stacks of a graph break's hits."""
+    for c in f.compiles:
+        for gb in c.graph_breaks:
+            if gb.location == f.location:
+                own = [loc for loc in gb.user_stack if not is_library_file(loc.file)]
+                if own:
+                    return own[-1]
+    return next((c.call_site for c in f.compiles if c.call_site), None)
 
 
 def _selected(report: Report, opts: TerminalOptions) -> list[Function]:
@@ -524,7 +619,7 @@ def _render(console: Console, report: Report, opts: TerminalOptions) -> None:
 
 def _print_breaks(console: Console, report: Report, functions: Iterable[Function]) -> None:
     keys = {f.key for f in functions}
-    findings = [f for f in graph_break_findings(report) if f.function.key in keys]
+    findings = [f for f in graph_break_findings(report) if any(o.key in keys for o in f.owners)]
     if not findings:
         return
     # Breaks Dynamo marks as caused by an earlier one come after the breaks that caused them.
