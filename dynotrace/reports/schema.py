@@ -10,7 +10,11 @@ Schema changelog (bump ``SCHEMA_VERSION`` on any change a reader must know about
   metadata digest and cache lookups), beside ``launcher``, ``world_size``, ``summary``
   (ranks, missing ranks, groups, and each count's min/max and which ranks),
   ``missing``, ``groups`` and ``divergence``. See ``dynotrace.ranks.schema``.
-  Single-rank reports are unchanged but for the version.
+  Single-rank reports gain, per compile, ``module_forward`` (the frame ran as a module's
+  forward, possibly through a decorator); ``call_site`` is now the innermost frame of the
+  user's own code below the compiled frame (outside torch, installed packages and the
+  standard library), and ``qualified_name`` names a decorated forward ``Class.forward``.
+  File names outside the project read ``<site-packages>/...`` and ``<stdlib>/...``.
 """
 
 from __future__ import annotations
