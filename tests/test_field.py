@@ -1,0 +1,250 @@
+"""The field corpus: real models (transformers, torchvision, timm, DDP) in the loops people
+run, each script in ``field/`` (see field/README.md for what each shows).
+
+Each script runs once under plain python with a recorder of torch's own bookkeeping
+(tests/helpers/torch_counts.py) and once under ``dynotrace explain``; then, as
+separate tests on the same two runs:
+
+* every summary number equals torch's own count (as in test_truth.py; per rank for the
+  torchrun job);
+* no recompile is explained as ``other`` (a guard failure dynotrace could not classify);
+* every function is named by what the user knows (``GPT2LMHeadModel.forward``), never by
+  the bare name of a decorator's wrapper frame (``wrapper``, ``inner`` ...);
+* every function names where the user's script called it (a compile's ``call_site`` in
+  the script);
+* the terminal report equals ``tests/golden/field/<name>.txt`` (from its headline on: the
+  script's own prints are left out); ``DYNOTRACE_UPDATE_GOLDEN=1`` writes it.
+
+Only a few scripts run by default (CI's budget); ``DYNOTRACE_FIELD=all`` runs the rest.
+Scripts whose packages are missing skip: transformers comes with ``pip install -e
+'.[field]'``; torchvision and timm do not install next to every torch, so the vision
+scripts run in a venv of their own (field/README.md).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import HELPERS, ROOT, Run, load_json, plain_env, run_dynotrace
+
+pytestmark = [pytest.mark.torch, pytest.mark.field]
+
+FIELD = ROOT / "field"
+GOLDEN = Path(__file__).parent / "golden" / "field"
+#: Generous: a cold compile of a real model on two shared cores takes minutes.
+TIMEOUT = 900
+
+#: Every field script and the package it needs (skipped when it does not import).
+NEEDS = {
+    "gpt2_generate_train": "transformers",
+    "llama_generate": "transformers",
+    "bert_train_eval": "transformers",
+    "t5_seq2seq": "transformers",
+    "qwen2_train_last_batch": "transformers",
+    "vit_classify": "transformers",
+    "tv_resnet_train": "torchvision",
+    "tv_detection": "torchvision",
+    "timm_model": "timm",
+    "ddp_compile_wrapped": "torch",
+}
+#: What runs without DYNOTRACE_FIELD=all (CI runs these).
+DEFAULT = {"gpt2_generate_train", "bert_train_eval", "ddp_compile_wrapped"}
+#: Run under torchrun with 2 processes (gloo, CPU).
+TORCHRUN = {"ddp_compile_wrapped"}
+NAMES = sorted(NEEDS)
+
+#: Names of the frames library decorators wrap a function in: a function shown by one of
+#: these tells the user nothing about which of their functions it is.
+BARE_WRAPPER_NAMES = {"wrapper", "wrapped_func", "inner", "_fn", "decorate_context"}
+
+
+@dataclass
+class FieldRun:
+    """One script's plain run (torch's counts) and its dynotrace run, with the report of
+    each process: ``(rank, report dict, torch's counts)``, rank ``None`` for one process."""
+
+    run: Run
+    exit_code: int | None
+    reports: list[tuple[int | None, dict[str, Any], dict[str, Any]]]
+
+
+_RUNS: dict[str, FieldRun | str] = {}
+
+
+def _gate(name: str) -> None:
+    if name not in DEFAULT and os.environ.get("DYNOTRACE_FIELD") != "all":
+        pytest.skip("run with DYNOTRACE_FIELD=all (README: Field corpus)")
+    package = NEEDS[name]
+    extra = "field-vision" if package in ("torchvision", "timm") else "field"
+    try:
+        pytest.importorskip(package, reason=f"field/{name}.py needs {package} (the [{extra}] extra; field/README.md)")
+    except Exception as exc:  # noqa: BLE001 - a wheel built for another torch fails on import (RuntimeError)
+        pytest.skip(f"field/{name}.py needs {package}, which is installed but does not import next to this torch: {exc}")
+
+
+def _subprocess(args: list[str], env: dict[str, str] | None = None) -> Run:
+    proc = subprocess.run(args, cwd=ROOT, env=env or plain_env(), capture_output=True, text=True, timeout=TIMEOUT)
+    return Run(proc.returncode, proc.stdout, proc.stderr)
+
+
+def _torchrun(*args: str) -> Run:
+    """A 2-process job on this machine, as tests/test_ranks_live.py runs them."""
+    return _subprocess([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2", *args])
+
+
+def _run_single(name: str, tmp: Path) -> FieldRun:
+    script = f"field/{name}.py"
+    counts = tmp / "torch_counts.json"
+    _subprocess([sys.executable, str(HELPERS / "torch_counts.py"), str(counts), script])
+    torch_side = json.loads(counts.read_text())
+    report_path = tmp / "report.json"
+    run = run_dynotrace("explain", script, "-o", str(report_path), "--width", "100", "--no-color", "--no-timing", timeout=TIMEOUT)
+    assert report_path.exists(), f"no report written:\n{run.stdout}\n{run.stderr}"
+    report = load_json(report_path)
+    return FieldRun(run, report["exit_code"], [(None, report, torch_side)])
+
+
+def _run_torchrun(name: str, tmp: Path) -> FieldRun:
+    script = f"field/{name}.py"
+    counts = _torchrun("--no-python", sys.executable, str(HELPERS / "torch_counts.py"), str(tmp / "counts_{rank}.json"), script)
+    assert counts.returncode == 0, counts.stderr
+    report_path = tmp / "job.json"
+    run = _torchrun("-m", "dynotrace", "explain", script, "-o", str(report_path), "--width", "100", "--no-color", "--no-timing")
+    assert report_path.exists(), f"no report written:\n{run.stdout}\n{run.stderr}"
+    job = load_json(report_path)
+    assert job["world_size"] == 2 and sorted(job["ranks"]) == ["0", "1"] and job["missing"] == []
+    reports = [(int(rank), job["ranks"][rank], json.loads((tmp / f"counts_{rank}.json").read_text())) for rank in sorted(job["ranks"])]
+    return FieldRun(run, job["exit_code"], reports)
+
+
+@pytest.fixture
+def field_run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> FieldRun:
+    """The two runs of the test's script, made once and shared by its checks."""
+    name = request.node.callspec.params["name"]
+    _gate(name)
+    if name not in _RUNS:
+        tmp = tmp_path_factory.mktemp(name)
+        try:
+            _RUNS[name] = (_run_torchrun if name in TORCHRUN else _run_single)(name, tmp)
+        except (AssertionError, OSError, ValueError, subprocess.TimeoutExpired) as exc:
+            _RUNS[name] = f"the runs of field/{name}.py failed: {exc}"
+    result = _RUNS[name]
+    if isinstance(result, str):
+        pytest.fail(result)
+    return result
+
+
+def _where(rank: int | None) -> str:
+    return "" if rank is None else f"rank {rank}: "
+
+
+def test_every_field_script_is_listed() -> None:
+    """A script added to field/ without an entry here would never run."""
+    assert sorted(p.stem for p in FIELD.glob("*.py")) == NAMES
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_summary_equals_torch_counts(name: str, field_run: FieldRun) -> None:
+    assert field_run.run.returncode == 0, field_run.run.stderr[-3000:]
+    assert field_run.exit_code == 0
+    for rank, report, torch_side in field_run.reports:
+        summary = report["summary"]
+        ours = {
+            "exit_code": report["exit_code"],
+            "compiles": summary["compiles"],
+            "graphs": summary["graphs"],
+            "graph_breaks": summary["graph_breaks"],
+            "guards": summary["guards"],
+            "shape_guards": summary["shape_guards"],
+            "functions": summary["functions"],
+            # torch logs every recompile attempt, including the one the limit refuses.
+            "recompiles + limit hits (torch's recompiles log)": summary["recompiles"] + summary["recompile_limit_hits"],
+            "recompiles + limit hits (torch's compile ids)": summary["recompiles"] + summary["recompile_limit_hits"],
+            "recompile_limit_hits (torch's warnings)": summary["recompile_limit_hits"],
+            "recompile_limit_hits (torch's failures)": summary["recompile_limit_hits"],
+            "failed_compiles": summary["failed_compiles"],
+        }
+        theirs = {
+            "exit_code": torch_side["exit_code"],
+            "compiles": torch_side["compiles"],
+            "graphs": torch_side["unique_graphs"],
+            "graph_breaks": torch_side["graph_breaks"],
+            "guards": torch_side["guards"],
+            "shape_guards": torch_side["shape_env_guards"],
+            "functions": torch_side["functions"],
+            "recompiles + limit hits (torch's recompiles log)": torch_side["recompiles"],
+            "recompiles + limit hits (torch's compile ids)": torch_side["recompile_attempts"],
+            "recompile_limit_hits (torch's warnings)": torch_side["recompile_limit_warnings"],
+            "recompile_limit_hits (torch's failures)": torch_side["limit_failures"],
+            "failed_compiles": torch_side["failed"],
+        }
+        differ = {k: (ours[k], theirs[k]) for k in ours if ours[k] != theirs[k]}
+        assert not differ, f"{_where(rank)}dynotrace vs torch (ours, torch's): {differ}"
+
+
+def _recompiles(report: dict[str, Any]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    return [
+        (f, c)
+        for f in report["functions"]
+        for c in f["compiles"]
+        if c["frame_compile_id"] > 0 and c["status"] != "recompile_limit"
+    ]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_no_recompile_is_explained_as_other(name: str, field_run: FieldRun) -> None:
+    unexplained = [
+        f"{_where(rank)}{f['qualified_name']} {c['compile_id']}: {g['reason']}"
+        for rank, report, _ in field_run.reports
+        for f, c in _recompiles(report)
+        for g in c["guard_failures"]
+        if g["category"] == "other"
+    ]
+    assert not unexplained, "recompiles whose cause is `other`:\n" + "\n".join(unexplained)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_functions_are_not_named_by_their_wrapper(name: str, field_run: FieldRun) -> None:
+    bare = [
+        f"{_where(rank)}{f['qualified_name'] or '(no name)'} (frame {f['name']} at {f['file']}:{f['first_line']})"
+        for rank, report, _ in field_run.reports
+        for f in report["functions"]
+        if not f["qualified_name"] or f["qualified_name"].rsplit(".", 1)[-1] in BARE_WRAPPER_NAMES
+    ]
+    assert not bare, "functions named by a wrapper frame, not by the user's function:\n" + "\n".join(bare)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_function_has_a_call_site_in_the_script(name: str, field_run: FieldRun) -> None:
+    script = f"field/{name}.py"
+    missing = [
+        f"{_where(rank)}{f['qualified_name']} ({f['file']}:{f['first_line']}): call sites "
+        f"{sorted({str((c['call_site'] or {}).get('file')) for c in f['compiles']})}"
+        for rank, report, _ in field_run.reports
+        for f in report["functions"]
+        if not any((c["call_site"] or {}).get("file") == script for c in f["compiles"])
+    ]
+    assert not missing, f"functions with no call site in {script}:\n" + "\n".join(missing)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_terminal_report_equals_golden(name: str, field_run: FieldRun) -> None:
+    stdout = field_run.run.stdout
+    headline = f"dynotrace field/{name}.py"
+    assert headline in stdout, stdout[-3000:]
+    text = stdout[stdout.index(headline) :]
+    assert "\x1b[" not in text
+    golden = GOLDEN / f"{name}.txt"
+    if os.environ.get("DYNOTRACE_UPDATE_GOLDEN"):
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_text(text)
+    assert golden.exists(), f"no golden {golden.relative_to(ROOT)}: write it with DYNOTRACE_UPDATE_GOLDEN=1"
+    assert text == golden.read_text()
