@@ -174,3 +174,25 @@ def test_nothing_compiled_is_said_first() -> None:
     assert "DDP(torch.compile(model))" in notes[1]
     compiled = Function(name="f", file="t.py", first_line=1, compiles=(_compile(graphs=1),))
     assert _run_notes(_report(compiled)) == ()
+
+
+def test_a_cache_filling_up_is_explained_as_the_cache() -> None:
+    for reason in (
+        "0/3: expected type of 'kwargs['cache'].layers[0].keys' to be a tensor type, but found <class 'NoneType'>",
+        "0/4: kwargs['cache'].layers[0].is_initialized == False",
+    ):
+        fix = _fix(reason, GENERATE_LINE)
+        assert fix.startswith("The KV cache changed state between calls"), fix
+        assert 'cache_implementation="static"' in fix
+
+
+def test_lazily_set_state_is_set_before_the_first_call() -> None:
+    fix = _fix("0/1: self.config.problem_type is None", USER_LINE)
+    assert "Set it before the first compiled call" in fix
+
+
+def test_ids_and_install_paths_in_torchs_texts_are_not_the_machines() -> None:
+    text = PathStyle("/home/u/proj").text(
+        "G['_139798916826512_c0'].Tensor; file `/root/.pyenv/versions/3.11.7/lib/python3.11/site-packages/torch/_compile.py`"
+    )
+    assert text == "G['_<id>'].Tensor; file `<site-packages>/torch/_compile.py`"

@@ -41,6 +41,11 @@ from dynotrace.releases import canonical_events, identify
 _RESUME = re.compile(r"^torch_dynamo_resume_in_(?P<name>.+)_at_(?P<line>\d+)$")
 _ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{6,}\b")
 _OBJ_ID = re.compile(r"(___check_(?:obj|type)_id\(.*?, )\d{6,}(\))")
+# Globals Dynamo installs under an object's id (``G['_139798916826512_c0']``, the suffix the
+# compile that installed it): different in every run and compile, never a change.
+_ID_GLOBAL = re.compile(r"\b_\d{9,}_c\d+\b")
+# An installed package's absolute path inside torch's own texts (a graph break's explanation).
+_PACKAGE_PATH = re.compile(r"(?:[A-Za-z]:)?[^\s'\"`(]*[\\/](?:site|dist)-packages[\\/]")
 # Unbacked symbols (u0, u1, ...) have no value at trace time: a fact over one is a
 # runtime assertion in the graph, never a guard.
 _UNBACKED = re.compile(r"\bu\d+\b")
@@ -133,6 +138,10 @@ class PathStyle:
         if self.base:
             text = text.replace(self.base.rstrip(os.sep) + os.sep, "")
         text = _ADDRESS.sub("0x…", text)
+        if "_c" in text:
+            text = _ID_GLOBAL.sub("_<id>", text)
+        if "-packages" in text:
+            text = _PACKAGE_PATH.sub("<site-packages>/", text)
         return _OBJ_ID.sub(r"\1<id>\2", text)
 
 
@@ -386,7 +395,10 @@ def _build_compile(
         elif name == "recompile_reasons" and ev.payload is not None:
             guard_failures = parse_recompile_reasons(paths.text(ev.payload), paths.resolve)
         elif ev.kind == "dynamo_output_graph":
-            graphs += 1
+            # An attempt that restarted (TensorifyScalarRestartAnalysis, a speculation that
+            # failed) threw its graph away; only the final attempt's graphs reach the backend.
+            if (ev.attempt or 0) == final:
+                graphs += 1
         elif ev.kind == "dynamo_cpp_guards_str" and ev.payload is not None:
             cpp_guards = parse_guard_tree(paths.text(ev.payload), paths.resolve)
             types = guarded_types(ev.payload)

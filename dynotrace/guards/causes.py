@@ -129,6 +129,12 @@ _TOKEN_INPUTS = frozenset(
         "decoder_input_ids", "decoder_attention_mask", "cache_position", "tokens", "ids",
     }
 )
+# A cache object's state as transformers' Cache classes hold it (a layer's tensors, whether
+# it was initialised): a changed type, attribute or length there is the cache filling up.
+_CACHE_STATE = re.compile(
+    r"(?:cache|past_key_values).*(?:layers\[|\.keys\b|\.values\b|key_cache|value_cache|is_initialized)", re.IGNORECASE
+)
+_STATE_CATEGORIES = frozenset({"type_changed", "module_attribute", "container", "scalar_value", "object_identity"})
 _ARGUMENT = re.compile(r"""^(?:kwargs\[['"](?P<key>\w+)['"]\]|(?P<name>[A-Za-z_]\w*))""")
 
 
@@ -226,6 +232,13 @@ def suggest(
         )
     if category == "tensor_shape" and (fix := _shape_fix(failure, became_dynamic, call_site, in_library)):
         return fix
+    if category in _STATE_CATEGORIES and _CACHE_STATE.search(source):
+        return (
+            f"The KV cache changed state between calls ({source}: {failure.expected or '?'}, now "
+            f"{failure.actual or 'another value'}): each generate() starts from a new, empty cache that fills up, so "
+            "the compiled code meets it in each state. One compile per state is expected; to keep one layout "
+            'from the first call, use a fixed-size cache: model.generate(..., cache_implementation="static").'
+        )
     if category == "tensor_shape":
         tensor, dim = _tensor_and_dim(source)
         if became_dynamic:
@@ -272,6 +285,12 @@ def suggest(
             "If it is created anew on each call, create it once, outside the loop, and reuse it; if it is a "
             "flag or an optional value, expect one compile per value."
         )
+    if category == "type_changed" and " is " in failure.reason and "." in source:
+        return (
+            f"{source} was None in one call and not in the other: state that is set on or after the first "
+            "call (lazily initialised). Set it before the first compiled call (for a transformers model, "
+            "its config), or expect one compile per case."
+        )
     if category == "type_changed" and " is " in failure.reason:
         return (
             f"{source} was None in one call and not in the other (an optional argument): Dynamo compiles one "
@@ -287,6 +306,11 @@ def suggest(
         )
     if category == "global_variable":
         return f"The global {source} changed value; Dynamo bakes globals into the graph as constants. Pass it as an argument (a tensor), or keep it constant."
+    if category == "module_attribute" and not source.startswith("self"):
+        return (
+            f"The attribute {source} of an object passed in changed value; Dynamo treats the attributes it "
+            "reads as constants. Keep it fixed between calls, or expect one compile per value."
+        )
     if category == "module_attribute":
         return (
             f"The attribute {source} changed value; Dynamo treats module attributes as constants. "

@@ -30,7 +30,7 @@ _COMPARE = re.compile(
 )
 _CALL_SOURCE = re.compile(r"^(?:not )?___\w+\((?P<src>[^,()]+(?:\([^()]*\))?[^,()]*)")
 _LOCAL = re.compile(r"\b[LG]\[\s*['\"](.*?)['\"]\s*\]")
-_TYPE_EXPECTED = re.compile(r"^expected type of '(?P<src>[^']+)' to be (?P<exp>.+?), but found (?P<act>.+)$")
+_TYPE_EXPECTED = re.compile(r"^expected type of '(?P<src>.+?)' to be (?P<exp>.+?), but found (?P<act>.+)$")
 # nn.Module internals as Dynamo spells them: ``self._modules['drop']`` is ``self.drop``.
 _MODULE_DICT = re.compile(r"\._(?:modules|parameters|buffers)\[['\"]([^'\"]+)['\"]\]")
 _DUPLICATES = "Duplicate tensors found:"

@@ -65,8 +65,15 @@ def _limit_hit(m: object) -> bool:
     return fail_type in _LIMIT_TYPES or "recompile limit exceeded" in reason
 
 
+def _backward(m: object) -> bool:
+    """A record of a graph's backward, compiled later by AOTAutograd (lazily, as
+    ``aot_eager`` does on the first backward call): ``is_forward=False`` and no frame. It is
+    not a frame compile; torch logs it as ``bwd_compilation_metrics``."""
+    return getattr(m, "is_forward", None) is False and not getattr(m, "co_name", None) and not getattr(m, "fail_type", None)
+
+
 def _dump(exit_code: int) -> None:
-    metrics = dynamo_utils.get_compilation_metrics()
+    metrics = [m for m in dynamo_utils.get_compilation_metrics() if not _backward(m)]
     counters = dynamo_utils.counters
     limit = [m for m in metrics if _limit_hit(m)]
     result = {
