@@ -243,8 +243,25 @@ def test_terminal_report_equals_golden(name: str, field_run: FieldRun) -> None:
     text = stdout[stdout.index(headline) :]
     assert "\x1b[" not in text
     golden = GOLDEN / f"{name}.txt"
+    # A golden is one torch release's report (its headline names it): the transformers
+    # scripts and the DDP job are recorded under the torch of the set-up command, the
+    # vision scripts under the torch of the vision venv (field/README.md). Under another
+    # release the other checks still run; this one skips rather than compare two releases.
+    recorded = _golden_torch(golden)
+    running = _golden_torch_of(text)
+    if recorded and running and recorded != running:
+        pytest.skip(f"{golden.relative_to(ROOT)} was recorded with torch {recorded}; this is torch {running}")
     if os.environ.get("DYNOTRACE_UPDATE_GOLDEN"):
         golden.parent.mkdir(parents=True, exist_ok=True)
         golden.write_text(text)
     assert golden.exists(), f"no golden {golden.relative_to(ROOT)}: write it with DYNOTRACE_UPDATE_GOLDEN=1"
     assert text == golden.read_text()
+
+
+def _golden_torch_of(text: str) -> str | None:
+    first = text.split("\n", 1)[0]
+    return first.rsplit("torch ", 1)[1].strip() if "  torch " in first else None
+
+
+def _golden_torch(golden: Path) -> str | None:
+    return _golden_torch_of(golden.read_text()) if golden.exists() else None

@@ -382,12 +382,19 @@ def _build_compile(
     specializations: list[Specialization] = []
     graphs = 0
     start_stack: tuple[Location, ...] = ()
+    python_stack: tuple[Location, ...] = ()
     for ev in group.events:
         name = ev.artifact_name
-        if ev.kind == "dynamo_start" and isinstance(ev.data, dict) and isinstance(ev.data.get("stack"), list):
-            start_stack = paths.trim_stack(
-                tuple(loc for f in ev.data["stack"] if (loc := _frame_location(f, strings, paths)) is not None)
-            )
+        if ev.kind == "dynamo_start" and isinstance(ev.data, dict):
+            for key, stack in (("stack", ev.data.get("stack")), ("python_stack", ev.data.get("python_stack"))):
+                if isinstance(stack, list):
+                    frames = paths.trim_stack(
+                        tuple(loc for f in stack if (loc := _frame_location(f, strings, paths)) is not None)
+                    )
+                    if key == "stack":
+                        start_stack = frames
+                    else:
+                        python_stack = frames
             continue
         if name == "dynamo_graph_break_reason" and ev.payload is not None:
             gb = parse_graph_break(paths.text(ev.payload), paths.resolve)
@@ -443,8 +450,16 @@ def _build_compile(
     # Dynamo's ``dynamo_start`` stack is the Python stack below the compiled frame (its
     # last entry): the call site is the innermost frame of the user's own code in it. Logs
     # without it fall back to a graph break's user stack.
+    # A live capture has the real Python stack under the frame (``python_stack``: the
+    # listener's), which holds the lines Dynamo's own stack leaves out.
     callers = start_stack[:-1]
-    call_site = next((loc for loc in reversed(callers) if _user_code(loc.file)), None)
+    # A resume function is called from its own user function's frame: the call site is
+    # where that function was called.
+    own = (paths.display(str(metrics.get("co_filename") or "")), user_function_name(code_name)[0])
+    call_site = next(
+        (loc for loc in reversed(python_stack or callers) if _user_code(loc.file) and (loc.file, loc.function) != own),
+        None,
+    )
     if call_site is None:
         for gb in graph_breaks:
             found = [loc for loc in gb.user_stack[:-1] if _user_code(loc.file)]

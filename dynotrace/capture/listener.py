@@ -9,8 +9,12 @@ is a dict lookup and an append.
 
 from __future__ import annotations
 
+import linecache
 import logging
+import os
+import sys
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from dynotrace.capture.events import (
@@ -50,6 +54,39 @@ def _no_payload() -> None:
     return None
 
 
+def _python_stack() -> list[dict[str, Any]]:
+    """The Python stack under the frame Dynamo is about to compile, outermost first, as
+    ``dynamo_start`` frames are: Dynamo's own ``stack`` leaves out the frames it does not
+    trace (the module-level line that called a compiled function), so a live capture takes
+    the real one. The compiled frame has not started yet; torch's, the logging module's
+    and dynotrace's own frames (everything above the call) are left out."""
+    skip = _skipped_dirs()
+    frames = []
+    frame = sys._getframe(2)
+    while frame is not None:
+        file = frame.f_code.co_filename
+        if not file.startswith(skip):
+            frames.append(
+                {
+                    "filename": file,
+                    "line": frame.f_lineno,
+                    "name": frame.f_code.co_name,
+                    "loc": linecache.getline(file, frame.f_lineno).strip(),
+                }
+            )
+        frame = frame.f_back  # type: ignore[assignment]
+    frames.reverse()
+    return frames
+
+
+@lru_cache(maxsize=1)
+def _skipped_dirs() -> tuple[str, ...]:
+    import torch
+
+    dirs = (os.path.dirname(torch.__file__), os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    return (*(d + os.sep for d in dirs), logging.__file__.rsplit(os.sep, 1)[0] + os.sep)
+
+
 class TraceListener(logging.Handler):
     """A logging handler that keeps Dynamo's trace records for the fold."""
 
@@ -75,6 +112,8 @@ class TraceListener(logging.Handler):
         payload = getattr(record, "payload", None)
         if payload is not None and not wants_payload(kind, metadata[kind]):
             payload = None
+        if kind == "dynamo_start" and isinstance(metadata[kind], dict):
+            metadata = {**metadata, kind: {**metadata[kind], "python_stack": _python_stack()}}
         self.records.append((metadata, payload))
 
     def events(self) -> list[TraceEvent]:

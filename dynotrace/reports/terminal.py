@@ -142,6 +142,9 @@ def _fix_first(report: Report, findings: list[Finding], timing: bool) -> Rendera
         else:
             lines.append("recompile ", style=style)
             lines.append(f.title)
+            values = {(c.guard_failures[0].expected, c.guard_failures[0].actual) for c in f.compiles if c.guard_failures}
+            if len(values) == 1 and None not in (pair := values.pop()):
+                lines.append(f" ({pair[0]} → {pair[1]})")  # one change, the same in every recompile
             lines.append(f"  {_plural(f.count, 'recompile')}", style="dim")
             owners = len({o.key for o in f.owners})
             if owners > 1:
