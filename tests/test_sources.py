@@ -196,3 +196,12 @@ def test_ids_and_install_paths_in_torchs_texts_are_not_the_machines() -> None:
         "G['_139798916826512_c0'].Tensor; file `/root/.pyenv/versions/3.11.7/lib/python3.11/site-packages/torch/_compile.py`"
     )
     assert text == "G['_<id>'].Tensor; file `<site-packages>/torch/_compile.py`"
+
+
+def test_a_one_row_batch_under_a_dynamic_size_is_the_0_1_specialisation() -> None:
+    line = Location("train.py", 19, "<module>", "out = model(input_ids=b, labels=b)")
+    fix = _fix("0/3: 2 <= kwargs['input_ids'].size()[0]", line)
+    assert fix.startswith("b had size 0 or 1 in dimension 0 at train.py:19.")
+    assert "drop_last=True" in fix
+    # Any other bound is a branch of the code on a size.
+    assert "branched on a size" in _fix("0/0: 5 <= x.size()[0]", None, in_library=False)

@@ -135,6 +135,8 @@ _CACHE_STATE = re.compile(
     r"(?:cache|past_key_values).*(?:layers\[|\.keys\b|\.values\b|key_cache|value_cache|is_initialized)", re.IGNORECASE
 )
 _STATE_CATEGORIES = frozenset({"type_changed", "module_attribute", "container", "scalar_value", "object_identity"})
+# The lower bound every dynamic size gets (torch specialises sizes 0 and 1).
+_AT_LEAST_TWO = re.compile(r"^2 <= [^<>=]+$")
 _ARGUMENT = re.compile(r"""^(?:kwargs\[['"](?P<key>\w+)['"]\]|(?P<name>[A-Za-z_]\w*))""")
 
 
@@ -251,6 +253,15 @@ def suggest(
             f"{source} changes between calls. If it keeps changing, mark it dynamic before the first "
             f"call: torch._dynamo.mark_dynamic({tensor}, {dim}), or compile with dynamic=True; if it "
             "takes a few fixed values, pad inputs to one size."
+        )
+    if category == "shape_constraint" and _AT_LEAST_TWO.match(failure.reason):
+        tensor, dim = _tensor_and_dim(source)
+        variable = passed_as(_argument_name(tensor), call_site)
+        yours = f" at {call_site.file}:{call_site.line}" if call_site else ""
+        return (
+            f"{variable or source} had size 0 or 1 in dimension {dim}{yours}. A dynamic size is compiled for values "
+            "of 2 and more (torch specialises 0 and 1), so a batch or sequence of one row needs a graph of its own: "
+            "drop the short last batch (DataLoader(..., drop_last=True)) or pad it, or expect one more compile."
         )
     if category == "shape_constraint":
         return (
