@@ -205,3 +205,16 @@ def test_a_one_row_batch_under_a_dynamic_size_is_the_0_1_specialisation() -> Non
     assert "drop_last=True" in fix
     # Any other bound is a branch of the code on a size.
     assert "branched on a size" in _fix("0/0: 5 <= x.size()[0]", None, in_library=False)
+
+
+def test_a_guard_made_in_torch_under_the_users_line_is_shown_at_the_users_line() -> None:
+    reason = (
+        "0/0: tensor 'x' size mismatch at index 0. expected 8, actual 6\n"
+        "User stack trace:\n"
+        '  File "train.py", line 50, in forward\n'
+        "    return self.fc2(torch.relu(self.fc1(x)))\n"
+        '  File "<site-packages>/torch/nn/modules/linear.py", line 134, in forward\n'
+        "    return F.linear(input, self.weight, self.bias)\n"
+    )
+    failure = parse_reason(reason)
+    assert failure.location == Location("train.py", 50, "forward", "return self.fc2(torch.relu(self.fc1(x)))")

@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable
 
 from dynotrace.guards.tree import parse_where
-from dynotrace.model import GuardFailure, Location
+from dynotrace.model import GuardFailure, Location, is_library_file
 from dynotrace.releases import reason_list
 
 _HEAD = re.compile(r"^(?P<cid>\d+/\d+(?:_\d+)?): (?P<rest>.*)$", re.DOTALL)
@@ -158,14 +158,20 @@ def _class_name(text: str) -> str:
 
 
 def _stack_location(stack_text: str, resolve: Callable[[str], str]) -> Location | None:
+    """Where the guard came from: the innermost frame of the user's own code in its stack
+    (``self.fc1(x)`` in ``Net.forward``, not the line of torch's ``Linear.forward`` under
+    it), else the innermost frame."""
     lines = stack_text.splitlines()
     found: Location | None = None
+    own: Location | None = None
     for i, line in enumerate(lines):
         m = _FRAME.match(line)
         if m:
             code = lines[i + 1].strip() if i + 1 < len(lines) and not _FRAME.match(lines[i + 1]) else ""
             found = Location(resolve(m["file"]), int(m["line"]), m["func"].strip(), code)
-    return found
+            if not is_library_file(found.file) and not found.file.startswith("<"):
+                own = found
+    return own or found
 
 
 def parse_recompile_reasons(
