@@ -177,7 +177,7 @@ def _shape_fix(failure: GuardFailure, became_dynamic: bool, call_site: Location 
     else:
         mark += yours and f" before your call{yours}"
     automatic = "Automatic dynamic made it symbolic in the next compile, so this cost one recompile. " if became_dynamic else ""
-    if _KV_CACHE.search(tensor):
+    if _KV_CACHE.search(tensor) and (in_library or generate):
         return (
             f"The KV cache grows by one position per generated token ({was}, then {now}). {automatic}"
             "To compile once for every length, give generation a fixed-size cache: "
@@ -317,7 +317,7 @@ def suggest(
         )
     if category == "global_variable":
         return f"The global {source} changed value; Dynamo bakes globals into the graph as constants. Pass it as an argument (a tensor), or keep it constant."
-    if category == "module_attribute" and not source.startswith("self"):
+    if category == "module_attribute" and source.startswith(("kwargs[", "args[")):
         return (
             f"The attribute {source} of an object passed in changed value; Dynamo treats the attributes it "
             "reads as constants. Keep it fixed between calls, or expect one compile per value."
