@@ -113,7 +113,7 @@ def main() -> None:
             # ``from`` imports: ``dynotrace.capture`` is also the name of a function.
             from dynotrace.capture import runner, session
             from dynotrace.cli import main as cli_main
-            from dynotrace.reports import files, terminal
+            from dynotrace.files import documents as files; from dynotrace.renderers import terminal
         from dynotrace.capture import listener
 
         _wrap(session.LiveCapture, "start", "attach listener (imports torch)")

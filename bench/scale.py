@@ -160,7 +160,7 @@ def timed(fn: Any, repeats: int) -> tuple[Spread, Any]:
 
 
 def reports_part(args: argparse.Namespace, tmp: Path) -> dict[str, object]:
-    from dynotrace.reports.files import load_report, write_report
+    from dynotrace.api import load as load_report, save as write_report
 
     per_compile = max(args.guards // (50 * 4), 1)
     a = synthetic_report(functions=50, compiles=4, guards=per_compile, variant=0)

@@ -112,7 +112,7 @@ def write_small_reports(tmp: Path) -> tuple[str, str]:
     """Two small reports that differ (a recompile and a guard more in the second)."""
     from scale import synthetic_report  # type: ignore[import-not-found]
 
-    from dynotrace.reports.files import write_report
+    from dynotrace.api import save as write_report
 
     a, b = str(tmp / "a.yaml"), str(tmp / "b.yaml")
     write_report(synthetic_report(functions=3, compiles=2, guards=20, variant=0), a)

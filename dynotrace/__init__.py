@@ -6,7 +6,8 @@ The public API::
         model(x); model(y)
     report = cap.report                   # a frozen Report
     dynotrace.render(report, "terminal")  # or "yaml" / "json", file=...
-    dynotrace.load("report.yaml"); dynotrace.diff(before, after)
+    dynotrace.save(report, "report.yaml"); dynotrace.load("report.yaml")
+    dynotrace.diff(before, after); dynotrace.check(report, "baseline.yaml", max_recompiles=2)
 
 Importing this package does not import torch; only a capture does.
 """
@@ -17,15 +18,25 @@ import importlib
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-# Before the imports below: dynotrace's modules read it from here.
-__version__ = "0.1.0"
+from dynotrace.version import __version__
 
 # ``dynotrace.capture`` names both the subpackage dynotrace/capture/ and the public
 # function. Python binds a subpackage onto its parent the first time it is imported, so the
 # subpackage is imported first (it is empty and torch-free) and the name bound after it.
 import dynotrace.capture as _capture_package  # noqa: F401
 from dynotrace import api as _api
-from dynotrace.api import Capture, diff, diff_jobs, load, load_job, read_trace_job, read_trace_report, render
+from dynotrace.api import (
+    Capture,
+    check,
+    diff,
+    diff_jobs,
+    load,
+    load_job,
+    read_trace_job,
+    read_trace_report,
+    render,
+    save,
+)
 from dynotrace.errors import DynotraceError, InputError, UsageError
 from dynotrace.model import (
     Compile,
@@ -44,12 +55,14 @@ from dynotrace.model import (
 )
 
 if TYPE_CHECKING:
-    from dynotrace.ranks.diff import JobDiff
-    from dynotrace.ranks.model import JobReport
-    from dynotrace.reports.diff import ReportDiff
+    from dynotrace.compare.diff import ReportDiff
+    from dynotrace.compare.gate import CheckOutcome
+    from dynotrace.compare.jobs import JobDiff
+    from dynotrace.model import JobReport
 
 __all__ = [
     "Capture",
+    "CheckOutcome",
     "Compile",
     "DynotraceError",
     "Function",
@@ -71,6 +84,7 @@ __all__ = [
     "UsageError",
     "__version__",
     "capture",
+    "check",
     "diff",
     "diff_jobs",
     "load",
@@ -78,11 +92,12 @@ __all__ = [
     "read_trace_job",
     "read_trace_report",
     "render",
+    "save",
 ]
 
 
-# Binding the plain function would break ``import dynotrace.capture.session as s`` and
-# ``monkeypatch.setattr("dynotrace.capture.session.X", ...)``: both look the subpackage up
+# Binding the plain function would break ``import dynotrace.capture.live as s`` and
+# ``monkeypatch.setattr("dynotrace.capture.live.X", ...)``: both look the subpackage up
 # as an attribute of ``dynotrace.capture``. This callable forwards such lookups to it.
 class _CaptureEntry:
     __doc__ = _api.capture.__doc__
@@ -109,18 +124,21 @@ capture = _CaptureEntry()
 
 
 def __getattr__(name: str) -> Any:
-    # The diff module is larger and only needed by the few who compare reports; the
-    # distributed model only by those with a distributed job.
+    # The comparison's and the job's types are loaded only by those who use them.
     if name == "ReportDiff":
-        from dynotrace.reports.diff import ReportDiff
+        from dynotrace.compare.diff import ReportDiff
 
         return ReportDiff
     if name == "JobReport":
-        from dynotrace.ranks.model import JobReport
+        from dynotrace.model import JobReport
 
         return JobReport
     if name == "JobDiff":
-        from dynotrace.ranks.diff import JobDiff
+        from dynotrace.compare.jobs import JobDiff
 
         return JobDiff
+    if name == "CheckOutcome":
+        from dynotrace.compare.gate import CheckOutcome
+
+        return CheckOutcome
     raise AttributeError(f"module 'dynotrace' has no attribute {name!r}")

@@ -1,37 +1,51 @@
-"""The public Python API: capture what torch.compile does around any code, render, load and
-compare reports. The CLI and the pytest plugin call the same functions.
+"""The public Python API: capture what torch.compile does around any code or in a script,
+read TORCH_TRACE logs, save, load, render, compare and check reports. The command line and
+the pytest plugin call these functions and nothing below them.
 
-Importing this module does not import torch; ``Capture.start()`` does.
+A run of one process gives a ``Report``; a distributed job a ``JobReport``, which holds the
+``Report`` of each rank. Below this module everything takes a ``JobReport`` (a run of one
+process is ``JobReport.single(report)``): this is the one place that tells the two apart.
+
+Importing this module does not import torch; a capture does.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterable
-from dataclasses import replace
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TextIO
 
-from pathlib import Path
-
 from dynotrace.errors import InputError, UsageError
-from dynotrace.model import Report, RunInfo
+from dynotrace.model import JobReport, Report, RunInfo
 
 if TYPE_CHECKING:
-    from dynotrace.capture.session import LiveCapture
-    from dynotrace.ranks.diff import JobDiff
-    from dynotrace.ranks.model import JobReport
-    from dynotrace.reports.diff import ReportDiff
+    from dynotrace.capture.live import LiveCapture
+    from dynotrace.compare.diff import ReportDiff
+    from dynotrace.compare.gate import CheckOutcome
+    from dynotrace.compare.jobs import JobDiff
+    from dynotrace.files.documents import Sections
+    from dynotrace.jobs.live import RankRun
+    from dynotrace.renderers.base import Options
 
 #: What a report of ``dynotrace.capture()`` names as its ``command`` unless told otherwise.
 DEFAULT_CAPTURE_NAME = "dynotrace.capture()"
-#: The formats ``render`` knows.
-RENDER_FORMATS = ("terminal", "yaml", "json")
+#: The formats ``render`` knows (``dynotrace.renderers``).
+RENDER_FORMATS = ("terminal", "yaml", "json", "markdown", "sarif", "github")
 #: Keyword options ``render(..., "terminal")`` takes.
-TERMINAL_OPTIONS = ("width", "color", "only", "function", "guards", "full", "timing", "rank")
+TERMINAL_OPTIONS = ("width", "color", "only", "function", "guards", "full", "timing", "rank", "labels")
+#: The formats a report file is written in.
+FILE_FORMATS = ("yaml", "json")
+#: Backends ``--backend`` and ``capture(backend=...)`` accept.
+BACKENDS = ("eager", "aot_eager", "inductor")
 
 PathLike = str | os.PathLike[str]
+#: Anything ``render`` shows.
+Subject = Report | JobReport
 
 
 class Capture:
@@ -58,8 +72,6 @@ class Capture:
     """
 
     def __init__(self, *, backend: str | None = None, name: str | None = None) -> None:
-        from dynotrace.capture.session import BACKENDS
-
         if backend is not None and backend not in BACKENDS:
             raise UsageError(f"unknown backend {backend!r}; choose from {', '.join(BACKENDS)}")
         self.backend = backend
@@ -76,7 +88,7 @@ class Capture:
         """Start listening to Dynamo (imports torch). Returns the capture itself."""
         if self._live is not None:
             raise UsageError("this capture has already been started; call dynotrace.capture() for a new one")
-        from dynotrace.capture.session import LiveCapture
+        from dynotrace.capture.live import LiveCapture
 
         live = LiveCapture(backend=self.backend)
         live.start()
@@ -89,7 +101,8 @@ class Capture:
             return self._report
         if self._live is None:
             raise UsageError("this capture was never started")
-        self._report = self._live.stop(self._run_info())
+        self._live.stop()
+        self._report = self._build()
         return self._report
 
     @property
@@ -99,12 +112,16 @@ class Capture:
             return self._report
         if self._live is None:
             raise UsageError("the capture has not started: use `with dynotrace.capture() as cap:` first")
-        return self._live.snapshot(self._run_info())
+        return self._build()
 
-    def _run_info(self) -> RunInfo:
-        from dynotrace.capture.session import run_info
+    def _build(self) -> Report:
+        from dynotrace.analysis.build import build_report
+        from dynotrace.capture.live import run_info
 
-        return run_info(self.name, backend=self.backend)
+        assert self._live is not None
+        live = self._live
+        run = run_info(self.name, backend=self.backend)
+        return build_report(live.events(), run, seed_strings=live.seed_strings, wall_s=live.wall_s)
 
     def __enter__(self) -> Capture:
         return self.start()
@@ -132,18 +149,28 @@ def capture(*, backend: str | None = None, name: str | None = None) -> Capture:
     return Capture(backend=backend, name=name)
 
 
+def _job(subject: Subject) -> JobReport:
+    return subject if isinstance(subject, JobReport) else JobReport.single(subject)
+
+
 def render(
-    report: Report | JobReport, fmt: str = "terminal", /, file: TextIO | PathLike | None = None, **options: Any
+    subject: Subject | ReportDiff | JobDiff | CheckOutcome,
+    fmt: str = "terminal",
+    /,
+    file: TextIO | PathLike | None = None,
+    **options: Any,
 ) -> None:
-    """Write ``report`` (one run's, or a distributed job's) as ``terminal`` text, ``yaml``
-    or ``json``.
+    """Write ``subject`` (one run's report, a distributed job's, a diff of two, or a
+    check's outcome) as ``terminal`` text, ``yaml``, ``json``, ``markdown``, ``sarif`` or
+    ``github`` annotations; a format that cannot show that subject raises ``UsageError``.
 
     ``file`` is a text stream, a path (written atomically; ``-`` is stdout) or ``None`` for
-    stdout. Terminal options: ``width``, ``color`` (default: colour only on a terminal),
-    ``only`` (sections among ``breaks``, ``recompiles``, ``shapes``, ``guards``),
-    ``function`` (a name to filter on), ``guards`` (list every guard), ``full`` (explain every
-    recompile in full), ``timing``; for a job also ``rank`` (show that rank's report). The
-    YAML and JSON documents take no options: they are the report files of ``explain -o``.
+    stdout. Terminal options: ``width``, ``color`` (default: colour only on a terminal,
+    never in a file unless asked), ``only`` (sections among ``breaks``, ``recompiles``,
+    ``shapes``, ``guards``), ``function`` (a name to filter on), ``guards`` (list every
+    guard), ``full`` (explain every recompile in full), ``timing``; for a job also ``rank``
+    (show that rank's report); for a diff, ``labels`` (the two sides' names). The other
+    formats take no options: YAML and JSON are the report files of ``explain -o``.
     """
     if fmt not in RENDER_FORMATS:
         raise UsageError(f"unknown format {fmt!r}; choose from {', '.join(RENDER_FORMATS)}")
@@ -152,71 +179,142 @@ def render(
     if unknown:
         takes = f"takes only {', '.join(allowed)}" if allowed else "takes no options"
         raise TypeError(f"render(..., {fmt!r}) got unexpected option {unknown[0]!r}; {fmt} {takes}")
+    if isinstance(subject, Report) and "rank" in options:
+        raise TypeError("render(...) got option 'rank', which only a distributed job's report takes")
     if file is None or isinstance(file, (str, os.PathLike)):
-        from dynotrace.reports.output import open_output, output_target
+        from dynotrace.files.output import open_output, output_target
 
         path = "-" if file is None else os.fspath(file)
         with open_output(path) as stream:
-            _render_to(report, fmt, stream, options, to_file=output_target(path).kind == "file")
+            _render_to(subject, fmt, stream, options, to_file=output_target(path).kind == "file")
         return
-    _render_to(report, fmt, file, options, to_file=False)
+    _render_to(subject, fmt, file, options, to_file=False)
 
 
-def _render_to(report: Report | JobReport, fmt: str, stream: TextIO, options: dict[str, Any], *, to_file: bool) -> None:
-    if isinstance(report, Report) and "rank" in options:
-        raise TypeError("render(...) got option 'rank', which only a distributed job's report takes")
-    if fmt != "terminal":
-        if isinstance(report, Report):
-            from dynotrace.reports.files import dump_report
+def _render_to(subject: Any, fmt: str, stream: TextIO, options: dict[str, Any], *, to_file: bool) -> None:
+    from dynotrace.compare.diff import ReportDiff
+    from dynotrace.compare.gate import CheckOutcome
+    from dynotrace.renderers import renderer
 
-            dump_report(report, stream, fmt)
-        else:
-            from dynotrace.ranks.files import dump_job
+    opts = _options(options, to_file=to_file) if fmt == "terminal" else None
+    if fmt == "terminal":
+        sys.stdout.flush()
+        sys.stderr.flush()
+    out = renderer(fmt, opts)
+    if isinstance(subject, CheckOutcome):
+        out.check(subject, stream)
+    elif isinstance(subject, ReportDiff):
+        out.diff(_job_diff(subject), stream)
+    elif isinstance(subject, (Report, JobReport)):
+        out.report(_job(subject), stream)
+    else:
+        out.diff(subject, stream)
 
-            dump_job(report, stream, fmt)
-        return
-    from dynotrace.cli.output import render_subject
-    from dynotrace.reports.terminal import SECTIONS, TerminalOptions
+
+def _options(options: dict[str, Any], *, to_file: bool) -> Options:
+    from dynotrace.renderers.base import SECTIONS, Options
 
     only = options.get("only") or ()
     sections = frozenset([only] if isinstance(only, str) else only)
     if not sections <= set(SECTIONS):
         raise UsageError(f"unknown section {sorted(sections - set(SECTIONS))[0]!r}; choose from {', '.join(SECTIONS)}")
-    terminal = TerminalOptions(
+    return Options(
+        width=options.get("width"),
+        # A file is not a terminal: no colour codes in it unless asked for.
+        color=options.get("color", False if to_file else None),
         only=sections,
         function=options.get("function"),
         guards=bool(options.get("guards", False)),
         timing=bool(options.get("timing", True)),
         full=bool(options.get("full", False)),
+        rank=options.get("rank"),
+        labels=tuple(options.get("labels") or ("before", "after")),  # type: ignore[arg-type]
     )
-    # A file is not a terminal: no colour codes in it unless asked for.
-    color = options.get("color", False if to_file else None)
-    if stream is sys.stdout:
-        stream.flush()
-    render_subject(report, stream, width=options.get("width"), color=color, options=terminal, rank=options.get("rank"))
+
+
+def _job_diff(diff: ReportDiff) -> JobDiff:
+    """A diff of two reports as the diff of two runs of one process."""
+    from dynotrace.compare.jobs import JobDiff, RankDiff
+
+    return JobDiff(
+        before=diff.before,
+        after=diff.after,
+        ranks=(RankDiff(0, "both", diff),),
+        divergence_added=(),
+        divergence_removed=(),
+        divergence_after=(),
+        notes=diff.notes,
+        fail_on=diff.fail_on,
+        regressions=diff.regressions,
+        distributed=False,
+    )
+
+
+def save(
+    subject: Subject,
+    path: PathLike,
+    fmt: str | None = None,
+    *,
+    sections: Sections | None = None,
+    extra: dict[str, Any] | None = None,
+) -> None:
+    """Write the report file of ``subject`` to ``path``, atomically (``-`` is stdout):
+    YAML, or JSON when ``path`` ends in ``.json`` (``fmt`` chooses). ``sections`` holds
+    ranks' parts of a job's file already serialised; ``extra`` adds top-level sections to
+    one process's report before its ``timing`` (``load`` ignores them)."""
+    from dynotrace.files.output import open_output
+    from dynotrace.renderers import format_for, renderer
+    from dynotrace.renderers.base import Options
+
+    target = os.fspath(path)
+    chosen = format_for(target, fmt, default="yaml", among=FILE_FORMATS)
+    with open_output(target) as stream:
+        renderer(chosen, Options(sections=sections, extra=extra)).report(_job(subject), stream)
+
+
+def _load_jobs(*paths: str) -> list[JobReport]:
+    """The report files ``paths``, read side by side when they are large."""
+    from dynotrace.files.documents import load_documents
+    from dynotrace.model.schema import from_document
+
+    return load_documents(paths, lambda data, path: from_document(data, origin=repr(path)))
 
 
 def load(path: PathLike) -> Report:
-    """Read a report file written by ``explain -o``, ``render(..., "yaml"|"json", file=...)``
-    or the pytest plugin. Raises ``InputError`` with one line when it cannot (the report
-    of a distributed job is read with ``load_job``)."""
-    from dynotrace.reports.files import load_report
-
-    try:
-        return load_report(os.fspath(path))
-    except InputError as exc:
-        if "report of a distributed job" in str(exc):
-            raise InputError(f"{exc}: read it with dynotrace.load_job") from None
-        raise
+    """Read a report file written by ``explain -o``, ``save``, ``render(..., "yaml"|"json",
+    file=...)`` or the pytest plugin. Raises ``InputError`` with one line when it cannot (the
+    report of a distributed job is read with ``load_job``)."""
+    job = load_any(path)
+    if job.distributed:
+        raise InputError(
+            f"{os.fspath(path)!r} is the report of a distributed job ({len(job.ranks)} ranks), not of one "
+            "process: read it with dynotrace.load_job"
+        )
+    return job.report
 
 
 def load_job(path: PathLike) -> JobReport:
     """Read the report of a distributed job (``torchrun ... dynotrace explain -o``, or
     ``explain --trace DIR -o`` of several ranks' logs). Raises ``InputError`` with one
     line when it cannot, or when the file holds one process's report."""
-    from dynotrace.ranks.files import load_job as load_job_file
+    job = load_any(path)
+    if not job.distributed:
+        raise InputError(
+            f"{os.fspath(path)!r} is the report of one process, not of a distributed job: read it with dynotrace.load"
+        )
+    return job
 
-    return load_job_file(os.fspath(path))
+
+def load_any(path: PathLike) -> JobReport:
+    """Read any report file as a job: a distributed job's, or one process's run
+    (``JobReport.single``). ``InputError`` (one line) when it is no dynotrace report."""
+    return _load_jobs(os.fspath(path))[0]
+
+
+def _subject(path_or_subject: Subject | PathLike) -> JobReport:
+    if isinstance(path_or_subject, (Report, JobReport)):
+        return _job(path_or_subject)
+    return load_any(path_or_subject)
 
 
 def diff(
@@ -225,7 +323,8 @@ def diff(
     """What changed from ``before`` to ``after`` (reports or report files), and which
     changes are regressions: ``fail_on`` names them (``graph-breaks``, ``recompiles``,
     ``guards``, ``limit``; default as ``dynotrace diff``)."""
-    from dynotrace.reports.diff import DEFAULT_FAIL_ON, diff_reports
+    from dynotrace.compare.diff import diff_reports
+    from dynotrace.compare.policy import DEFAULT_FAIL_ON
 
     a = before if isinstance(before, Report) else load(before)
     b = after if isinstance(after, Report) else load(after)
@@ -241,17 +340,143 @@ def diff_jobs(
     """What changed between two reports of a distributed job, rank by rank and in their
     divergence (one side may be one process's report: it is compared with every rank of
     the other). ``fail_on`` as ``diff``, with ``divergence`` too by default."""
-    from dynotrace.ranks.diff import DIVERGENCE
-    from dynotrace.ranks.diff import diff_jobs as diff_job_reports
-    from dynotrace.ranks.files import load_any
-    from dynotrace.ranks.model import JobReport
-    from dynotrace.reports.diff import DEFAULT_FAIL_ON
-
-    a = before if isinstance(before, (Report, JobReport)) else load_any(os.fspath(before))
-    b = after if isinstance(after, (Report, JobReport)) else load_any(os.fspath(after))
-    if isinstance(a, Report) and isinstance(b, Report):
+    a, b = _subject(before), _subject(after)
+    if not a.distributed and not b.distributed:
         raise UsageError("neither report is a distributed job's: compare them with dynotrace.diff")
-    return diff_job_reports(a, b, DEFAULT_FAIL_ON | {DIVERGENCE} if fail_on is None else fail_on)
+    return compare(a, b, fail_on=fail_on)
+
+
+def compare(before: JobReport, after: JobReport, *, fail_on: str | Iterable[str] | None = None) -> JobDiff:
+    """What changed between two jobs (either may be one process's run). The default
+    ``fail_on`` is ``dynotrace diff``'s: with ``divergence`` when either is distributed."""
+    from dynotrace.compare.jobs import diff_jobs as diff_job_reports
+    from dynotrace.compare.policy import default_fail_on
+
+    policy = default_fail_on(before.distributed or after.distributed) if fail_on is None else fail_on
+    return diff_job_reports(before, after, policy)
+
+
+def load_pair(before: PathLike, after: PathLike) -> tuple[JobReport, JobReport]:
+    """Two report files (``dynotrace diff``'s), read side by side when they are large."""
+    a, b = _load_jobs(os.fspath(before), os.fspath(after))
+    return a, b
+
+
+def check(
+    subject: Subject,
+    baseline: Subject | PathLike | None = None,
+    *,
+    fail_on: str | Iterable[str] | None = None,
+    max_graph_breaks: int | None = None,
+    max_recompiles: int | None = None,
+    max_recompile_limit_hits: int | None = None,
+    update_baseline: bool = False,
+    command: str = "",
+    baseline_path: str | None = None,
+) -> CheckOutcome:
+    """Check ``subject`` as ``dynotrace check`` does: against ``baseline`` (a report, or
+    its file) unless ``update_baseline`` accepts this run as the new one, and against the
+    budgets given. ``fail_on`` defaults to ``dynotrace check``'s (``divergence`` too for a
+    distributed job). ``outcome.passed`` says whether it passed; ``outcome.job`` is what
+    a baseline rewritten from this run holds."""
+    from dynotrace.compare.gate import Budgets
+    from dynotrace.compare.gate import check as gate
+    from dynotrace.compare.policy import default_fail_on
+
+    job = _job(subject)
+    previous = None if baseline is None else _subject(baseline)
+    if previous is not None and isinstance(baseline, (str, os.PathLike)) and baseline_path is None:
+        baseline_path = os.fspath(baseline)
+    if previous is not None and previous.distributed and not job.distributed:
+        # One process's run checked against a job's baseline: a job of one rank.
+        from dynotrace.jobs.combine import build_job
+
+        job = build_job({0: job.report}, {}, run=job.run, world_size=1)
+    budgets = Budgets(max_graph_breaks, max_recompiles, max_recompile_limit_hits)
+    policy = default_fail_on(job.distributed) if fail_on is None else fail_on
+    return gate(
+        job,
+        previous,
+        budgets=budgets,
+        fail_on=policy,
+        update_baseline=update_baseline,
+        command=command,
+        baseline_path=_shown_path(baseline_path) if baseline_path else None,
+    )
+
+
+def _shown_path(path: str) -> str:
+    rel = os.path.relpath(path)
+    return path if rel.startswith("..") else rel
+
+
+def read_baseline(path: str | None, *, required: bool) -> JobReport | None:
+    """The baseline report of a check, read before the script runs so that a missing or
+    broken baseline fails at once. When it is about to be rewritten (not ``required``) it
+    is only shown for what changed, so one that cannot be read is ignored."""
+    if path is None:
+        return None
+    if not required and not os.path.isfile(path):
+        # Being rewritten: only a regular file is worth showing. A FIFO or a device would
+        # be read from (blocking on a FIFO until someone writes) only to be written to next.
+        return None
+    try:
+        return load_any(path)
+    except InputError as exc:
+        if required:
+            raise InputError(f"{exc} (record one with `dynotrace check SCRIPT --update-baseline`)") from None
+        return None
+
+
+def publish(
+    outcome: CheckOutcome,
+    *,
+    sarif: str | None = None,
+    quiet: bool = False,
+    width: int | None = None,
+    color: bool | None = None,
+) -> str | None:
+    """Tell the person, the code scanner and GitHub what a check found: the verdict on
+    stdout (one line with ``quiet``), SARIF to ``sarif``, and under GitHub Actions an
+    annotation per regression and a markdown step summary. Returns a warning (one line)
+    when the step summary could not be written."""
+    from dynotrace.renderers.github import append_step_summary, in_github_actions
+    from dynotrace.renderers.markdown import check_markdown
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    out = sys.__stdout__ or sys.stdout
+    if quiet:
+        n = len(outcome.regressions)
+        verdict = "dynotrace check: passed" if outcome.passed else f"dynotrace check: {n} regression{'s' if n != 1 else ''}"
+        print(verdict, file=out, flush=True)
+    else:
+        render(outcome, "terminal", out, width=width, color=color)
+    if sarif:
+        render(outcome, "sarif", sarif)
+    if in_github_actions():
+        render(outcome, "github", out)
+    return append_step_summary(check_markdown(outcome))
+
+
+def script_failed(exit_code: int, interrupted: bool, command: str, job: JobReport | None = None) -> str:
+    """A check of a script that failed compares nothing: the one line that says so. Under
+    GitHub Actions it is also an annotation and the step summary."""
+    from dynotrace.model import format_ranks
+    from dynotrace.renderers.github import append_step_summary, escape_data, in_github_actions
+
+    how = "was interrupted" if interrupted and exit_code in (130, 143) else f"exited with code {exit_code}"
+    where = ""
+    if job is not None and job.distributed:
+        failed = [r for r, rep in job.ranks.items() if rep.run.exit_code not in (None, 0)]
+        if failed:
+            where = f" on {format_ranks(failed)}"
+            how = f"exited with code {exit_code}" if exit_code not in (130, 143) else how
+    message = f"the script {how}{where}; nothing was compared (a failing run is not a pass)"
+    if in_github_actions():
+        print(f"::error title=dynotrace check::{escape_data(message)}", file=sys.__stdout__ or sys.stdout, flush=True)
+    append_step_summary(f"### dynotrace check `{command}`: :x: {message}\n")
+    return message
 
 
 def read_trace_report(path: str, *, strict: bool = False, command: str | None = None) -> Report:
@@ -259,15 +484,13 @@ def read_trace_report(path: str, *, strict: bool = False, command: str | None = 
 
     A directory with the logs of several ranks of a distributed job is no one process's
     story: ``InputError`` then says to read it with ``read_trace_job``."""
-    from dynotrace.ranks.offline import read_trace_any
-
-    subject, _ = read_trace_any(path, strict=strict, command=command)
-    if not isinstance(subject, Report):
+    job, _ = read_trace(path, strict=strict, command=command)
+    if job.distributed:
         raise InputError(
-            f"'{path}' holds the logs of {len(subject.ranks) + len(subject.missing)} ranks of a distributed job: "
+            f"'{path}' holds the logs of {len(job.ranks) + len(job.missing)} ranks of a distributed job: "
             "read it with dynotrace.read_trace_job"
         )
-    return subject
+    return job.report
 
 
 def read_trace_job(path: str, *, strict: bool = False, command: str | None = None) -> JobReport:
@@ -275,17 +498,213 @@ def read_trace_job(path: str, *, strict: bool = False, command: str | None = Non
     and folded on its own (``JobReport.ranks``), compared with the others (``groups``,
     ``divergence``). A single log, or a directory with one rank's logs, gives a job of
     one rank."""
-    from dynotrace.capture.session import run_info
-    from dynotrace.ranks.job import build_job
-    from dynotrace.ranks.offline import classify, rank_in_name, rank_in_records, read_job, read_single
+    from dynotrace.jobs.combine import build_job
+    from dynotrace.jobs.offline import rank_in_name, rank_in_records
 
-    info = run_info(command or f"dynotrace explain --trace {path}", source="trace")
-    layout = classify(path)
-    if layout is not None:
-        return read_job(layout, info, strict=strict)[0]
-    report = read_single(path, strict=strict, run=info)
+    job, _ = read_trace(path, strict=strict, command=command)
+    if job.distributed:
+        return job
     rank = 0
     if os.path.isfile(path):
         name = os.path.basename(path)
         rank = next((r for r in (rank_in_name(name), rank_in_records(Path(path))) if r is not None), 0)
-    return build_job({rank: report}, {}, run=info, world_size=None)
+    return build_job({rank: job.report}, {}, run=job.run, world_size=None)
+
+
+def read_trace(
+    path: str, *, strict: bool = False, command: str | None = None, section_format: str | None = None
+) -> tuple[JobReport, Sections | None]:
+    """What ``dynotrace explain --trace PATH`` reads: a distributed job when ``PATH`` is a
+    directory with the logs of several ranks, else one process's run; and, with
+    ``section_format``, each rank's part of the job's file, serialised as it was read."""
+    from dynotrace.capture.live import run_info
+    from dynotrace.jobs.offline import read_trace as read_job_trace
+
+    info = run_info(command or f"dynotrace explain --trace {path}", source="trace")
+    return read_job_trace(path, info, strict=strict, section_format=section_format)
+
+
+@dataclass
+class Run:
+    """What ``explain`` and ``check`` work on: a script run under dynotrace, or a
+    TORCH_TRACE log read. ``job`` is ``None`` on a rank of a live job other than 0, whose
+    capture rank 0 gathers (``gathered_elsewhere``)."""
+
+    job: JobReport | None
+    exit_code: int = 0
+    interrupted: bool = False
+    #: Ranks' parts of the job's file, serialised as they were read (``--trace`` of a job).
+    sections: Sections | None = None
+    #: This process's part in a live distributed job.
+    rank: RankRun | None = None
+
+    @property
+    def gathered_elsewhere(self) -> bool:
+        """A rank other than 0 of a live job: rank 0 reports the job."""
+        return self.rank is not None and self.rank.job is None
+
+    def save(self, output: str, fmt: str | None = None) -> None:
+        """Write the report file; rank 0 of a live job then tells the other ranks it is out."""
+        assert self.job is not None
+        save(self.job, output, fmt, sections=self.sections)
+        self.done(written=True, output=output)
+
+    def done(self, *, written: bool, output: str | None) -> None:
+        """Rank 0 of a live job: tell the other ranks whether the job's report is out
+        (only the first call says anything)."""
+        if self.rank is not None:
+            self.rank.finish(written=written, output=output)
+
+    def keep_own_findings(self, *, output: str | None, fmt: str | None, quiet: bool, **terminal: Any) -> None:
+        """A rank other than 0: once rank 0 has said its capture is in the job's report,
+        nothing more to do; else keep this rank's findings: its own report beside ``-o``
+        (``NAME.rankN.EXT``), or on the terminal without ``-o``."""
+        from dynotrace.jobs.live import fallback_message, other_rank_wait, rank_output_path
+
+        run = self.rank
+        assert run is not None
+        wait = other_rank_wait(run, run.timeout)
+        said = run.wait_for_rank0(wait or 0.0)  # with no wait: one look
+        if said is not None and said.get("written") and run.env.rank in (said.get("ranks") or []):
+            return
+        if wait is None and said is None and run.exchange is not None:
+            return  # rank 0 has not gathered yet: it will find this rank's capture waiting
+        if output and _is_file(output):
+            path = rank_output_path(output, run.env.rank)
+            save(run.report, path, fmt)
+            print(fallback_message(run, said, f"in {path}"), file=sys.stderr, flush=True)
+        elif output:
+            # -o names no file (stdout, a device, a FIFO): there is nowhere beside it to write.
+            print(fallback_message(run, said, f"not kept: -o {output} is not a file"), file=sys.stderr, flush=True)
+        elif not quiet:
+            print(fallback_message(run, said, "printed below"), file=sys.stderr, flush=True)
+            render(run.report, "terminal", sys.__stdout__, **terminal)
+
+
+def _is_file(output: str) -> bool:
+    from dynotrace.files.output import output_target
+
+    try:
+        return output_target(output).kind == "file"
+    except InputError:
+        return False
+
+
+def run(
+    args: list[str] | None = None,
+    *,
+    trace: str | None = None,
+    module: bool = False,
+    backend: str | None = None,
+    strict: bool = False,
+    command: str | None = None,
+    output: str | None = None,
+    fmt: str | None = None,
+    rank_timeout: float | None = None,
+) -> Run:
+    """Run a script (``args``, or ``-m`` module) like python would, under a capture, or
+    read the TORCH_TRACE log ``trace``. Under a launcher (``RANK``/``WORLD_SIZE`` set) each
+    rank captures itself and rank 0 gathers the job (``rank_timeout``: how long it waits,
+    and each other rank for it). ``output``/``fmt`` say where the report will be saved
+    (the ranks' exchange lives beside it; a log's ranks are serialised in that format as
+    they are read). Raises ``NoTargetError`` before anything runs when the script cannot
+    be run; the script's own failure is its exit code."""
+    if trace is not None:
+        section_format = _file_format(output, fmt) if output else None
+        job, sections = read_trace(trace, strict=strict, command=command, section_format=section_format)
+        return Run(job, sections=sections)
+    assert args is not None
+    from dynotrace.jobs.launcher import rank_env
+
+    env = rank_env()
+    if env is not None:
+        from dynotrace.jobs.live import DEFAULT_TIMEOUT_S, print_problem, run_rank
+
+        wait = DEFAULT_TIMEOUT_S if rank_timeout is None else rank_timeout
+        rank = run_rank(args, env=env, as_module=module, backend=backend, command=command, output=output, timeout=wait)
+        print_problem(rank)
+        if rank.job is None:
+            return Run(None, rank.exit_code, rank.report.run.interrupted, rank=rank)
+        return Run(rank.job, rank.job.run.exit_code or 0, rank.job.run.interrupted, rank=rank)
+    from dynotrace.analysis.build import build_report
+    from dynotrace.capture.live import capture_target
+
+    result = capture_target(args, as_module=module, backend=backend, command=command)
+    report = build_report(result.events, result.run, seed_strings=result.seed_strings, wall_s=result.wall_s)
+    return Run(JobReport.single(report), result.exit_code, result.interrupted)
+
+
+def _file_format(output: str | None, fmt: str | None) -> str:
+    from dynotrace.renderers import format_for
+
+    return format_for(output, fmt, default="yaml", among=FILE_FORMATS)
+
+
+def distributed_target(trace: str | None) -> bool:
+    """Whether ``run`` will report a distributed job: this process is a rank under a
+    launcher, or ``trace`` is a directory with the logs of several ranks."""
+    if trace is not None:
+        from dynotrace.jobs.offline import classify
+
+        return classify(trace) is not None
+    from dynotrace.jobs.launcher import rank_env
+
+    return rank_env() is not None
+
+
+@contextmanager
+def sigterm_as_exit() -> Iterator[None]:
+    """SIGTERM (a CI timeout, ``kill``) ends the block through ``SystemExit(143)``, so
+    what was captured is still written and a write it cuts short leaves no half file."""
+    from dynotrace.capture.live import sigterm_as_exit as as_exit
+
+    with as_exit():
+        yield
+
+
+def names_file(path: str) -> bool:
+    """Whether output to ``path`` makes a regular file (not stdout, a device or a FIFO).
+    A path that cannot be written says so when it is written, not here: ``True``."""
+    from dynotrace.files.output import output_target
+
+    try:
+        return output_target(path).kind == "file"
+    except InputError:
+        return True
+
+
+def writes_to_stdout(path: str) -> bool:
+    """Whether output to ``path`` lands on standard output (``-``, ``/dev/stdout``, ...)."""
+    from dynotrace.files.output import writes_to_stdout as to_stdout
+
+    return to_stdout(path)
+
+
+__all__ = [
+    "BACKENDS",
+    "Capture",
+    "Run",
+    "RunInfo",
+    "capture",
+    "check",
+    "compare",
+    "diff",
+    "diff_jobs",
+    "distributed_target",
+    "load",
+    "load_any",
+    "load_job",
+    "load_pair",
+    "names_file",
+    "publish",
+    "read_baseline",
+    "read_trace",
+    "read_trace_job",
+    "read_trace_report",
+    "render",
+    "run",
+    "save",
+    "script_failed",
+    "sigterm_as_exit",
+    "writes_to_stdout",
+]

@@ -106,7 +106,7 @@ def _parse(table: dict[str, Any], path: str, shown: str) -> Settings:
         elif key == "fail_on":
             if not (isinstance(value, str) or (isinstance(value, list) and all(isinstance(v, str) for v in value))):
                 raise InputError(f"{where} must be a list of names or a comma-separated string")
-            from dynotrace.reports.diff import parse_fail_on
+            from dynotrace.compare.policy import parse_fail_on
 
             try:
                 values["fail_on"] = parse_fail_on(value)

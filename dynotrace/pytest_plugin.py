@@ -31,9 +31,11 @@ from typing import Any
 
 import pytest
 
+from dynotrace import api
 from dynotrace.api import Capture
-from dynotrace.capture.events import event_kind
+from dynotrace.compare.gate import Budgets
 from dynotrace.errors import DynotraceError
+from dynotrace.events import event_kind
 from dynotrace.model import Compile, GuardFailure, Location, Report
 
 MARKER = "dynotrace"
@@ -43,16 +45,10 @@ OUTSIDE_TESTS = "<outside tests>"
 MESSAGE_WIDTH = 100
 
 
-@dataclass(frozen=True)
-class Budget:
-    """Limits for one test's body; ``None`` means not checked."""
-
-    max_graph_breaks: int | None = None
-    max_recompiles: int | None = None
-    max_recompile_limit_hits: int | None = 0
-
-
-BUDGET_NAMES = tuple(f.name for f in fields(Budget))
+#: A test's budget: the gate's ``Budgets`` (``dynotrace check`` applies the same), with the
+#: recompile limit checked unless the marker says otherwise.
+Budget = Budgets
+BUDGET_NAMES = tuple(f.name for f in fields(Budgets))
 
 
 def budget_from_markers(markers: Iterable[pytest.Mark]) -> Budget:
@@ -68,38 +64,39 @@ def budget_from_markers(markers: Iterable[pytest.Mark]) -> Budget:
             if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
                 raise ValueError(f"@pytest.mark.{MARKER}({key}={value!r}): a budget is a count >= 0, or None")
             chosen.setdefault(key, value)
+    chosen.setdefault("max_recompile_limit_hits", 0)
     return Budget(**chosen)
 
 
 def budget_failures(report: Report, budget: Budget) -> list[str]:
     """One line per exceeded budget, each followed by the findings that spent it, in the
     words of the terminal report. Empty when the report is within budget."""
-    from dynotrace.guards.findings import graph_break_findings, limit_consequence, recompile_findings
+    from dynotrace.analysis.findings import graph_break_findings, limit_consequence, recompile_findings
 
-    s = report.summary
+    over = {count: (found, limit) for count, found, limit in budget.exceeded(report.summary)}
     recompiles = [f for f in recompile_findings(report) if f.kind == "recompile"]
     limits = [f for f in recompile_findings(report) if f.kind == "recompile_limit"]
     lines: list[str] = []
-    if budget.max_recompiles is not None and s.recompiles > budget.max_recompiles:
-        lines.append(f"{_count(s.recompiles, 'recompile')}, budget max_recompiles={budget.max_recompiles}:")
+    if "recompiles" in over:
+        found, limit = over["recompiles"]
+        lines.append(f"{_count(found, 'recompile')}, budget max_recompiles={limit}:")
         for f in recompiles:
             name = f.function.display_name
             # The guard's origin is unknown when the compile it belonged to ran before the capture.
             where = _where(f.location) if f.location else f"{f.function.file}:{f.function.first_line} in {name}"
             values = _values(f.failure)
             lines.append(f"  - {name}: {f.title}{values} ({_count(f.count, 'recompile')}) at {where}")
-    if budget.max_graph_breaks is not None and s.graph_breaks > budget.max_graph_breaks:
-        lines.append(f"{_count(s.graph_breaks, 'graph break')}, budget max_graph_breaks={budget.max_graph_breaks}:")
+    if "graph_breaks" in over:
+        found, limit = over["graph_breaks"]
+        lines.append(f"{_count(found, 'graph break')}, budget max_graph_breaks={limit}:")
         for f in graph_break_findings(report):
             gb = f.graph_break
             gb_id = f"{gb.gb_id} " if gb is not None and gb.gb_id else ""
             where = f" at {_where(f.location)}" if f.location else ""
             lines.append(f"  - {gb_id}{f.title}{where} ({_count(f.count, 'time')})")
-    if budget.max_recompile_limit_hits is not None and s.recompile_limit_hits > budget.max_recompile_limit_hits:
-        lines.append(
-            f"{_count(s.recompile_limit_hits, 'recompile-limit hit')}, "
-            f"budget max_recompile_limit_hits={budget.max_recompile_limit_hits}:"
-        )
+    if "recompile_limit_hits" in over:
+        found, limit = over["recompile_limit_hits"]
+        lines.append(f"{_count(found, 'recompile-limit hit')}, budget max_recompile_limit_hits={limit}:")
         for f in limits:
             lines.append(f"  - {f.title}: {limit_consequence(f.function.limit_raised)}")
     return lines
@@ -112,11 +109,8 @@ def failure_message(report: Report, budget: Budget, nodeid: str) -> str | None:
         return None
     import io
 
-    from dynotrace.reports.terminal import TerminalOptions, render_terminal
-
     detail = io.StringIO()
-    options = TerminalOptions(only=frozenset({"recompiles", "breaks"}), timing=False)
-    render_terminal(report, detail, width=MESSAGE_WIDTH, color=False, options=options)
+    api.render(report, "terminal", detail, width=MESSAGE_WIDTH, color=False, only=("recompiles", "breaks"), timing=False)
     head = f"dynotrace: torch.compile budget exceeded in the body of {nodeid}"
     return "\n".join([head, *lines, "", detail.getvalue().rstrip()])
 
@@ -403,13 +397,8 @@ def _headline(written: _Written) -> str:
 def _worker_path(path: str, worker_id: str) -> str:
     """``out.gw0.yaml`` for ``out.yaml``; a device or FIFO (``/dev/null``) is written into
     by every worker as it is, never made a sibling file beside it."""
-    from dynotrace.reports.output import output_target
-
-    try:
-        if output_target(path).kind != "file":
-            return path
-    except DynotraceError:
-        pass  # the write reports it
+    if not api.names_file(path):
+        return path
     root, ext = os.path.splitext(path)
     return f"{root}.{worker_id}{ext}"
 
@@ -417,9 +406,7 @@ def _worker_path(path: str, worker_id: str) -> str:
 def write_session_report(report: Report, tests: dict[str, list[str]], path: str) -> None:
     """Write the session report with its ``tests:`` section before ``timing``, atomically.
     ``dynotrace.load`` reads it as a plain report: it ignores the extra section."""
-    from dynotrace.reports.files import write_report
-
-    write_report(report, path, extra={"tests": {nodeid: list(ids) for nodeid, ids in tests.items()}})
+    api.save(report, path, extra={"tests": {nodeid: list(ids) for nodeid, ids in tests.items()}})
 
 
 _RECORDER = pytest.StashKey[_SessionRecorder]()

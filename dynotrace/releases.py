@@ -37,7 +37,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from dynotrace.capture.events import TraceEvent
+from dynotrace.events import TraceEvent
 
 #: The oldest and the newest release dynotrace was tested with (minor versions).
 OLDEST_TESTED = (2, 6)

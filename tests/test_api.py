@@ -318,7 +318,7 @@ def test_load_errors_are_one_line_input_errors(tmp_path: Path) -> None:
 
 
 def test_diff_of_reports_and_files(report: dynotrace.Report, tmp_path: Path) -> None:
-    diff_module = pytest.importorskip("dynotrace.reports.diff", reason="dynotrace/reports/diff.py is not written yet")
+    diff_module = pytest.importorskip("dynotrace.compare.diff", reason="dynotrace/reports/diff.py is not written yet")
     with dynotrace.capture() as cap:
         torch.compile(double, backend="eager")(torch.ones(15))
     before = cap.report
@@ -332,10 +332,10 @@ def test_diff_of_reports_and_files(report: dynotrace.Report, tmp_path: Path) -> 
 
 
 def test_the_capture_name_still_reaches_the_subpackage() -> None:
-    import dynotrace.capture.session as session
+    import dynotrace.capture.live as session
 
     assert callable(dynotrace.capture)
-    assert dynotrace.capture.session is session  # type: ignore[attr-defined]
+    assert dynotrace.capture.live is session  # type: ignore[attr-defined]
     assert isinstance(dynotrace.capture(), dynotrace.Capture)
     with pytest.raises(AttributeError):
         dynotrace.capture.no_such_module  # type: ignore[attr-defined]

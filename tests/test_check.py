@@ -17,9 +17,9 @@ from conftest import ROOT, SAMPLES, plain_env, run_dynotrace, without_torch_warn
 from dynotrace.config import Settings, load_settings
 from dynotrace.errors import InputError
 from dynotrace.model import Location
-from dynotrace.reports.diff import Regression
-from dynotrace.reports.files import load_report
-from dynotrace.reports.github import annotation, append_step_summary, escape_data, escape_property
+from dynotrace.compare.policy import Regression
+from dynotrace.api import load as load_report
+from dynotrace.renderers.github import annotation, append_step_summary, escape_data, escape_property
 
 PROGRAMS = ROOT / "tests" / "programs" / "diff"
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from dynotrace.reports.schema import SCHEMA_VERSION
+from dynotrace.model.schema import SCHEMA_VERSION
 
 from conftest import ROOT, SAMPLES, plain_env, run_dynotrace
 from test_runner import lay_out

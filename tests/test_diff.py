@@ -18,11 +18,12 @@ import yaml
 
 from conftest import ROOT, run_dynotrace
 from dynotrace.errors import UsageError
-from dynotrace.guards.identity import code_identity
-from dynotrace.reports.diff import DEFAULT_FAIL_ON, ReportDiff, diff_reports, parse_fail_on
-from dynotrace.reports.diff_markdown import code
-from dynotrace.reports.files import load_report
-from dynotrace.reports.schema import SCHEMA_VERSION
+from dynotrace.analysis.identity import code_identity
+from dynotrace.compare.diff import ReportDiff, diff_reports
+from dynotrace.compare.policy import DEFAULT_FAIL_ON, parse_fail_on
+from dynotrace.renderers.markdown import code
+from dynotrace.api import load as load_report
+from dynotrace.model.schema import SCHEMA_VERSION
 
 PROGRAMS = ROOT / "tests" / "programs" / "diff"
 VARIANTS = ("base", "add_break", "add_recompile", "swap_break", "moved")

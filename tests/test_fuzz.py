@@ -25,10 +25,10 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from conftest import ROOT, SHARED_TRACES, run_dynotrace
-from dynotrace.capture.events import TraceEvent
+from dynotrace.events import TraceEvent
 from dynotrace.capture.tracelog import read_trace
 from dynotrace.errors import InputError
-from dynotrace.reports.files import load_report, write_report
+from dynotrace.api import load as load_report, save as write_report
 
 FIXTURE_LOG = Path(__file__).resolve().parent / "fixtures" / "traces" / "graph_break_recompile.log.gz"
 
@@ -370,7 +370,7 @@ _PLAIN = st.recursive(
 def _libyaml_text(data: dict[str, Any]) -> str:
     """``data`` as libyaml's emitter writes it with the options dynotrace's writer uses
     (the pure-Python emitter lays out a few keys, such as an empty string, differently)."""
-    from dynotrace.reports.files import YAML_WIDTH
+    from dynotrace.files.documents import YAML_WIDTH
 
     class NoAliases(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
         def ignore_aliases(self, data: Any) -> bool:
@@ -382,7 +382,7 @@ def _libyaml_text(data: dict[str, Any]) -> str:
 @given(data=st.dictionaries(_YAML_TEXT, _PLAIN, max_size=6))
 @FUZZ
 def test_yaml_writer_writes_what_safe_dump_writes(data: dict[str, Any]) -> None:
-    from dynotrace.reports.files import _serialise
+    from dynotrace.files.documents import _serialise
 
     assert _serialise(data, "yaml") == _libyaml_text(data)
 
@@ -413,7 +413,7 @@ _ASCII_DATA = st.recursive(
 @example(data={"a": "x\n y", "b": "tab\there", "c": "\x7f\x00\x1b", "d": 'q"\\', "e": [1e17, -0.0, float("inf")]})
 @example(data={"a": ["- x", "? x", ": x", "a: b", "a:", "a #b", "a#b", "---", "...x", "%x", "@x", "`x", "-x"]})
 def test_fast_yaml_writer_writes_what_libyaml_writes(data: dict[str, Any]) -> None:
-    from dynotrace.reports import yaml_writer
+    from dynotrace.files import yaml_writer
 
     text = yaml_writer.write(data)
     assert text is not yaml_writer.NOT_SIMPLE, "ASCII data with printable keys was handed to libyaml"
@@ -424,7 +424,7 @@ def test_writing_a_yaml_report_does_not_import_pyyaml(tmp_path: Path) -> None:
     code = (
         "import sys\n"
         "from dynotrace.api import read_trace_report\n"
-        "from dynotrace.reports.files import write_report\n"
+        "from dynotrace.api import save as write_report\n"
         f"write_report(read_trace_report({str(FIXTURE_LOG)!r}), {str(tmp_path / 'r.yaml')!r})\n"
         "assert 'yaml' not in sys.modules, 'writing the report imported PyYAML'\n"
     )
@@ -439,7 +439,7 @@ def test_writing_a_yaml_report_does_not_import_pyyaml(tmp_path: Path) -> None:
 @example(text="a: !!int '7'\nb: !!binary aGk=\nc: 2024-01-02\nd: [012, 0x1F, .inf]\n")
 @example(text="- &x 1\n- 2\n")
 def test_yaml_reader_reads_what_safe_load_reads(text: str) -> None:
-    from dynotrace.reports.files import _compose_yaml
+    from dynotrace.files.documents import _compose_yaml
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser, as dynotrace's
     try:
@@ -473,8 +473,8 @@ def _libyaml(text: str) -> Any:
 
 
 def _simple(text: str) -> Any:
-    from dynotrace.reports import simple_yaml
-    from dynotrace.reports.files import _read_simple_yaml
+    from dynotrace.files import simple_yaml
+    from dynotrace.files.documents import _read_simple_yaml
 
     data = _read_simple_yaml(text)
     return None if data is simple_yaml.NOT_SIMPLE else ("value", data)
@@ -494,7 +494,7 @@ _REPORTISH = st.recursive(
 @example(data={"a": "x\n\ny", "b": ["\n", "'\n'", " \n", "a\n b"], "c": [[["d"]], {}], "yes_": "no"})
 @example(data={"no": None})  # a key the writer quotes: the fast reader gives up
 def test_fast_yaml_reader_reads_the_writers_text_as_libyaml_does(data: dict[str, Any]) -> None:
-    from dynotrace.reports.files import _serialise
+    from dynotrace.files.documents import _serialise
 
     text = _serialise(data, "yaml")
     got, expected = _simple(text), _libyaml(text)

@@ -30,7 +30,7 @@ import pytest
 import dynotrace
 from conftest import ROOT, plain_env
 from dynotrace.errors import InputError
-from dynotrace.reports.output import open_output, output_target, writes_to_stdout
+from dynotrace.files.output import open_output, output_target, writes_to_stdout
 
 TRACE = ROOT / "tests" / "fixtures" / "traces" / "graph_break_recompile.log.gz"
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 import dynotrace
-from dynotrace.guards.findings import CATEGORY_LABELS, limit_consequence
+from dynotrace.analysis.findings import CATEGORY_LABELS, limit_consequence
 from test_api import TorchCounts, counted, python_blocks, readme_section
 
 pytest_plugins = ["pytester"]
@@ -175,7 +175,7 @@ def test_the_closest_marker_wins_per_budget() -> None:
 
     function = pytest.mark.dynotrace(max_recompiles=3).mark
     module = pytest.mark.dynotrace(max_recompiles=0, max_graph_breaks=0).mark
-    assert budget_from_markers([function, module]) == Budget(max_graph_breaks=0, max_recompiles=3)
+    assert budget_from_markers([function, module]) == Budget(max_graph_breaks=0, max_recompiles=3, max_recompile_limit_hits=0)
     assert budget_from_markers([]).max_recompile_limit_hits == 0
     with pytest.raises(ValueError, match="a budget is a count >= 0"):
         budget_from_markers([pytest.mark.dynotrace(max_recompiles=-1).mark])

@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from dynotrace.model import Compile, Function, GraphBreak, GuardFailure, Location, Report, RunInfo
-from dynotrace.ranks.divergence import RUNTIME_TOLERANCE, find_divergence, group_ranks
-from dynotrace.ranks.job import build_job
-from dynotrace.ranks.model import CompileFacts, CountRange, RankDetail, format_ranks
+from dynotrace.compare.divergence import RUNTIME_TOLERANCE, find_divergence, group_ranks
+from dynotrace.jobs.combine import build_job
+from dynotrace.model import CompileFacts, CountRange, RankDetail, format_ranks
 
 RUN = RunInfo(command="dynotrace explain train.py", source="live", torch_version="2.13.0", python_version="3.11", dynotrace_version="0")
 FILE = "train.py"

@@ -26,8 +26,8 @@ import pytest
 import dynotrace
 from conftest import ROOT, load_json, run_dynotrace
 from dynotrace.errors import InputError
-from dynotrace.ranks import offline
-from dynotrace.ranks.offline import classify
+from dynotrace.jobs import offline
+from dynotrace.jobs.offline import classify
 
 FIXTURES = Path(__file__).parent / "fixtures" / "traces"
 _ENVELOPE = re.compile(r"^(?:\[rank\d+\]:)?[VIWEC]\d{4} [^\]]*\] (\{.*\})\s*$")

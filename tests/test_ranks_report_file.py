@@ -17,13 +17,15 @@ import yaml
 import dynotrace
 from dynotrace.errors import InputError, UsageError
 from dynotrace.model import Location, Report
-from dynotrace.ranks.files import RankSections, load_any, load_job, rank_section, write_job
-from dynotrace.ranks.job import build_job
-from dynotrace.ranks.launcher import rank_env
-from dynotrace.ranks.model import CompileFacts, MissingRank, RankDetail
-from dynotrace.ranks.schema import job_to_dict, rank_to_dict
-from dynotrace.reports.files import write_report
-from dynotrace.reports.schema import SCHEMA_VERSION, report_from_dict
+from dynotrace.api import load_any, load_job
+from dynotrace.api import save as write_job
+from dynotrace.files.documents import Sections as RankSections, section_text
+from dynotrace.jobs.combine import build_job
+from dynotrace.jobs.launcher import rank_env
+from dynotrace.model import CompileFacts, MissingRank, RankDetail
+from dynotrace.model.schema import job_to_dict, rank_to_dict
+from dynotrace.api import save as write_report
+from dynotrace.model.schema import SCHEMA_VERSION, report_from_dict
 from test_ranks_divergence import PRINT_BREAK, RUN, compile_, report, size_change
 
 
@@ -90,7 +92,7 @@ def test_a_file_written_in_parts_is_the_file_written_whole(tmp_path: Path, fmt: 
     job = sample_job()
     whole, parts = tmp_path / f"whole.{fmt}", tmp_path / f"parts.{fmt}"
     write_job(job, str(whole))
-    sections = {r: rank_section(rank_to_dict(rep, job.detail(r)), r, fmt) for r, rep in job.ranks.items()}
+    sections = {r: section_text("ranks", str(r), rank_to_dict(rep, job.detail(r)), fmt) for r, rep in job.ranks.items()}
     del sections[3]  # a rank without its part is serialised by the writer
     write_job(job, str(parts), sections=RankSections(fmt, sections))
     assert parts.read_text() == whole.read_text()
@@ -103,7 +105,7 @@ def test_one_process_report_and_a_job_report_are_told_apart(tmp_path: Path) -> N
     write_report(report(compile_(0)), str(single))
     job = tmp_path / "job.yaml"
     write_job(sample_job(), str(job))
-    assert isinstance(load_any(str(single)), Report)
+    assert not load_any(str(single)).distributed
     with pytest.raises(InputError, match=r"report of a distributed job \(3 ranks\).*read it with dynotrace.load_job"):
         dynotrace.load(job)
     with pytest.raises(InputError, match=r"report of one process, not of a distributed job: read it with dynotrace.load"):

@@ -144,7 +144,7 @@ def _minor(release: str) -> tuple[int, int]:
 
 def test_recompile_reasons_of_every_release_read_as_one_list() -> None:
     from dynotrace.releases import canonical_events, reason_list
-    from dynotrace.capture.events import TraceEvent
+    from dynotrace.events import TraceEvent
 
     old = '[\n"0/0: tensor \'L[\'x\']\' size mismatch at index 0. expected 8, actual 10"\n]'  # 2.6
     bare = "0/0: n == 1  # y = x * n  # f.py:3 in f\nUser stack trace:\n  File \"f.py\", line 3, in f"  # 2.11+
@@ -160,7 +160,7 @@ def test_recompile_reasons_of_every_release_read_as_one_list() -> None:
 
 
 def test_a_type_check_reads_the_same_on_every_release() -> None:
-    from dynotrace.guards.reasons import parse_reason
+    from dynotrace.analysis.reasons import parse_reason
     from dynotrace.releases import _canonical_reason
 
     old = "0/0: expected type of 'x' to be a tensor type, ' but found <class 'list'>"  # 2.6-2.13
@@ -216,7 +216,7 @@ def test_global_state_is_compared_key_by_key() -> None:
 
 
 def test_the_release_is_named_from_the_log_or_its_formats() -> None:
-    from dynotrace.capture.events import TraceEvent
+    from dynotrace.events import TraceEvent
     from dynotrace.releases import identify
 
     named = TraceEvent("artifact", {"name": "torch_version"}, payload='{"pytorch_version": "2.14.1+cu130"}')

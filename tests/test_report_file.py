@@ -13,9 +13,10 @@ import yaml
 
 from conftest import ROOT, SAMPLES, plain_env, run_dynotrace
 from dynotrace.errors import InputError
-from dynotrace.reports import files
-from dynotrace.reports.files import load_report, load_reports, write_report
-from dynotrace.reports.schema import SCHEMA_VERSION, report_to_dict
+from dynotrace.files import documents as files
+from dynotrace.api import load as load_report, save as write_report
+from dynotrace.model import Report
+from dynotrace.model.schema import SCHEMA_VERSION, report_from_dict, report_to_dict
 
 DETERMINISM_SAMPLES = ["recompiles", "graph_break_print", "dynamic_mark_dynamic_branch", "recompile_new_module"]
 
@@ -111,6 +112,11 @@ def test_missing_and_binary_reports(tmp_path: Path) -> None:
         load_report(str(tmp_path / "bin.yaml"))
     with pytest.raises(InputError, match="directory"):
         load_report(str(tmp_path))
+
+
+def load_reports(*paths: str) -> list[Report]:
+    """The report files read side by side (``load_documents``), as ``dynotrace diff`` reads two."""
+    return files.load_documents(paths, lambda data, path: report_from_dict(data, origin=repr(path)))
 
 
 FIXTURE_TRACE = ROOT / "tests" / "fixtures" / "traces" / "graph_break_recompile.log.gz"

@@ -27,7 +27,7 @@ import yaml
 from conftest import SHARED_TRACES, plain_env, run_dynotrace, torch_counts, without_torch_warnings
 from dynotrace.capture.tracelog import read_trace
 from dynotrace.errors import InputError
-from dynotrace.reports.files import load_report, write_report
+from dynotrace.api import load as load_report, save as write_report
 
 FIXTURE_LOG = Path(__file__).resolve().parent / "fixtures" / "traces" / "graph_break_recompile.log.gz"
 CORRUPTED_LOG = SHARED_TRACES / "tlparse" / "simple_corrupted_json.log"
@@ -299,9 +299,9 @@ def test_trace_and_output_paths_that_are_not_utf8(tmp_path: Path) -> None:
 
 
 def test_report_command_is_utf8_whatever_the_arguments() -> None:
-    from dynotrace.cli.explain import _command
+    from dynotrace.cli.common import command_line
 
-    command = _command(["train.py", os.fsdecode(b"--name=\xff\xfe"), "plain"])
+    command = command_line("explain", ["train.py", os.fsdecode(b"--name=\xff\xfe"), "plain"])
     command.encode("utf-8")
     assert command == "dynotrace explain train.py '--name=\\xff\\xfe' plain"
 
@@ -517,7 +517,7 @@ def test_deeply_nested_report_is_refused_not_a_crash(tmp_path: Path, text: str, 
     path = tmp_path / name
     path.write_text(text)
     code = (
-        "import sys\nfrom dynotrace.reports.files import load_report\nfrom dynotrace.errors import InputError\n"
+        "import sys\nfrom dynotrace.api import load as load_report\nfrom dynotrace.errors import InputError\n"
         f"try:\n    load_report({str(path)!r})\nexcept InputError as exc:\n    print(exc)\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
@@ -542,7 +542,7 @@ def test_yaml_tags_are_never_constructed(tmp_path: Path) -> None:
 
 def test_report_inputs_that_are_devices_or_unreadable(tmp_path: Path) -> None:
     code = (
-        "from dynotrace.reports.files import load_report\nfrom dynotrace.errors import InputError\n"
+        "from dynotrace.api import load as load_report\nfrom dynotrace.errors import InputError\n"
         "try:\n    load_report('/dev/zero')\nexcept InputError as exc:\n    print(exc)\n"
     )
     start = time.perf_counter()

@@ -17,9 +17,9 @@ import pytest
 
 from conftest import ROOT, SAMPLES, run_dynotrace
 from dynotrace.model import Report
-from dynotrace.reports.diff import diff_reports
-from dynotrace.reports.files import load_report
-from dynotrace.reports.sarif import sarif_log
+from dynotrace.compare.diff import diff_reports
+from dynotrace.api import load as load_report
+from dynotrace.renderers.sarif import sarif_log
 from test_diff import record_variants
 
 PROGRAMS = ROOT / "tests" / "programs" / "diff"

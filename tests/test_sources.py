@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import pytest
 
-from dynotrace.capture.fold import PathStyle
-from dynotrace.guards.causes import classify, passed_as, suggest
-from dynotrace.guards.explain import _qualified_name, _run_notes
-from dynotrace.guards.graph_breaks import parse_graph_break
-from dynotrace.guards.reasons import parse_reason
+from dynotrace.analysis.fold import PathStyle
+from dynotrace.analysis.causes import classify, passed_as, suggest
+from dynotrace.analysis.explain import _qualified_name, _run_notes
+from dynotrace.analysis.graph_breaks import parse_graph_break
+from dynotrace.analysis.reasons import parse_reason
 from dynotrace.model import Compile, Function, Functions, GraphBreak, Location, Report, RunInfo
 
 SOURCES = [

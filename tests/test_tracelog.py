@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from dynotrace.capture.events import TraceEvent, make_event
+from dynotrace.events import TraceEvent, make_event
 from dynotrace.capture.tracelog import KNOWN_KINDS, list_trace_files, read_trace
 from dynotrace.errors import InputError
 
@@ -386,7 +386,7 @@ def test_known_kinds_cover_every_kind_torch_names() -> None:
 LIVE_AND_TRACED = """
 import json, logging, runpy, sys
 
-from dynotrace.capture.events import make_event
+from dynotrace.events import make_event
 
 events = []
 

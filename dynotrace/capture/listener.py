@@ -17,7 +17,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
-from dynotrace.capture.events import (
+from dynotrace.events import (
     CONTEXT_KEYS,
     PAYLOAD_KINDS,
     TraceEvent,

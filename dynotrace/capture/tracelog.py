@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dynotrace.capture.events import TraceEvent, event_kind, make_event, wants_payload
+from dynotrace.events import TraceEvent, event_kind, make_event, wants_payload
 from dynotrace.errors import InputError
 
 #: Every event kind torch 2.13 emits through ``trace_structured`` / ``dtrace_structured``

@@ -6,27 +6,17 @@ Reads two report files and nothing else: no torch import, so it starts fast.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
-from typing import TYPE_CHECKING, TextIO
+from typing import Any
 
 import click
 
+from dynotrace.cli.common import fail, fail_on_option, terminal_options
 from dynotrace.errors import EXIT_OK, EXIT_REGRESSION, DynotraceError
 
-if TYPE_CHECKING:
-    from dynotrace.model import Report
-    from dynotrace.ranks.model import JobReport
-    from dynotrace.reports.diff import ReportDiff
-
-#: Same as ``dynotrace.reports.diff_render.DIFF_FORMATS`` (not imported: it loads rich).
+#: The formats of a diff (``dynotrace.renderers``).
 FORMATS = ("terminal", "yaml", "json", "markdown")
-FAIL_ON_HELP = (
-    "What counts as a regression, comma-separated: graph-breaks (a new graph break), recompiles "
-    "(a function recompiles more), guards (a guard added or changed), limit (any recompile-limit "
-    "hit in AFTER), divergence (ranks of a distributed job that did not compile alike, or a missing "
-    "rank); all or none. Default: graph-breaks,recompiles,limit (and divergence for multi-rank "
-    "reports), or fail-on in [tool.dynotrace] of pyproject.toml."
-)
+
+
 @click.command(
     epilog="""\b
 Examples:
@@ -44,10 +34,9 @@ report or bad usage.""",
 @click.argument("after", metavar="AFTER")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), help="Output format (default: from -o's extension, else terminal).")
 @click.option("-o", "--output", metavar="FILE", help="Write the diff to FILE (.md, .json, .yaml pick the format); `-` for stdout.")
-@click.option("--fail-on", "fail_on", metavar="LIST", help=FAIL_ON_HELP)
+@fail_on_option
 @click.option("--sarif", metavar="FILE", help="Also write AFTER's graph breaks and recompiles as SARIF 2.1.0, marked new or unchanged.")
-@click.option("--width", type=click.IntRange(40, 400), help="Terminal width (default: the terminal's).")
-@click.option("--color/--no-color", default=None, help="Force colour on or off (default: on a terminal, unless NO_COLOR).")
+@terminal_options
 def diff(
     before: str,
     after: str,
@@ -61,65 +50,28 @@ def diff(
     """Compare two dynotrace reports (from `explain -o` or `check -o`): graph breaks added,
     removed or moved, recompiles and their causes, guards, shape constraints, and the
     summary counts. Exits 1 when AFTER regressed."""
-    from dynotrace.cli.main import fail
-
     try:
+        from dynotrace import api
+        from dynotrace.compare.policy import parse_fail_on
         from dynotrace.config import load_settings
-        from dynotrace.model import Report
-        from dynotrace.ranks.files import load_any_pair
-        from dynotrace.reports.diff import DEFAULT_FAIL_ON, diff_reports, parse_fail_on
-        from dynotrace.reports.diff_render import diff_format_for, write_diff
+        from dynotrace.renderers import format_for
 
         # --fail-on wins (`none` included); an empty fail-on in pyproject means the default.
         configured = parse_fail_on(fail_on) if fail_on is not None else (load_settings().fail_on or None)
-        a, b = load_any_pair(before, after)
-        chosen = diff_format_for(output, fmt)
-        if isinstance(a, Report) and isinstance(b, Report):
-            result = diff_reports(a, b, configured if configured is not None else DEFAULT_FAIL_ON)
-            _emit(lambda stream, w, c: write_diff(result, stream, chosen, width=w, color=c), output, width, color)
-            regressions = result.regressions
-            sarif_of: tuple[Report, ReportDiff | None] = (b, result)
-        else:
-            from dynotrace.ranks.diff import DIVERGENCE, diff_jobs
-            from dynotrace.ranks.diff_render import write_job_diff
-
-            # A distributed job: ranks that do not compile alike fail by default too.
-            job_diff = diff_jobs(a, b, configured if configured is not None else DEFAULT_FAIL_ON | {DIVERGENCE})
-            _emit(lambda stream, w, c: write_job_diff(job_diff, stream, chosen, width=w, color=c), output, width, color)
-            regressions = job_diff.regressions
-            sarif_of = (_first_rank(b), None)
+        a, b = api.load_pair(before, after)
+        chosen = format_for(output, fmt, default="terminal", among=FORMATS)
+        result = api.compare(a, b, fail_on=configured)
+        to_file = bool(output) and not api.writes_to_stdout(output or "-")
+        # A file gets plain text, 100 wide unless told.
+        terminal: dict[str, Any] = {"width": width or 100, "color": False} if to_file else {"width": width, "color": color}
+        if not to_file:
+            sys.stdout.flush()
+        api.render(result, chosen, output if to_file else sys.stdout, **(terminal if chosen == "terminal" else {}))
         if sarif:
-            from dynotrace.reports.sarif import sarif_log, write_sarif
-
-            report, report_diff = sarif_of
-            write_sarif(sarif_log(report, diff=report_diff, regressions=() if report_diff else regressions), sarif)
+            api.render(result, "sarif", sarif)
     except DynotraceError as exc:
         fail(str(exc), exc.exit_code)
-        return
-    sys.exit(EXIT_REGRESSION if regressions else EXIT_OK)
-
-
-def _emit(write: Callable[[TextIO, int | None, bool | None], None], output: str | None, width: int | None, color: bool | None) -> None:
-    """Write the diff to ``-o`` (plain, 100 wide unless told) or to stdout."""
-    from dynotrace.reports.output import open_output, writes_to_stdout
-
-    if output and not writes_to_stdout(output):
-        with open_output(output) as stream:
-            write(stream, width or 100, False)
-    else:
-        sys.stdout.flush()
-        write(sys.stdout, width, color)
-
-
-def _first_rank(subject: Report | JobReport) -> Report:
-    """The report SARIF describes for a job: that of the lowest rank of its largest group
-    of ranks that compiled alike (each group's code sites are the same code)."""
-    from dynotrace.model import Report
-
-    if isinstance(subject, Report):
-        return subject
-    rank = subject.groups[0][0] if subject.groups else min(subject.ranks)
-    return subject.ranks[rank]
+    sys.exit(EXIT_REGRESSION if result.regressions else EXIT_OK)
 
 
 __all__ = ["diff"]

@@ -7,17 +7,14 @@ import what they need when they run.
 
 from __future__ import annotations
 
-import os
-import sys
-from collections.abc import Callable
-from typing import Any, TypeVar
-
 import click
 
-from dynotrace import __version__
-from dynotrace.errors import EXIT_USAGE, DynotraceError
-
-F = TypeVar("F", bound=Callable[..., Any])
+from dynotrace.cli.check import check
+from dynotrace.cli.common import fail
+from dynotrace.cli.diff import diff
+from dynotrace.cli.explain import explain
+from dynotrace.errors import DynotraceError
+from dynotrace.version import __version__
 
 EXIT_CODES_HELP = """\b
 Exit codes:
@@ -27,11 +24,6 @@ Exit codes:
   N    explain passes on the script's own exit code (1 for an uncaught exception,
        130 after Ctrl-C, 143 after SIGTERM)
 """
-
-
-def fail(message: str, code: int = EXIT_USAGE) -> None:
-    click.echo(f"dynotrace: error: {message}", err=True)
-    sys.exit(code)
 
 
 @click.group(
@@ -59,12 +51,8 @@ def main(prog_name: str | None = None) -> None:
         fail(str(exc), exc.exit_code)
 
 
-from dynotrace.cli import check as _check  # noqa: E402
-from dynotrace.cli import diff as _diff  # noqa: E402
-from dynotrace.cli import explain as _explain  # noqa: E402  (registers the command)
+cli.add_command(explain)
+cli.add_command(diff)
+cli.add_command(check)
 
-cli.add_command(_explain.explain)
-cli.add_command(_diff.diff)
-cli.add_command(_check.check)
-
-__all__ = ["cli", "main", "fail", "os"]
+__all__ = ["cli", "main"]

@@ -1,0 +1,236 @@
+"""The analysis pass: turn a folded report into an explained one.
+
+For every recompile: the failing guard joined with the guard tree of the compile it belonged
+to (its kind and the user line that created it), the cause category, the value that
+replaced the expected one where the new compile shows it, one suggestion, and the guard-set
+diff between the failed compile and its replacement. For every compile: shape guards in
+source terms and simplified constraints. For every function: ``Class.method`` names.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import replace
+
+from dynotrace.analysis.causes import classify, suggest
+from dynotrace.analysis.identity import diff_guards
+from dynotrace.analysis.reasons import user_source
+from dynotrace.analysis.shapes import constraints, rename, symbol_names
+from dynotrace.model import Compile, Function, Functions, Guard, GuardFailure, Report, is_library_file
+from dynotrace.releases import global_state, global_state_change
+
+# The source may hold quotes itself: ``tensor 'kwargs['input_ids']' size mismatch ...``.
+_TENSOR_REASON = re.compile(r"^tensor '(?P<name>.+?)' [a-z_ ]+? mismatch")
+_EQUALS = re.compile(r"^(?P<lhs>.+?) == (?P<rhs>.+)$")
+
+
+def explain_report(report: Report) -> Report:
+    """The same report with explanations filled in; pure, deterministic."""
+    explained = replace(report, functions=Functions(_explain_function(f) for f in report.functions))
+    return replace(explained, notes=explained.notes + _run_notes(explained))
+
+
+_DDP = "DistributedDataParallel."
+
+
+def _run_notes(report: Report) -> tuple[str, ...]:
+    """What a reader must know before any detail: that nothing was compiled at all, and
+    why when the reason is known (torch.compile around DDP)."""
+    notes = []
+    summary = report.summary
+    ddp_breaks = [f for f in report.functions if f.display_name.startswith(_DDP) and f.graph_breaks]
+    if summary.compiles and not summary.graphs:
+        why = (
+            "every compiled frame ended at a graph break or was skipped before any operation "
+            "(see the graph breaks below)"
+            if summary.graph_breaks or summary.failed_compiles
+            else "no compiled frame held a tensor operation"
+        )
+        notes.append(
+            f"Nothing was compiled: torch.compile entered {summary.compiles} "
+            f"{'frame' if summary.compiles == 1 else 'frames'} and produced 0 graphs, so the whole "
+            f"program ran eagerly: {why}."
+        )
+    if ddp_breaks:
+        notes.append(
+            "torch.compile was applied around DistributedDataParallel: Dynamo breaks on DDP's own forward "
+            "(its logging and context managers), so only what DDP calls can be compiled. Compile the module "
+            "before wrapping it, DDP(torch.compile(model)) or model.compile() then DDP(model), as PyTorch's "
+            "DDP + torch.compile recipe does (DDPOptimizer then splits graphs at the bucket boundaries)."
+        )
+    return tuple(notes)
+
+
+def _explain_function(function: Function) -> Function:
+    # Compile ids repeat after torch._dynamo.reset(); a recompile's failed compile is the
+    # latest one with that id before it.
+    by_id: dict[str, Compile] = {}
+    explained = []
+    in_library = is_library_file(function.file)
+    for c in function.compiles:
+        explained.append(_explain_compile(c, by_id, in_library))
+        by_id[c.compile_id] = c
+    compiles = tuple(explained)
+    return replace(function, compiles=compiles, qualified_name=_qualified_name(function.name, compiles))
+
+
+def _compile_wrapper(name: str, compiles: tuple[Compile, ...]) -> bool:
+    """torch.compile(module) compiles ``inner`` of torch's ``external_utils``, which calls
+    the module (``wrapped_class`` is then the module's class)."""
+    return name == "inner" and any(c.wrapped_class for c in compiles)
+
+
+def _qualified_name(name: str, compiles: tuple[Compile, ...]) -> str:
+    """The name a user knows the function by: ``Class.method`` for a method; for a frame
+    that ``nn.Module.__call__`` ran as a module's forward but which is a decorator's
+    wrapper (transformers' ``wrapper``, ``wrapped_func``), the module's ``Class.forward``."""
+    classes = {c.self_class for c in compiles if c.self_class}
+    owner = classes.pop() if len(classes) == 1 else None
+    if name != "forward" and (any(c.module_forward for c in compiles) or _compile_wrapper(name, compiles)):
+        wrapped = {c.wrapped_class for c in compiles if c.wrapped_class}
+        module = owner or (wrapped.pop() if len(wrapped) == 1 else None)
+        if module:
+            return f"{module}.forward"
+    return f"{owner}.{name}" if owner else name
+
+
+def _explain_compile(compile_: Compile, by_id: dict[str, Compile], in_library: bool = False) -> Compile:
+    names = symbol_names(compile_.symbols)
+    shape_guards = tuple(replace(g, named=rename(g.expr, names)) for g in compile_.shape_guards)
+    shape_constraints = constraints((g.expr for g in compile_.shape_guards if not g.runtime_assert), names)
+    failures = tuple(
+        _explain_failure(f, by_id.get(f.failed_compile_id), compile_, in_library) for f in compile_.guard_failures
+    )
+    guard_diff = None
+    if failures and failures[0].failed_compile_id in by_id:
+        guard_diff = diff_guards(by_id[failures[0].failed_compile_id].guards, compile_.guards)
+    return replace(
+        compile_,
+        shape_guards=shape_guards,
+        shape_constraints=shape_constraints,
+        guard_failures=failures,
+        guard_diff=guard_diff,
+    )
+
+
+def _failing_guard(failure: GuardFailure, failed: Compile | None) -> Guard | None:
+    """The guard of the failed compile that Dynamo's reason is about."""
+    if failed is None:
+        return None
+    m = _TENSOR_REASON.match(failure.reason)
+    for guard in failed.guards:
+        if m:
+            if guard.kind == "TENSOR_MATCH" and user_source(guard.source or "") == user_source(m["name"]):
+                return guard
+        elif user_source(guard.check) == failure.reason or guard.check == failure.reason:
+            return guard
+    if failure.reason.startswith("GLOBAL_STATE"):
+        return next((g for g in failed.guards if g.kind == "GLOBAL_STATE"), None)
+    for guard in failed.guards:
+        if failure.source and guard.source and user_source(guard.source) == failure.source:
+            return guard
+    return None
+
+
+def _new_value(failure: GuardFailure, new: Compile) -> tuple[str | None, bool]:
+    """The value the source had when the new compile was made, and whether that compile
+    made it symbolic (dynamic) instead of specialising again."""
+    if failure.source is None:
+        return None, False
+    base = failure.source
+    for symbol in new.symbols:
+        if symbol.source and user_source(symbol.source) == base:
+            return symbol.value, True
+    for guard in new.guards:
+        m = _EQUALS.match(user_source(guard.check))
+        if m and m["lhs"].strip() == base:
+            return m["rhs"].strip(), False
+    return None, False
+
+
+def _global_state(compile_: Compile | None) -> dict[str, object]:
+    guard = next((g for g in compile_.guards if g.kind == "GLOBAL_STATE"), None) if compile_ else None
+    return (global_state(guard.check) or {}) if guard is not None else {}
+
+
+def _state_change(failed: Compile | None, new: Compile) -> tuple[str, str, str] | None:
+    """Which global torch state changed, from the GLOBAL_STATE guards of both compiles."""
+    before, after = _global_state(failed), _global_state(new)
+    changed = global_state_change(before, after)
+    if not changed:
+        return None
+    return (
+        ", ".join(changed),
+        ", ".join(json.dumps(before.get(k)) for k in changed),
+        ", ".join(json.dumps(after.get(k)) for k in changed),
+    )
+
+
+_MARKING_CHECK = re.compile(r"^hasattr\((?P<src>.+?), '_dynamo_\w*indices'\)")
+_MARKED_DIMS = re.compile(
+    r"getattr\((?P<src>.+?), '_dynamo_dynamic_indices', set\(\)\)\.issubset\((?P<dims>\{[^}]*\})\)"
+)
+
+
+def _marked_dims(compile_: Compile | None) -> dict[str, str]:
+    """Tensors a compile saw marked dynamic, and which dimensions (from its guards)."""
+    found: dict[str, str] = {}
+    for guard in compile_.guards if compile_ else ():
+        m = _MARKED_DIMS.search(guard.check)
+        if m:
+            found[user_source(m["src"])] = m["dims"]
+    return found
+
+
+def _marking_change(failed: Compile | None, new: Compile) -> tuple[str, str, str] | None:
+    """``(tensor, marked before, marked now)`` for the first tensor whose dynamic marking
+    differs between the failed compile and its replacement."""
+    before, after = _marked_dims(failed), _marked_dims(new)
+    for source in sorted(before.keys() | after.keys()):
+        if before.get(source) != after.get(source):
+            was, now = before.get(source), after.get(source)
+            return (
+                source,
+                f"dims {was} dynamic" if was else "not marked",
+                f"dims {now} dynamic" if now else "not marked",
+            )
+    return None
+
+
+def _explain_failure(failure: GuardFailure, failed: Compile | None, new: Compile, in_library: bool = False) -> GuardFailure:
+    guard = _failing_guard(failure, failed)
+    category = classify(failure, guard)
+    actual = failure.actual
+    became_dynamic = False
+    if category == "tensor_shape" and failure.source:
+        became_dynamic = any(s.source and user_source(s.source) == failure.source for s in new.symbols)
+    elif category == "dynamic_marking":
+        marked = _marking_change(failed, new)
+        if marked is not None:
+            failure = replace(failure, source=marked[0], expected=marked[1])
+            actual = marked[2]
+        else:
+            # Before 2.9 the failed check names the tensor: hasattr(x, '_dynamo_dynamic_indices') == False.
+            named = _MARKING_CHECK.match(failure.reason)
+            failure = replace(failure, source=user_source(named["src"]) if named else None, expected=None)
+    elif category == "global_state" and (change := _state_change(failed, new)) is not None:
+        failure = replace(failure, source=f"global state: {change[0]}", expected=change[1])
+        actual = change[2]
+    elif actual is None:
+        actual, became_dynamic = _new_value(failure, new)
+    location = failure.location or (guard.location if guard else None)
+    return replace(
+        failure,
+        category=category,
+        guard_kind=guard.kind if guard else failure.guard_kind,
+        actual=actual,
+        location=location,
+        suggestion=suggest(
+            replace(failure, actual=actual),
+            category,
+            became_dynamic=became_dynamic,
+            call_site=new.call_site,
+            in_library=in_library,
+        ),
+    )

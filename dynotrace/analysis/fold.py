@@ -1,0 +1,525 @@
+"""The fold: one stream of ``TraceEvent`` in, one ``Report`` out.
+
+Both the live listener and the TORCH_TRACE reader feed this same function, which is what
+makes a live capture and the offline read of that run's log give equal reports.
+"""
+
+from __future__ import annotations
+
+import builtins
+import json
+import os
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from typing import Any
+
+from dynotrace.events import TraceEvent
+from dynotrace.analysis.explain import explain_report
+from dynotrace.analysis.graph_breaks import parse_graph_break
+from dynotrace.analysis.names import user_function_name
+from dynotrace.analysis.reasons import parse_recompile_reasons
+from dynotrace.analysis.tree import guarded_source, guarded_types, parse_guard_tree
+from dynotrace.model import (
+    Compile,
+    CompileStatus,
+    Function,
+    Functions,
+    GraphBreak,
+    Guard,
+    Location,
+    ReadProblems,
+    Report,
+    RunInfo,
+    ShapeGuard,
+    ShapeSymbol,
+    Specialization,
+    is_library_file,
+)
+from dynotrace.releases import canonical_events, identify
+
+_ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{6,}\b")
+_OBJ_ID = re.compile(r"(___check_(?:obj|type)_id\(.*?, )\d{6,}(\))")
+# Globals Dynamo installs under an object's id (``G['_139798916826512_c0']``, the suffix the
+# compile that installed it): different in every run and compile, never a change.
+_ID_GLOBAL = re.compile(r"\b_\d{9,}_c\d+\b")
+# An installed package's absolute path inside torch's own texts (a graph break's explanation).
+_PACKAGE_PATH = re.compile(r"(?:[A-Za-z]:)?[^\s'\"`(]*[\\/](?:site|dist)-packages[\\/]")
+# Unbacked symbols (u0, u1, ...) have no value at trace time: a fact over one is a
+# runtime assertion in the graph, never a guard.
+_UNBACKED = re.compile(r"\bu\d+\b")
+# Installed packages and the standard library, on any machine a log was written on.
+_PACKAGES = (f"{os.sep}site-packages{os.sep}", f"{os.sep}dist-packages{os.sep}")
+_STDLIB = re.compile(r"[\\/]lib[\\/]python\d+(?:\.\d+)?t?[\\/](?!site-packages|dist-packages)")
+
+
+@lru_cache(maxsize=1)
+def _tool_dirs() -> tuple[str, ...]:
+    """Directories of the packages that run a target: dynotrace and click."""
+    import importlib.util
+
+    dirs = [os.path.dirname(os.path.abspath(__file__)).rsplit(os.sep, 1)[0]]
+    spec = importlib.util.find_spec("click")
+    if spec is not None and spec.origin:
+        dirs.append(os.path.dirname(spec.origin))
+    return tuple(dirs)
+
+
+@dataclass
+class PathStyle:
+    """How file names appear in the report: relative to ``base`` when inside it, with
+    site-packages folded, so reports carry no absolute path of the machine they ran on."""
+
+    base: str | None
+    known_files: set[str] = field(default_factory=set)
+    #: Show files outside ``base`` relative to it (``../x.py``): right for a run on this
+    #: machine, wrong for a log from another one, whose paths mean nothing here.
+    relative_outside: bool = True
+    _resolved: dict[str, str] = field(default_factory=dict, repr=False)
+
+    def display(self, path: str) -> str:
+        if not path:
+            return path
+        if self.base and os.path.isabs(path):
+            base = self.base.rstrip(os.sep) + os.sep
+            if path.startswith(base):
+                return path[len(base) :]
+        for marker in _PACKAGES:
+            if marker in path:
+                return "<site-packages>/" + path.split(marker, 1)[1]
+        stdlib = _STDLIB.search(path)
+        if stdlib:
+            return "<stdlib>/" + path[stdlib.end() :]
+        if self.relative_outside and self.base and os.path.isabs(path) and os.path.isabs(self.base):
+            rel = os.path.relpath(path, self.base)
+            if rel.count("..") <= 1:
+                return rel
+        return path
+
+    def resolve(self, partial: str) -> str:
+        """Full display name of a file Dynamo may have shortened at its front."""
+        # Remembered: every guard line names a file (a fifth of a large log's fold went
+        # here), and the known files are all in place before the first call.
+        shown = self._resolved.get(partial)
+        if shown is None:
+            if partial in self.known_files:
+                shown = self.display(partial)
+            else:
+                matches = sorted(f for f in self.known_files if f.endswith(partial))
+                shown = self.display(matches[0] if matches else partial)
+            self._resolved[partial] = shown
+        return shown
+
+    def trim_stack(self, stack: tuple[Location, ...]) -> tuple[Location, ...]:
+        """A user stack without the leading frames that only ran the target (dynotrace's
+        own, click's, runpy's), so a run under dynotrace shows the stack plain python would."""
+        prefixes = tuple(self.display(d).rstrip(os.sep) + os.sep for d in _tool_dirs())
+        start = 0
+        for frame in stack:
+            name = os.path.basename(frame.file)
+            if not (frame.file.startswith(prefixes) or "runpy" in name or name == "dynotrace"):
+                break
+            start += 1
+        return stack[start:]
+
+    def text(self, text: str) -> str:
+        """Text with this machine's paths and memory addresses taken out."""
+        if self.base:
+            text = text.replace(self.base.rstrip(os.sep) + os.sep, "")
+        text = _ADDRESS.sub("0x…", text)
+        if "_c" in text:
+            text = _ID_GLOBAL.sub("_<id>", text)
+        if "-packages" in text:
+            text = _PACKAGE_PATH.sub("<site-packages>/", text)
+        return _OBJ_ID.sub(r"\1<id>\2", text)
+
+
+@dataclass
+class _CompileEvents:
+    frame_id: int
+    frame_compile_id: int
+    metrics: dict[str, Any] | None = None
+    last_attempt: int = 0
+    events: list[TraceEvent] = field(default_factory=list)
+
+
+def fold_events(
+    events: Iterable[TraceEvent],
+    run: RunInfo,
+    *,
+    base_dir: str | None,
+    problems: ReadProblems | None = None,
+    seed_strings: Mapping[int, str] | None = None,
+) -> tuple[Report, dict[str, float]]:
+    """Build the report for a run from its events, and its timing section.
+
+    ``seed_strings`` adds entries to the string table that were interned before the
+    events began (a live capture started after torch had already compiled something).
+    """
+    events = list(events)
+    release = identify(events, running=run.torch_version if run.source == "live" else None)
+    if run.source == "trace":
+        run = replace(run, torch_version=release.named)
+    events = canonical_events(events)
+    strings: dict[int, str] = dict(seed_strings or {})
+    current: dict[tuple[int, int], _CompileEvents] = {}
+    groups: list[_CompileEvents] = []
+    order: list[_CompileEvents] = []
+
+    for ev in events:
+        if ev.kind == "str":
+            if isinstance(ev.data, list) and len(ev.data) == 2 and isinstance(ev.data[1], int):
+                strings[ev.data[1]] = str(ev.data[0])
+            continue
+        if ev.frame_id is None or ev.frame_compile_id is None:
+            continue
+        key = (ev.frame_id, ev.frame_compile_id)
+        group = current.get(key)
+        if group is None or group.metrics is not None:
+            # A finished compile takes no more events: the same ids again mean a new
+            # compile after torch._dynamo.reset() (one log can hold several sessions).
+            group = current[key] = _CompileEvents(ev.frame_id, ev.frame_compile_id)
+            groups.append(group)
+        group.last_attempt = max(group.last_attempt, ev.attempt or 0)
+        if ev.kind == "compilation_metrics" and isinstance(ev.data, dict):
+            group.metrics = ev.data
+            order.append(group)
+        else:
+            group.events.append(ev)
+
+    paths = PathStyle(base_dir, relative_outside=run.source == "live")
+    has_break_artifacts = any(
+        ev.artifact_name == "dynamo_graph_break_reason" for g in groups for ev in g.events
+    )
+    paths.known_files.update(strings.values())
+    paths.known_files.update(
+        str(g.metrics.get("co_filename")) for g in order if g.metrics and g.metrics.get("co_filename")
+    )
+    paths.known_files.discard("")
+
+    built: list[tuple[str, str, int, bool, Compile]] = []
+    total_time = 0.0
+    compile_times: dict[str, float] = {}
+    # Dynamo's metrics for an attempt the recompile limit refused name no function; the
+    # other compiles of the same frame do.
+    frame_code: dict[int, dict[str, Any]] = {}
+    for group in order:
+        metrics = group.metrics or {}
+        if metrics.get("co_name"):
+            frame_code[group.frame_id] = metrics
+        elif group.frame_id in frame_code:
+            known = frame_code[group.frame_id]
+            group.metrics = {
+                **metrics,
+                **{k: known.get(k) for k in ("co_name", "co_filename", "co_firstlineno")},
+            }
+        compile_ = _build_compile(group, strings, paths, has_break_artifacts)
+        metrics = group.metrics or {}
+        name, resume_line = user_function_name(compile_.code_name)
+        file = paths.display(str(metrics.get("co_filename") or ""))
+        first_line = int(metrics.get("co_firstlineno") or 0)
+        built.append((file, name, first_line, resume_line is not None, compile_))
+        seconds = metrics.get("entire_frame_compile_time_s")
+        if isinstance(seconds, (int, float)):
+            total_time += float(seconds)
+            previous = compile_times.get(compile_.compile_id, 0.0)
+            compile_times[compile_.compile_id] = round(previous + float(seconds), 6)
+
+    # A resume function's own first line is not its user function's; take the user
+    # function's from its own compile when there is one.
+    first_lines: dict[tuple[str, str], int] = {}
+    for file, name, first_line, is_resume, _ in built:
+        if not is_resume:
+            first_lines.setdefault((file, name), first_line)
+    functions: dict[tuple[str, str], list[Compile]] = {}
+    for file, name, first_line, is_resume, compile_ in built:
+        functions.setdefault((file, name), []).append(compile_)
+        first_lines.setdefault((file, name), first_line)
+
+    report = Report(
+        run=run,
+        functions=Functions(
+            Function(name=name, file=file, first_line=first_lines[(file, name)], compiles=tuple(cs))
+            for (file, name), cs in functions.items()
+        ),
+        problems=problems or ReadProblems(),
+        notes=release.notes() + _notes(order),
+    )
+    report = explain_report(report)
+    timing = {"compile_s": round(total_time, 6)}
+    timing.update({f"compile_s[{cid}]": s for cid, s in compile_times.items()})
+    return report, timing
+
+
+def _notes(order: list[_CompileEvents]) -> tuple[str, ...]:
+    if order:
+        return ()
+    return (
+        "torch.compile never compiled anything in this run: no compiled function was called. "
+        "Check that the script calls the function or model returned by torch.compile "
+        "(not the original), and that the code path that calls it actually runs.",
+    )
+
+
+def _status(metrics: dict[str, Any]) -> CompileStatus:
+    fail_type = metrics.get("fail_type")
+    if fail_type is None:
+        return "ok"
+    if metrics.get("recompile_limit_hit"):
+        return "recompile_limit"
+    if metrics.get("has_guarded_code") is False and "Unsupported" in str(fail_type):
+        return "skipped"
+    return "failed"
+
+
+def _source_text(value: Any) -> str:
+    """A source, or the first of several (``symbolic_shape_specialization`` lists them)."""
+    if isinstance(value, list):
+        return str(value[0]) if value else ""
+    return str(value or "")
+
+
+def _int_or_none(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _frame_location(frame: Any, strings: Mapping[int, str], paths: PathStyle) -> Location | None:
+    """One frame of an event's stack (``{"filename": index, "line", "name", "loc"}``)."""
+    if not isinstance(frame, dict):
+        return None
+    index = frame.get("filename")
+    file = strings.get(index, "") if isinstance(index, int) else str(index or "")
+    return Location(
+        paths.display(file),
+        int(frame.get("line") or 0),
+        str(frame.get("name") or ""),
+        str(frame.get("loc") or "").strip(),
+    )
+
+
+def _stack_location(stack: Any, strings: Mapping[int, str], paths: PathStyle) -> Location | None:
+    """The innermost frame of an event's ``user_stack``."""
+    if not isinstance(stack, list) or not stack:
+        return None
+    return _frame_location(stack[-1], strings, paths)
+
+
+def _in_torch(file: str) -> bool:
+    """Frames of torch itself (the call machinery of nn.Module, Dynamo's own) are not where
+    the user called anything."""
+    return file.startswith("<site-packages>/torch/") or f"{os.sep}torch{os.sep}" in file
+
+
+_CALLABLE_TYPES = frozenset({"function", "method", "builtin_function_or_method", "method-wrapper", "cell"})
+
+
+def _wrapped_class(types: Mapping[str, str], compile_wrapper: bool) -> str | None:
+    """The class of what a wrapper frame calls: ``fn`` of torch.compile's own wrapper (a
+    module), else the first argument (``wrapper(self, ...)`` of a decorator)."""
+    if compile_wrapper:
+        named = types.get("L['fn']") or ""
+        # A module's class; a function, bound method or partial names no module.
+        return None if named.startswith("functools.") or named in _CALLABLE_TYPES else _user_class(named)
+    return _user_class(types.get("L['args'][0]"))
+
+
+def _is_compile_wrapper(code_name: str, metrics: Mapping[str, Any]) -> bool:
+    """The frame is ``inner`` of torch's ``external_utils.wrap_inline``: what
+    ``torch.compile(module)`` compiles around the module it wraps (``fn``)."""
+    return code_name == "inner" and str(metrics.get("co_filename") or "").replace(os.sep, "/").endswith(
+        "torch/_dynamo/external_utils.py"
+    )
+
+
+def _user_code(file: str) -> bool:
+    """A frame of the user's own code: not torch, an installed package or the standard
+    library (nor Python's own ``<string>``-like pseudo files)."""
+    return bool(file) and not _in_torch(file) and not is_library_file(file) and not file.startswith("<")
+
+
+_MODULE_FILE = "<site-packages>/torch/nn/modules/module.py"
+_MODULE_CALLS = frozenset({"_call_impl", "_wrapped_call_impl", "__call__"})
+_DYNAMO_FILES = ("<site-packages>/torch/_dynamo/",)
+
+
+def _break_from_restart(reason: str) -> GraphBreak:
+    first = reason.strip().strip("'\"").splitlines()[0] if reason.strip() else "graph break"
+    return GraphBreak(
+        gb_type=first,
+        explanation=(
+            "This log's torch version wrote no graph-break details; Dynamo restarted the "
+            f"analysis of this frame because: {reason.strip()}"
+        ),
+    )
+
+
+def _build_compile(
+    group: _CompileEvents, strings: Mapping[int, str], paths: PathStyle, has_break_artifacts: bool = True
+) -> Compile:
+    metrics = group.metrics or {}
+    code_name = str(metrics.get("co_name") or "")
+    _, resume_line = user_function_name(code_name)
+    final = group.last_attempt
+
+    graph_breaks = []
+    guard_failures: tuple[Any, ...] = ()
+    cpp_guards: tuple[Guard, ...] | None = None
+    types: dict[str, str] = {}
+    json_guards: tuple[Guard, ...] | None = None
+    symbols: list[ShapeSymbol] = []
+    shape_guards: list[ShapeGuard] = []
+    specializations: list[Specialization] = []
+    graphs = 0
+    start_stack: tuple[Location, ...] = ()
+    python_stack: tuple[Location, ...] = ()
+    for ev in group.events:
+        name = ev.artifact_name
+        if ev.kind == "dynamo_start" and isinstance(ev.data, dict):
+            for key, stack in (("stack", ev.data.get("stack")), ("python_stack", ev.data.get("python_stack"))):
+                if isinstance(stack, list):
+                    frames = paths.trim_stack(
+                        tuple(loc for f in stack if (loc := _frame_location(f, strings, paths)) is not None)
+                    )
+                    if key == "stack":
+                        start_stack = frames
+                    else:
+                        python_stack = frames
+            continue
+        if name == "dynamo_graph_break_reason" and ev.payload is not None:
+            gb = parse_graph_break(paths.text(ev.payload), paths.resolve)
+            graph_breaks.append(replace(gb, user_stack=paths.trim_stack(gb.user_stack)))
+        elif name == "recompile_reasons" and ev.payload is not None:
+            guard_failures = parse_recompile_reasons(paths.text(ev.payload), paths.resolve)
+        elif ev.kind == "dynamo_output_graph":
+            # An attempt that restarted (TensorifyScalarRestartAnalysis, a speculation that
+            # failed) threw its graph away; only the final attempt's graphs reach the backend.
+            if (ev.attempt or 0) == final:
+                graphs += 1
+        elif ev.kind == "dynamo_cpp_guards_str" and ev.payload is not None:
+            cpp_guards = parse_guard_tree(paths.text(ev.payload), paths.resolve)
+            types = guarded_types(ev.payload)
+        elif ev.kind == "dynamo_guards" and ev.payload is not None:
+            json_guards = _json_guards(ev.payload, strings, paths)
+        elif (ev.attempt or 0) != final or not isinstance(ev.data, dict):
+            # Shape events of an attempt that restarted are made again by the final one.
+            continue
+        elif ev.kind in ("create_symbol", "create_unbacked_symbol"):
+            symbols.append(
+                ShapeSymbol(
+                    symbol=str(ev.data.get("symbol", "")),
+                    source=str(ev.data.get("source") or ""),
+                    value=str(ev.data.get("val", "")),
+                    range=str(ev.data.get("vr", "")),
+                    location=_stack_location(ev.data.get("user_stack"), strings, paths),
+                    unbacked=ev.kind == "create_unbacked_symbol",
+                )
+            )
+        elif ev.kind in ("guard_added_fast", "guard_added"):
+            expr = str(ev.data.get("expr", ""))
+            shape_guards.append(
+                ShapeGuard(
+                    expr=expr,
+                    location=_stack_location(ev.data.get("user_stack"), strings, paths),
+                    runtime_assert=_UNBACKED.search(expr) is not None,
+                )
+            )
+        elif ev.kind == "symbolic_shape_specialization":
+            specializations.append(
+                Specialization(
+                    symbol=str(ev.data.get("symbol", "")),
+                    source=_source_text(ev.data.get("sources", ev.data.get("source", ""))),
+                    value=str(ev.data.get("value", "")),
+                    reason=str(ev.data.get("reason", "")),
+                    location=_stack_location(ev.data.get("user_stack"), strings, paths),
+                )
+            )
+
+    fail_reason = metrics.get("fail_reason")
+    restart = metrics.get("restart_reasons") or ()
+    # Dynamo's ``dynamo_start`` stack is the Python stack below the compiled frame (its
+    # last entry): the call site is the innermost frame of the user's own code in it. Logs
+    # without it fall back to a graph break's user stack.
+    # A live capture has the real Python stack under the frame (``python_stack``: the
+    # listener's), which holds the lines Dynamo's own stack leaves out.
+    callers = start_stack[:-1]
+    # A resume function is called from its own user function's frame: the call site is
+    # where that function was called.
+    own = (paths.display(str(metrics.get("co_filename") or "")), user_function_name(code_name)[0])
+    call_site = next(
+        (loc for loc in reversed(python_stack or callers) if _user_code(loc.file) and (loc.file, loc.function) != own),
+        None,
+    )
+    if call_site is None:
+        for gb in graph_breaks:
+            found = [loc for loc in gb.user_stack[:-1] if _user_code(loc.file)]
+            if found:
+                call_site = found[-1]
+                break
+    caller = next((loc for loc in reversed(callers) if not loc.file.startswith(_DYNAMO_FILES)), None)
+    module_forward = caller is not None and caller.file == _MODULE_FILE and caller.function in _MODULE_CALLS
+    if not graph_breaks and not has_break_artifacts and restart:
+        # Logs from torch versions that wrote no graph-break artifact still name the break
+        # that restarted the analysis.
+        graph_breaks = [_break_from_restart(paths.text(str(r))) for r in restart if isinstance(r, str)]
+    return Compile(
+        compile_id=str(metrics.get("compile_id") or f"{group.frame_id}/{group.frame_compile_id}"),
+        frame_id=group.frame_id,
+        frame_compile_id=group.frame_compile_id,
+        code_name=code_name,
+        status=_status(metrics),
+        resume_line=resume_line,
+        fail_type=str(metrics["fail_type"]) if metrics.get("fail_type") else None,
+        fail_reason=paths.text(str(fail_reason)) if fail_reason else None,
+        graphs=graphs,
+        graph_op_count=_int_or_none(metrics.get("graph_op_count")),
+        graph_node_count=_int_or_none(metrics.get("graph_node_count")),
+        guard_count=_int_or_none(metrics.get("guard_count")),
+        shape_env_guard_count=_int_or_none(metrics.get("shape_env_guard_count")),
+        guard_failures=guard_failures,
+        graph_breaks=tuple(graph_breaks),
+        guards=cpp_guards if cpp_guards is not None else (json_guards or ()),
+        symbols=tuple(symbols),
+        shape_guards=tuple(shape_guards),
+        specializations=tuple(specializations),
+        restart_reasons=tuple(sorted(paths.text(str(r)) for r in restart)) if isinstance(restart, (list, tuple)) else (),
+        self_class=_user_class(types.get("L['self']")),
+        wrapped_class=_wrapped_class(types, _is_compile_wrapper(code_name, metrics)),
+        call_site=call_site,
+        module_forward=module_forward,
+    )
+
+
+def _user_class(name: str | None) -> str | None:
+    """A class name as a user wrote it (``__main__.Net`` -> ``Net``); ``None`` for builtins
+    and torch's own types but its modules (``torch.Tensor`` says nothing about which
+    method this is; ``torch.nn.parallel.distributed.DistributedDataParallel`` does)."""
+    if not name or ("." not in name and hasattr(builtins, name)):
+        return None
+    if name.startswith("torch.") and not name.startswith("torch.nn."):
+        return None
+    return name.rsplit(".", 1)[-1]
+
+
+def _json_guards(payload: str, strings: Mapping[int, str], paths: PathStyle) -> tuple[Guard, ...]:
+    """Guards from the older ``dynamo_guards`` JSON payload (torch before the C++ guard tree)."""
+    try:
+        items = json.loads(payload)
+    except ValueError:
+        return ()
+    if not isinstance(items, list):
+        return ()
+    guards = []
+    for item in items:
+        if not isinstance(item, dict) or not item.get("code"):
+            continue
+        check = paths.text(str(item["code"]))
+        guards.append(
+            Guard(
+                kind="GUARD",
+                check=check,
+                source=guarded_source(check),
+                location=_stack_location(item.get("user_stack"), strings, paths),
+            )
+        )
+    return tuple(guards)

@@ -1,0 +1,182 @@
+"""Stable identities for comparing two runs or two compiles, and the guard-set diff.
+
+A guard's identity is its kind, source and check with everything that changes between
+runs taken out: object ids and addresses, the numbering Dynamo gives to generated names
+(``G['__builtins_dict___1']``) and to shape symbols (``s77``).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections import defaultdict
+from collections.abc import Mapping
+
+from dynotrace.model import (
+    GraphBreak,
+    Guard,
+    GuardChange,
+    GuardFailure,
+    GuardSetDiff,
+    ShapeGuard,
+    Specialization,
+)
+from dynotrace.analysis.names import user_function
+from dynotrace.analysis.shapes import rename
+from dynotrace.releases import comparable_check, comparable_kind, global_state, global_state_change
+
+_NUMBERED_NAME = re.compile(r"(___)\d+\b")
+_SYMBOL = re.compile(r"\b([su])\d+\b")
+_LONG_NUMBER = re.compile(r"\b\d{9,}\b")
+_ADDRESS = re.compile(r"\b0x[0-9a-fA-F]+\b")
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def normalise(text: str) -> str:
+    """Text with run-specific numbers taken out, for matching across runs."""
+    # Cached: the same sources and checks recur in every compile of a function and in both
+    # reports of a diff, and four regular-expression passes each are most of a diff's time.
+    text = _ADDRESS.sub("0x?", text)
+    text = _LONG_NUMBER.sub("<id>", text)
+    text = _NUMBERED_NAME.sub(r"\1N", text)
+    return _SYMBOL.sub(r"\1?", text)
+
+
+def guard_identity(guard: Guard) -> tuple[str, str, str]:
+    """``(kind, source, check)``, normalised: equal for the same guard in another run, and
+    on another torch release (``releases.comparable_check``). A ``GLOBAL_STATE`` guard's
+    state is not part of it: ``state_changed`` compares that key by key."""
+    return (comparable_kind(guard.kind), normalise(guard.source or ""), _check_identity(guard.check))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _check_identity(check: str) -> str:
+    # Cached like ``normalise``: a diff meets the same check texts again and again.
+    return normalise(comparable_check(" ".join(check.split())))
+
+
+# Guards Dynamo adds for its own bookkeeping, whatever the user's code: which dimensions
+# were marked dynamic, the torch-function mode stack, the default device.
+_TORCH_KINDS = frozenset({"DIMENSION_DYNAMIC_MARKING_GUARD", "DYNAMIC_INDICES", "TORCH_FUNCTION_MODE_STACK", "DEFAULT_DEVICE"})
+# A local of the compiled frame, or a global of the user's module (not torch itself, not
+# one of the names Dynamo makes up: ``G['__import_torch_dot_nn']``, ``G['__builtins_dict___0']``).
+_USER_STATE = re.compile(r"\bL\[|\bG\[['\"](?!__)(?!torch['\"])")
+
+
+def torch_internal(guard: Guard) -> bool:
+    """Whether a guard checks torch's own state rather than the user's: torch's modules and
+    functions (``G['torch'].relu``), its hooks, Dynamo's bookkeeping on a tensor
+    (``hasattr(x, '_dynamo_dynamic_indices')``). Each release adds and drops such guards;
+    they are not what a user's code changed. Global state (grad mode, autocast) is the
+    user's: ``GLOBAL_STATE`` is never internal."""
+    if guard.kind == "GLOBAL_STATE":
+        return False
+    if guard.kind in _TORCH_KINDS or "'_dynamo_" in guard.check or "G['__import_torch" in guard.check:
+        return True
+    return _USER_STATE.search(f"{guard.source or ''} {guard.check}") is None
+
+
+def state_changed(before: Guard, after: Guard) -> bool:
+    """Whether two guards of the same identity check different global state (grad mode,
+    autocast, ...): a key both releases print with different values."""
+    a, b = global_state(before.check), global_state(after.check)
+    return a is not None and b is not None and bool(global_state_change(a, b))
+
+
+def diff_guards(before: tuple[Guard, ...], after: tuple[Guard, ...]) -> GuardSetDiff:
+    """Match guards by identity; the leftovers of the same kind and source are changes,
+    as is a matched global-state guard whose state changed."""
+    after_ids = [guard_identity(g) for g in after]
+    remaining: dict[tuple[str, str, str], list[int]] = defaultdict(list)
+    for i, key in enumerate(after_ids):
+        remaining[key].append(i)
+    unmatched_before: list[Guard] = []
+    state_changes: list[GuardChange] = []
+    for g in before:
+        bucket = remaining.get(guard_identity(g))
+        if bucket:
+            match = after[bucket.pop(0)]
+            if state_changed(g, match):
+                state_changes.append(GuardChange(g, match))
+        else:
+            unmatched_before.append(g)
+    # The guards of ``after`` still unmatched, in their order: matching took each identity's
+    # first ones, so what is left in the buckets are the last ones.
+    leftovers = sorted(i for bucket in remaining.values() for i in bucket)
+
+    by_place: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for i in leftovers:
+        kind, source, _ = after_ids[i]
+        by_place[(kind, source)].append(i)
+    removed: list[Guard] = []
+    changed: list[GuardChange] = []
+    for g in unmatched_before:
+        candidates = by_place.get((comparable_kind(g.kind), normalise(g.source or "")))
+        if candidates:
+            changed.append(GuardChange(g, after[candidates.pop(0)]))
+        else:
+            removed.append(g)
+    added = sorted(i for bucket in by_place.values() for i in bucket)
+    return GuardSetDiff(tuple(removed), tuple(after[i] for i in added), tuple(state_changes + changed))
+
+
+# Identities of the other things ``dynotrace diff`` matches across two runs. None of them
+# holds a line number: an edit above a function moves every line below it, and that alone
+# must not make a graph break or a recompile look new.
+
+
+def code_identity(code: str) -> str:
+    """A source line as it matters for matching: its comment dropped and its spacing
+    collapsed, so a line that only moved, or whose comment changed, still matches."""
+    return " ".join(_without_comment(code).split())
+
+
+def _without_comment(code: str) -> str:
+    # A line from a traceback may be cut short mid-expression, so tokenize cannot be
+    # trusted with it; a scan that knows quotes is enough to find a trailing comment.
+    quote = ""
+    i = 0
+    while i < len(code):
+        ch = code[i]
+        if quote:
+            if ch == "\\":
+                i += 1
+            elif ch == quote:
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "#":
+            return code[:i]
+        i += 1
+    return code
+
+
+def graph_break_identity(gb: GraphBreak, *, by_site: bool = False) -> tuple[str, str, str, str]:
+    """``(GB id or type, file, function, code line)``: equal for the same break site in
+    another run even when the code around it moved. Falls back to the line number only
+    when the report does not have the source line. ``by_site`` leaves the type out, for
+    runs on two torch releases, which may name the same break differently (2.6 and 2.7
+    wrote free-form messages where later releases give a type)."""
+    what = "" if by_site else gb.gb_id or gb.gb_type
+    loc = gb.location
+    if loc is None:
+        return (what, "", "", normalise(gb.explanation))
+    return (what, loc.file, user_function(loc.function), code_identity(loc.code) or f"line {loc.line}")
+
+
+def failure_identity(failure: GuardFailure) -> str:
+    """What failed, without the values: the guarded source (``x.size()[0]``), or the
+    guard's text when Dynamo's reason names no source."""
+    return normalise(failure.source or failure.reason)
+
+
+def shape_guard_identity(guard: ShapeGuard, names: Mapping[str, str]) -> tuple[bool, str]:
+    """``(runtime assert?, expression)`` with shape symbols named by their sources
+    (``names`` from ``dynotrace.analysis.shapes.symbol_names``), so symbol numbering does
+    not matter."""
+    return (guard.runtime_assert, normalise(rename(guard.expr, names)))
+
+
+def specialization_identity(spec: Specialization) -> tuple[str, str]:
+    """``(source, value)`` of a symbol forced to a constant."""
+    return (normalise(spec.source), spec.value)

@@ -1,0 +1,181 @@
+"""Parse Dynamo's recompile reasons (the ``recompile_reasons`` artifact).
+
+The payload is a JSON list of reason strings in the canonical form of
+``dynotrace.releases`` (which turns each torch release's payload into it). Each reason
+names the cache entry that failed and the first guard of it that failed::
+
+    0/0: tensor 'x' size mismatch at index 0. expected 8, actual 9
+    0/0: n == 0                      # y = x * n  # mp/exp/probe.py:11 in f
+    User stack trace:
+      File "/tmp/exp/probe.py", line 11, in f
+        y = x * n
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from dynotrace.analysis.tree import parse_where
+from dynotrace.model import GuardFailure, Location, is_library_file
+from dynotrace.releases import reason_list
+
+_HEAD = re.compile(r"^(?P<cid>\d+/\d+(?:_\d+)?): (?P<rest>.*)$", re.DOTALL)
+_TENSOR = re.compile(
+    r"^tensor '(?P<src>.+?)' (?P<what>[a-z_ ]+?) mismatch(?: at index (?P<idx>\d+))?\. "
+    r"expected (?P<exp>.*?)(?:, actual (?P<act>.*))?$"
+)
+_COMPARE = re.compile(
+    r"^(?P<lhs>.+?) (?P<op>==|!=|<=|>=|<|>|is not|is) (?P<rhs>.+)$"
+)
+_CALL_SOURCE = re.compile(r"^(?:not )?___\w+\((?P<src>[^,()]+(?:\([^()]*\))?[^,()]*)")
+_LOCAL = re.compile(r"\b[LG]\[\s*['\"](.*?)['\"]\s*\]")
+_TYPE_EXPECTED = re.compile(r"^expected type of '(?P<src>.+?)' to be (?P<exp>.+?), but found (?P<act>.+)$")
+# nn.Module internals as Dynamo spells them: ``self._modules['drop']`` is ``self.drop``.
+_MODULE_DICT = re.compile(r"\._(?:modules|parameters|buffers)\[['\"]([^'\"]+)['\"]\]")
+_DUPLICATES = "Duplicate tensors found:"
+_NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$")
+_FLIP = {"<=": ">=", ">=": "<=", "<": ">", ">": "<", "==": "==", "!=": "!="}
+_FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+), in (?P<func>.+)$')
+
+
+# How Dynamo's tensor-check messages name a property, in the user's source terms.
+_TENSOR_PROPERTIES = {
+    "size": ".size()[{}]",
+    "stride": ".stride()[{}]",
+    "dtype": ".dtype",
+    "rank": ".dim()",
+    "requires_grad": ".requires_grad",
+    "dispatch key set": " dispatch keys",
+}
+
+
+def _tensor_property(what: str, index: str | None) -> str:
+    template = _TENSOR_PROPERTIES.get(what, f" {what}")
+    return template.format(index) if "{}" in template else template
+
+
+def user_source(source: str) -> str:
+    """A guard source in the user's terms: ``L['self'].layer`` -> ``self.layer``,
+    ``G['SCALE']`` -> ``SCALE``."""
+    return _MODULE_DICT.sub(r".\1", _LOCAL.sub(r"\1", source)).strip()
+
+
+def parse_reason(reason: str, resolve: Callable[[str], str] = lambda f: f) -> GuardFailure:
+    """One failed guard: which compile it belonged to, and what failed where it is known."""
+    head, _, stack_text = reason.partition("\nUser stack trace:")
+    m = _HEAD.match(head.strip())
+    cid, body = (m["cid"], m["rest"]) if m else ("", head.strip())
+
+    location = _stack_location(stack_text, resolve)
+    check, *comment = [p.strip() for p in body.split("  # ")]
+    if location is None and len(comment) >= 2:
+        location = parse_where(comment[-1], resolve, "  # ".join(comment[:-1]))
+
+    source = expected = actual = None
+    t = _TENSOR.match(check)
+    if t:
+        source = f"{user_source(t['src'])}{_tensor_property(t['what'], t['idx'])}"
+        expected = t["exp"].strip()
+        actual = t["act"].strip() if t["act"] else None
+        if t["what"] == "dispatch key set" and actual and _only_autocast_differs(expected, actual):
+            # Before 2.11 entering torch.autocast showed as an Autocast* dispatch key of each tensor.
+            on = "on" if "Autocast" in actual else "off"
+            source, expected, actual = "global state: autocast", "off" if on == "on" else "on", on
+        elif t["what"] == "dispatch key set" and actual:
+            before, after = _backend_key(expected), _backend_key(actual)
+            if before and after and before != after:
+                # The backend key leads the set: CPU -> Meta is a device change.
+                source, expected, actual = f"{user_source(t['src'])}.device", before.lower(), after.lower()
+        if expected.startswith("requires_grad="):
+            expected = expected[len("requires_grad=") :]
+            actual = actual or ("0" if expected == "1" else "1")
+    elif check.startswith(_DUPLICATES):
+        # 'Duplicate tensors found: a, b' (2.6-2.12) or '... ["a", "b"]' (2.13+).
+        names = [n.strip(" \"'") for n in check[len(_DUPLICATES) :].strip().strip("[]").split(",")]
+        source = ", ".join(user_source(n) for n in names if n)
+        expected, actual = "different objects", "the same object"
+    elif check.startswith("GLOBAL_STATE changed:"):
+        source = "global state: " + check[len("GLOBAL_STATE changed:") :].strip()
+    elif (ty := _TYPE_EXPECTED.match(check)) is not None:
+        # "a tensor type" (2.6-2.13) reads "tensor"; 2.14+ name the class: "torch.Tensor".
+        expected = _class_name(ty["exp"]).removeprefix("a ").removesuffix(" type")
+        source, actual = user_source(ty["src"]), _class_name(ty["act"])
+    else:
+        c = _CALL_SOURCE.match(check)
+        if c:
+            source = user_source(c["src"])
+        else:
+            cmp = _COMPARE.match(check)
+            if cmp:
+                lhs, op, rhs = cmp["lhs"].strip(), cmp["op"], cmp["rhs"].strip()
+                if _NUMBER.match(lhs) and not _NUMBER.match(rhs) and op in _FLIP:
+                    # ``5 <= x.size()[0]`` names the source on the right.
+                    lhs, op, rhs = rhs, _FLIP[op], lhs
+                source, expected = user_source(lhs), rhs
+                if op in ("is", "is not"):
+                    source, expected, actual = _identity_check(lhs, op, rhs)
+                elif op != "==":
+                    expected = f"{op} {expected}"
+    return GuardFailure(
+        failed_compile_id=cid,
+        reason=check,
+        source=source,
+        expected=expected,
+        actual=actual,
+        location=location,
+    )
+
+
+def _identity_check(lhs: str, op: str, rhs: str) -> tuple[str, str, str]:
+    """``(source, expected, actual)`` of a failed ``x is None`` or ``a is b``: the failure
+    means the opposite now holds."""
+    if rhs in ("None", "True", "False"):
+        held, other = (rhs, f"not {rhs}") if op == "is" else (f"not {rhs}", rhs)
+        return user_source(lhs), held, other
+    same, different = "the same object", "different objects"
+    held, other = (same, different) if op == "is" else (different, same)
+    return f"{user_source(lhs)}, {user_source(rhs)}", held, other
+
+
+def _dispatch_keys(keys: str) -> set[str]:
+    return {k.strip() for k in keys.strip().removeprefix("DispatchKeySet(").removesuffix(")").split(",") if k.strip()}
+
+
+def _only_autocast_differs(expected: str, actual: str) -> bool:
+    changed = _dispatch_keys(expected) ^ _dispatch_keys(actual)
+    return bool(changed) and all(k.startswith("Autocast") for k in changed)
+
+
+def _backend_key(keys: str) -> str | None:
+    m = re.match(r"^DispatchKeySet\((?P<first>[A-Za-z]+)", keys.strip())
+    return m["first"] if m else None
+
+
+def _class_name(text: str) -> str:
+    m = re.match(r"^<class '(?P<name>[^']+)'>$", text.strip())
+    return m["name"] if m else text.strip()
+
+
+def _stack_location(stack_text: str, resolve: Callable[[str], str]) -> Location | None:
+    """Where the guard came from: the innermost frame of the user's own code in its stack
+    (``self.fc1(x)`` in ``Net.forward``, not the line of torch's ``Linear.forward`` under
+    it), else the innermost frame."""
+    lines = stack_text.splitlines()
+    found: Location | None = None
+    own: Location | None = None
+    for i, line in enumerate(lines):
+        m = _FRAME.match(line)
+        if m:
+            code = lines[i + 1].strip() if i + 1 < len(lines) and not _FRAME.match(lines[i + 1]) else ""
+            found = Location(resolve(m["file"]), int(m["line"]), m["func"].strip(), code)
+            if not is_library_file(found.file) and not found.file.startswith("<"):
+                own = found
+    return own or found
+
+
+def parse_recompile_reasons(
+    payload: str, resolve: Callable[[str], str] = lambda f: f
+) -> tuple[GuardFailure, ...]:
+    """Every guard failure one recompile reports, in Dynamo's order."""
+    return tuple(parse_reason(r, resolve) for r in reason_list(payload) if r.strip())

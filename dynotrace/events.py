@@ -1,0 +1,119 @@
+"""The one event shape that both the live listener and the TORCH_TRACE reader produce.
+
+Dynamo's structured trace (``torch._logging.trace_structured``) emits records whose
+metadata is a dict with exactly one key naming the event kind (``"compilation_metrics"``,
+``"artifact"``, ``"str"``, ...) plus context keys (``frame_id``, ``frame_compile_id``,
+``attempt``, ``has_payload``, ...), and an optional text payload. A ``TraceEvent`` keeps
+that record as it is; the fold (``dynotrace.analysis.fold``) gives it meaning.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+#: Keys of the metadata dict that are context, not the event kind.
+CONTEXT_KEYS = frozenset(
+    {
+        "rank",
+        "compiled_autograd_id",
+        "frame_id",
+        "frame_compile_id",
+        "attempt",
+        "severity",
+        "timestamp",
+        "pathname",
+        "thread",
+        "subgraph_name",
+        "has_payload",
+        "stack",
+    }
+)
+
+#: Event kinds whose payload the fold reads. Every other payload is dropped as soon as
+#: the event arrives, so a live capture's memory does not grow with generated code.
+PAYLOAD_KINDS = frozenset({"dynamo_cpp_guards_str", "dynamo_guards"})
+
+#: ``artifact`` names whose payload the fold reads, and those the comparison of a
+#: distributed job's ranks reads (``dynotrace.analysis.facts``): Inductor's collective
+#: schedule (a short list, logged only for graphs with collectives) and its runtime
+#: estimates (logged only with ``LOG_TLPARSE=1``).
+PAYLOAD_ARTIFACTS = frozenset(
+    {
+        "dynamo_graph_break_reason",
+        "recompile_reasons",
+        "dynamo_error",
+        "torch_version",
+        "inductor_collective_schedule",
+        "inductor_runtime_and_tensor_meta",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class TraceEvent:
+    """One structured trace record.
+
+    ``kind`` is the metadata key naming the event; ``data`` is the value under that key
+    (a dict for most kinds, ``[string, index]`` for ``str``); ``payload`` is the text
+    payload, or ``None`` when the event had none or the fold does not need it.
+    ``line`` is the 1-based line of the envelope in a TORCH_TRACE file (0 when live).
+    """
+
+    kind: str
+    data: Any
+    frame_id: int | None = None
+    frame_compile_id: int | None = None
+    attempt: int | None = None
+    payload: str | None = None
+    line: int = 0
+
+    @property
+    def artifact_name(self) -> str | None:
+        if self.kind == "artifact" and isinstance(self.data, dict):
+            name = self.data.get("name")
+            return name if isinstance(name, str) else None
+        return None
+
+
+def event_kind(metadata: dict[str, Any]) -> str | None:
+    """The kind of a metadata dict: its first key that is not a context key."""
+    for key in metadata:
+        if key not in CONTEXT_KEYS:
+            return key
+    return None
+
+
+def wants_payload(kind: str, data: Any) -> bool:
+    """Whether the fold needs this event's payload (all others are dropped on arrival)."""
+    if kind in PAYLOAD_KINDS:
+        return True
+    if kind == "artifact" and isinstance(data, dict):
+        return data.get("name") in PAYLOAD_ARTIFACTS
+    return False
+
+
+def _int(value: Any) -> int | None:
+    return value if type(value) is int else None
+
+
+def make_event(
+    metadata: dict[str, Any], payload: str | None, line: int = 0
+) -> TraceEvent | None:
+    """Build a TraceEvent from a metadata dict and payload; ``None`` if it names no kind."""
+    kind = event_kind(metadata)
+    if kind is None:
+        return None
+    data = metadata[kind]
+    if isinstance(data, tuple):
+        # Live records carry the string table as a tuple; its JSON form is a list.
+        data = list(data)
+    return TraceEvent(
+        kind=kind,
+        data=data,
+        frame_id=_int(metadata.get("frame_id")),
+        frame_compile_id=_int(metadata.get("frame_compile_id")),
+        attempt=_int(metadata.get("attempt")),
+        payload=payload if payload is not None and wants_payload(kind, data) else None,
+        line=line,
+    )

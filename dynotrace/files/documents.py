@@ -1,0 +1,508 @@
+"""Documents: plain data (dicts, lists, scalars) as YAML or JSON text and back, safe
+loading only; the format chosen by a file's extension. Which data a report file holds is
+``dynotrace.model.schema``'s business; this module knows only text.
+
+A mapping's entries can be serialised one by one, in separate processes, and joined into
+the document (``section_text``, ``join_sections``): the text is the same as serialising
+the whole document at once, which lets each rank of a job be serialised by the process
+that read it.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import re
+import stat
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, TextIO, TypeVar
+
+from dynotrace.errors import InputError
+
+FORMATS = ("yaml", "json")
+T = TypeVar("T")
+
+
+def format_for(path: str, default: str = "yaml") -> str:
+    """``json`` for a ``.json`` file, ``yaml`` for ``.yaml``/``.yml``, else ``default``."""
+    ext = os.path.splitext(path)[1].lower()
+    if ext == ".json":
+        return "json"
+    if ext in (".yaml", ".yml"):
+        return "yaml"
+    return default
+
+
+def _yaml() -> Any:
+    import yaml
+
+    return yaml
+
+
+def serialise(data: dict[str, Any], fmt: str) -> str:
+    """Plain data as the text of a ``yaml`` or ``json`` file.
+
+    A string that cannot be written as UTF-8 (lone surrogates: the undecodable bytes of a
+    file name, or a ``\\udcff`` escape in a damaged TORCH_TRACE log) is written with
+    such characters as ``\\udcff`` text instead of failing half-way.
+    """
+    try:
+        text = _serialise(data, fmt)
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = _serialise(_without_surrogates(data), fmt)
+    return text
+
+
+#: Long lines are not folded: every value starts and ends on its own line (only text with
+#: line breaks, single-quoted, goes on over more), which grep and line-based diffs like and
+#: which ``simple_yaml`` reads fast. Reports written before 2026-12-02 folded lines at 100
+#: characters; they are still read, by libyaml, more slowly.
+YAML_WIDTH = 1 << 30
+
+
+def _serialise(data: dict[str, Any], fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    from dynotrace.files import yaml_writer
+
+    text = yaml_writer.write(data)
+    if text is not yaml_writer.NOT_SIMPLE:
+        return text  # type: ignore[no-any-return]
+    yaml = _yaml()
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    text = yaml.emit(_yaml_events(data), Dumper=dumper, allow_unicode=True, width=YAML_WIDTH)
+    return text  # type: ignore[no-any-return]
+
+
+def _plain_tag_resolver() -> Callable[[str], str]:
+    """``value -> tag`` that YAML gives ``value`` written plain (unquoted): ``str`` for
+    most, ``int``/``bool``/``null``/... for those that read as another type. Remembers
+    short values, since keys and small values recur on every line of a report."""
+    yaml = _yaml()
+    resolver = yaml.resolver.Resolver()
+    known: dict[str, str] = {}
+
+    def plain_tag(value: str) -> str:
+        tag = known.get(value)
+        if tag is None:
+            tag = resolver.resolve(yaml.ScalarNode, value, (True, False))
+            if len(value) <= 32 and len(known) < 4096:
+                known[value] = tag
+        return tag  # type: ignore[no-any-return]
+
+    return plain_tag
+
+
+def _yaml_events(data: Any) -> Iterator[Any]:
+    """The events ``yaml.safe_dump(data, sort_keys=False)`` would emit, made directly.
+
+    The same text as ``safe_dump`` (block style, no aliases, a value quoted exactly when
+    YAML would otherwise read it as another type), in a fifth of the time: PyYAML builds a
+    node per value and serialises the nodes in Python, nearly five seconds for a report
+    with 50,000 guards. Only plain data: dicts, lists, str, int, float, bool and None.
+    """
+    yaml = _yaml()
+    from yaml import events
+
+    representer = yaml.representer.SafeRepresenter()
+    str_tag, int_tag, map_tag, seq_tag = (_CORE + t for t in ("str", "int", "map", "seq"))
+    plain_tag = _plain_tag_resolver()
+    scalar_event = events.ScalarEvent
+
+    def emit(value: Any) -> Iterator[Any]:
+        kind = type(value)
+        if kind is str:
+            yield scalar_event(None, str_tag, (plain_tag(value) == str_tag, True), value)
+        elif kind is dict:
+            yield events.MappingStartEvent(None, map_tag, True, flow_style=False)
+            for key, item in value.items():
+                yield from emit(key)
+                yield from emit(item)
+            yield events.MappingEndEvent()
+        elif kind is list:
+            yield events.SequenceStartEvent(None, seq_tag, True, flow_style=False)
+            for item in value:
+                yield from emit(item)
+            yield events.SequenceEndEvent()
+        elif kind is int:
+            text = str(value)
+            yield scalar_event(None, int_tag, (plain_tag(text) == int_tag, False), text)
+        else:  # None, bool, float: few, and their spelling is the representer's business
+            node = representer.represent_data(value)
+            implicit = (node.tag == plain_tag(node.value), node.tag == str_tag)
+            yield scalar_event(None, node.tag, implicit, node.value, style=node.style)
+
+    yield events.StreamStartEvent()
+    yield events.DocumentStartEvent(explicit=False)
+    yield from emit(data)
+    yield events.DocumentEndEvent(explicit=False)
+    yield events.StreamEndEvent()
+
+
+def _without_surrogates(data: Any) -> Any:
+    if isinstance(data, str):
+        return data if data.isascii() else data.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(data, dict):
+        return {_without_surrogates(k): _without_surrogates(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_without_surrogates(v) for v in data]
+    return data
+
+
+#: How deep a report's mappings and lists may nest. dynotrace writes fewer than 10 levels;
+#: libyaml's composer recurses on the C stack and crashes the process (SIGSEGV) some tens
+#: of thousands of levels down, so deeper documents are refused before they are composed.
+MAX_NESTING = 100
+
+
+_CORE = "tag:yaml.org,2002:"
+#: The only tags a report's scalars may resolve to (all plain YAML 1.1 values); any other,
+#: written out or resolved (``!!python/object``, ``!custom``, a ``<<`` merge key), is refused.
+_SCALAR_TAGS = frozenset(_CORE + t for t in ("str", "int", "float", "bool", "null", "timestamp", "binary"))
+_COLLECTION_TAGS = frozenset((None, "!", _CORE + "map", _CORE + "seq"))
+_PLAIN_INT = re.compile(r"-?[1-9][0-9]*|0")
+_NO_KEY = object()
+
+
+class _UnknownTag(ValueError):
+    pass
+
+
+def _scalar_constructor() -> Callable[[str, str], Any]:
+    """``(tag, text) -> value`` for YAML's own scalar tags; raises ``_UnknownTag`` for
+    any other (only safe loading)."""
+    yaml = _yaml()
+    constructor = yaml.constructor.SafeConstructor()
+    str_tag, int_tag, null_tag, bool_tag = (_CORE + t for t in ("str", "int", "null", "bool"))
+
+    def scalar_value(tag: str, value: str) -> Any:
+        if tag == str_tag:
+            return value
+        if tag == int_tag and _PLAIN_INT.fullmatch(value):
+            return int(value)
+        if tag == null_tag:
+            return None
+        if tag == bool_tag:
+            return constructor.bool_values[value.lower()]
+        if tag not in _SCALAR_TAGS:
+            raise _UnknownTag(tag)
+        return constructor.yaml_constructors[tag](constructor, yaml.ScalarNode(tag, value))
+
+    return scalar_value
+
+
+def _read_yaml(text: str, origin: str) -> Any:
+    """The plain data in the YAML ``text``: by dynotrace's own fast reader where the text
+    is in the part of YAML that dynotrace writes, else by libyaml (``_compose_yaml``)."""
+    from dynotrace.files import simple_yaml
+
+    data = _read_simple_yaml(text)
+    if data is simple_yaml.NOT_SIMPLE:
+        yaml = _yaml()
+        data = _compose_yaml(text, getattr(yaml, "CSafeLoader", yaml.SafeLoader), origin)
+    return data
+
+
+def _read_simple_yaml(text: str) -> Any:
+    """``simple_yaml.read`` with YAML's own plain-scalar resolution."""
+    from dynotrace.files import simple_yaml
+
+    plain_tag = _plain_tag_resolver()
+    scalar_value = _scalar_constructor()
+    typed_first = frozenset(first for first in _yaml().resolver.Resolver.yaml_implicit_resolvers if first)
+    return simple_yaml.read(text, lambda value: scalar_value(plain_tag(value), value), typed_first, MAX_NESTING)
+
+
+def _compose_yaml(text: str, loader: Any, origin: str) -> Any:
+    """Plain data from a YAML document, built straight from the parser's events.
+
+    Does what ``yaml.load(text, Loader=CSafeLoader)`` does for every file dynotrace
+    writes, in a fifth of the time: libyaml's composer builds a node per value and PyYAML's
+    constructor then walks those nodes in Python, which took ten seconds for a report with
+    50,000 guards. In the same single pass it refuses what a report never is, before any of
+    it is built: aliases (one can stand for a whole tree, a few thousand for an exponential
+    number: the "billion laughs" file), nesting deeper than ``MAX_NESTING`` (libyaml's
+    composer recurses on the C stack and crashes the process), more than one document, and
+    tags other than YAML's own scalar, mapping and sequence tags (only safe loading).
+    """
+    yaml = _yaml()
+    from yaml import events
+
+    plain_tag = _plain_tag_resolver()
+    scalar_value = _scalar_constructor()
+    scalar_event, alias_event = events.ScalarEvent, events.AliasEvent
+    mapping_start, sequence_start = events.MappingStartEvent, events.SequenceStartEvent
+    collection_end = (events.MappingEndEvent, events.SequenceEndEvent)
+
+    def refuse(event: Any, problem: str) -> Any:
+        return yaml.constructor.ConstructorError(None, None, problem, event.start_mark)
+
+    def scalar(event: Any) -> Any:
+        value = event.value
+        tag = event.tag
+        if tag is None:
+            if not event.implicit[0]:  # quoted or block text: a string
+                return value
+            tag = plain_tag(value)
+        elif tag == "!":
+            return value
+        try:
+            return scalar_value(tag, value)
+        except _UnknownTag:
+            raise refuse(event, f"could not determine a constructor for the tag {tag!r}") from None
+
+    parser = loader(text)
+    root: Any = None
+    documents = 0
+    stack: list[Any] = []  # the collections being filled, innermost last
+    keys: list[Any] = []  # for each: a mapping's key waiting for its value, or _NO_KEY
+    try:
+        while (event := parser.get_event()) is not None:
+            kind = type(event)
+            if kind is scalar_event:
+                value = scalar(event)
+            elif kind is mapping_start or kind is sequence_start:
+                if event.tag not in _COLLECTION_TAGS:
+                    raise refuse(event, f"could not determine a constructor for the tag {event.tag!r}")
+                if len(stack) >= MAX_NESTING:
+                    raise InputError(f"{origin} nests more than {MAX_NESTING} levels deep; not a dynotrace report")
+                value = {} if kind is mapping_start else []
+            elif kind in collection_end:
+                stack.pop()
+                keys.pop()
+                continue
+            elif kind is alias_event:
+                raise InputError(f"{origin} uses YAML aliases, which dynotrace reports never contain")
+            else:
+                if isinstance(event, events.DocumentStartEvent):
+                    documents += 1
+                    if documents > 1:
+                        raise refuse(event, "expected a single document in the stream, but found another document")
+                continue
+            if not stack:
+                root = value
+            else:
+                parent = stack[-1]
+                if type(parent) is list:
+                    parent.append(value)
+                elif keys[-1] is _NO_KEY:
+                    if isinstance(value, (dict, list)):
+                        raise refuse(event, "found unhashable key")
+                    keys[-1] = value
+                else:
+                    parent[keys[-1]] = value
+                    keys[-1] = _NO_KEY
+            if kind is not scalar_event:
+                stack.append(value)
+                keys.append(_NO_KEY)
+    finally:
+        parser.dispose()
+    return root
+
+
+def load_data(path: str) -> Any:
+    """The plain data (dicts, lists, scalars) of a report file, before it is checked to be
+    a report; ``InputError`` (one line) when it is no YAML or JSON file dynotrace can read."""
+    return _load_data(path)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _load_data(path: str) -> Any:
+    """The plain data (dicts, lists, scalars) in the report file ``path``."""
+    try:
+        with open(path, "rb") as fh:
+            mode = os.fstat(fh.fileno()).st_mode
+            if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+                # /dev/zero, a terminal: reading one to its end would never end.
+                raise InputError(f"{path!r} is a device, not a report")
+            raw = fh.read()
+    except FileNotFoundError:
+        raise InputError(f"No such report: {path!r}") from None
+    except IsADirectoryError:
+        raise InputError(f"{path!r} is a directory, not a report") from None
+    except OSError as exc:
+        raise InputError(f"Cannot read {path!r}: {exc.strerror}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError(f"{path!r} is not a text file (not UTF-8)") from None
+    if not text.strip():
+        raise InputError(f"{path!r} is empty")
+    if format_for(path) == "json" or text.lstrip().startswith("{"):
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            raise InputError(f"{path!r} is not valid JSON: {exc}") from None
+        except RecursionError:
+            raise InputError(f"{path!r} nests too deeply; not a dynotrace report") from None
+        return data
+    try:
+        return _read_yaml(text, repr(path))
+    except InputError:
+        raise
+    except Exception as exc:  # yaml.YAMLError and its subclasses
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputError(f"{path!r} is not valid YAML: {first}") from None
+
+
+#: Below this many bytes in all, ``load_documents`` reads the files one after the other: a
+#: forked reader costs a few milliseconds and saves nothing on small reports.
+PARALLEL_MIN_BYTES = 2 * 2**20
+
+
+def load_documents(paths: Sequence[str], build: Callable[[Any, str], T]) -> list[T]:
+    """``[build(load_data(p), p) for p in paths]``, with large files read side by side.
+
+    Reading a big report is CPU-bound (about 0.6 s for 50,000 guards), so on a machine
+    with more than one core each file after the first is read by a forked child, which
+    hands the plain data back through a pipe (``marshal``: a tenth of the time of reading
+    it) while this process reads the first. The result, and any error, is what reading
+    them one after the other would give: a child that fails for any reason hands back
+    nothing, and this process then reads that file itself, raising the same
+    ``InputError`` in the same order (the first bad file wins).
+
+    ``build`` runs in this process, in order, with the cyclic garbage collector paused:
+    building a report makes hundreds of thousands of dicts, lists and dataclasses and no
+    reference cycles, which the collector would walk again and again to find nothing
+    (0.1-0.2 s of a 50,000-guard report).
+    """
+    if not _read_side_by_side(tuple(paths)):
+        with _collector_paused():
+            return [build(_load_data(path), path) for path in paths]
+    import marshal
+
+    running: list[tuple[int, int]] = []  # (pid, pipe) of the readers not yet reaped
+    try:
+        for path in paths[1:]:
+            running.append(_fork_reader(path))
+        with _collector_paused():
+            built = [build(_load_data(paths[0]), paths[0])]
+        for path in paths[1:]:
+            pid, pipe = running[0]
+            chunks = []
+            while chunk := os.read(pipe, 1 << 20):
+                chunks.append(chunk)
+            running[0] = (pid, -1)
+            os.close(pipe)
+            _, status = os.waitpid(pid, 0)
+            running.pop(0)
+            with _collector_paused():
+                if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0 and chunks:
+                    built.append(build(marshal.loads(b"".join(chunks)), path))
+                else:
+                    built.append(build(_load_data(path), path))
+    finally:
+        _end_readers(running)
+    return built
+
+
+def _read_side_by_side(paths: tuple[str, ...]) -> bool:
+    if len(paths) < 2 or not hasattr(os, "fork") or len(os.sched_getaffinity(0)) < 2:
+        return False
+    import threading
+
+    if threading.active_count() > 1:  # forking a threaded process is not safe
+        return False
+    total = 0
+    for path in paths:
+        try:
+            info = os.stat(path)
+        except (OSError, ValueError):
+            return False  # reading it fails: report that the usual way
+        if not stat.S_ISREG(info.st_mode):
+            return False
+        total += info.st_size
+    return total >= PARALLEL_MIN_BYTES
+
+
+def _fork_reader(path: str) -> tuple[int, int]:
+    """Fork a child that reads ``path`` and writes its plain data, marshalled, to a pipe;
+    returns (child's pid, the pipe's read end). The child exits 0 only if all of it was
+    written."""
+    import marshal
+    import sys
+
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None:
+            stream.flush()  # else the child could write the parent's buffered output again
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child; covered through load_documents' tests
+        status = 1
+        try:
+            os.close(read_end)
+            gc.disable()
+            data = marshal.dumps(_load_data(path))  # ValueError for a date: the parent reads it
+            with os.fdopen(write_end, "wb") as stream:
+                stream.write(data)
+            status = 0
+        except BaseException:  # noqa: S110 - the parent reads the file itself and reports why
+            pass
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    return pid, read_end
+
+
+def _end_readers(children: list[tuple[int, int]]) -> None:
+    """Stop and reap the readers still running (after an error or Ctrl-C in the parent)."""
+    import signal
+
+    for pid, pipe in children:
+        if pipe >= 0:
+            os.close(pipe)
+        os.kill(pid, signal.SIGKILL)  # not reaped yet, so the pid is still this child's
+        os.waitpid(pid, 0)
+
+
+@dataclass(frozen=True)
+class Sections:
+    """Entries of a document's mapping, each already serialised in ``fmt`` by
+    ``section_text`` (a rank's part of a job's report, by the process that read it)."""
+
+    fmt: str
+    texts: dict[int, str] = field(default_factory=dict)
+
+
+def section_text(parent: str, key: str, data: dict[str, Any], fmt: str) -> str:
+    """The entry ``key: data`` as the text it has inside the mapping ``parent`` of a
+    top-level mapping in ``fmt``: its key line and its body, indented, ending with a line
+    break (``join_sections`` puts such entries together)."""
+    if fmt == "json":
+        text = serialise({key: data}, "json")
+        lines = text.rstrip("\n").split("\n")
+        # Drop the outer braces; the entry is two levels deeper in the whole document.
+        return "\n".join("  " + line for line in lines[1:-1]) + "\n"
+    text = serialise({parent: {key: data}}, "yaml")
+    head = f"{parent}:\n"
+    if not text.startswith(head):  # pragma: no cover - both writers start a mapping so
+        raise ValueError("unexpected YAML layout")
+    return text[len(head) :]
+
+
+def join_sections(head: dict[str, Any], parent: str, parts: Sequence[str], tail: dict[str, Any], fmt: str) -> str:
+    """The text of ``{**head, parent: {...}, **tail}`` where the entries of ``parent`` are
+    ``parts`` (from ``section_text``): what ``serialise`` gives for the whole."""
+    head_text = serialise(head, fmt)
+    tail_text = serialise(tail, fmt)
+    if fmt == "json":
+        # head is "{\n  ...\n}\n"; tail is '{\n  "timing": ...\n}\n'.
+        body = head_text.rstrip("\n")[:-1].rstrip("\n")
+        entries = ",\n".join(part.rstrip("\n") for part in parts)
+        tail_body = tail_text.rstrip("\n")[1:-1].strip("\n")
+        return f'{body},\n  "{parent}": {{\n{entries}\n  }},\n{tail_body}\n}}\n'
+    return head_text + f"{parent}:\n" + "".join(parts) + tail_text

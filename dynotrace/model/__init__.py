@@ -1,0 +1,78 @@
+"""The model: what dynotrace knows about a run, as frozen dataclasses.
+
+* ``report``: one process's ``Report`` (functions, compiles, graph breaks, guards, shapes),
+  built by the fold (``dynotrace.analysis``) and never mutated.
+* ``job``: a ``JobReport``: the ``Report`` of every rank of a distributed job, plus what only
+  a job has (its ranks, which of them compiled alike, how they diverge).
+* ``schema``: both as plain data for the report file (YAML/JSON), versioned.
+
+Everything here is plain data: it imports nothing of dynotrace but ``errors``.
+"""
+
+from __future__ import annotations
+
+from dynotrace.model.job import (
+    DIVERGENCE_KINDS,
+    SUMMARY_COUNTS,
+    CompileFacts,
+    CountRange,
+    Divergence,
+    JobReport,
+    JobSummary,
+    MissingRank,
+    RankDetail,
+    RankGroup,
+    format_ranks,
+)
+from dynotrace.model.report import (
+    Compile,
+    CompileStatus,
+    Function,
+    Functions,
+    GraphBreak,
+    Guard,
+    GuardChange,
+    GuardFailure,
+    GuardSetDiff,
+    Location,
+    ReadProblems,
+    Report,
+    RunInfo,
+    ShapeGuard,
+    ShapeSymbol,
+    Specialization,
+    Summary,
+    is_library_file,
+)
+
+__all__ = [
+    "DIVERGENCE_KINDS",
+    "SUMMARY_COUNTS",
+    "Compile",
+    "CompileFacts",
+    "CompileStatus",
+    "CountRange",
+    "Divergence",
+    "Function",
+    "Functions",
+    "GraphBreak",
+    "Guard",
+    "GuardChange",
+    "GuardFailure",
+    "GuardSetDiff",
+    "JobReport",
+    "JobSummary",
+    "Location",
+    "MissingRank",
+    "RankDetail",
+    "RankGroup",
+    "ReadProblems",
+    "Report",
+    "RunInfo",
+    "ShapeGuard",
+    "ShapeSymbol",
+    "Specialization",
+    "Summary",
+    "format_ranks",
+    "is_library_file",
+]

@@ -1,0 +1,304 @@
+"""The terminal form of a diff (``dynotrace diff``) and of a check's outcome (``dynotrace
+check``), for one process's runs and for distributed jobs.
+
+Two runs of one process show their one diff. For two jobs, ranks whose diffs are the same
+are shown once (``ranks 0, 2, 3: no difference``), each with the same layout, then the
+divergence that appeared or went away; then the verdict. Built from rich ``Text`` objects,
+never markup strings, so user text (file names, source lines, torch's messages) cannot be
+misread as markup.
+"""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from rich.console import Console, Group
+from rich.rule import Rule
+from rich.table import Table
+from rich.text import Text
+
+from dynotrace.compare.diff import FunctionDiff, ReportDiff, cause_location, describe_causes
+from dynotrace.compare.gate import CheckOutcome
+from dynotrace.compare.jobs import JobDiff
+from dynotrace.compare.policy import DIVERGENCE, Regression
+from dynotrace.model import Compile, GraphBreak, Location, RunInfo, format_ranks
+from dynotrace.renderers.base import Options
+from dynotrace.renderers.console import make_console
+from dynotrace.renderers.labels import SUMMARY_LABELS, budget_rows, ranks_line, verdict_policy
+
+#: Guard or shape changes shown per function in the terminal; the YAML/JSON has them all.
+SHOWN_PER_FUNCTION = 12
+
+# Counts where a rise is bad (red) and a fall good (green); the others are neutral.
+_WORSE_WHEN_HIGHER = {"graph_breaks", "recompiles", "recompile_limit_hits", "failed_compiles", "graphs"}
+
+
+def render_diff(diff: JobDiff, file: TextIO | None = None, *, options: Options | None = None) -> None:
+    """Print the diff for a person, ending with the regressions (or that there are none)."""
+    opts = options or Options()
+    console = make_console(file, width=opts.width, color=opts.color)
+    if diff.distributed:
+        _print_job_diff(console, diff, opts.labels)
+    else:
+        _print_diff(console, diff.report_diff, opts.labels)
+    console.print(_verdict(diff.regressions, diff.fail_on))
+
+
+def render_check(outcome: CheckOutcome, file: TextIO | None = None, *, options: Options | None = None) -> None:
+    """Print what ``dynotrace check`` compared, the budgets and the verdict."""
+    opts = options or Options()
+    console = make_console(file, width=opts.width, color=opts.color)
+    distributed = outcome.job.distributed
+    console.print(Rule("dynotrace check", style="dim"))
+    if distributed:
+        console.print(Text(f"A distributed job: {ranks_line(outcome)}", style="bold"))
+    if outcome.diff is not None:
+        console.print(Text(f"Compared with the baseline {outcome.baseline}", style="bold"))
+        if distributed:
+            _print_job_diff(console, outcome.diff, ("baseline", "this run"), header=False)
+        else:
+            _print_diff(console, outcome.diff.report_diff, ("baseline", "this run"), header=False)
+    elif outcome.baseline_written:
+        console.print(Text("No baseline compared: the baseline was rewritten from this run.", style="dim"))
+    if outcome.budgets.any:
+        console.print(_budget_table(outcome))
+    if outcome.baseline_written:
+        console.print(Text(f"Baseline written: {outcome.baseline}", style="bold green"))
+    divergences = outcome.job.summary.divergences
+    if distributed and divergences and DIVERGENCE not in outcome.fail_on:
+        console.print(
+            Text(
+                f"{divergences} divergence(s) between ranks, not failed on "
+                f"(fail on: {', '.join(outcome.fail_on) or 'nothing'}).",
+                style="yellow",
+            )
+        )
+    console.print(_verdict(outcome.regressions, verdict_policy(outcome)))
+
+
+def _budget_table(outcome: CheckOutcome) -> Table:
+    table = Table(box=None, padding=(0, 2), show_edge=False, header_style="bold", title_justify="left")
+    distributed = outcome.job.distributed
+    table.add_column("budget (per rank)" if distributed else "budget")
+    table.add_column("worst rank" if distributed else "found", justify="right")
+    table.add_column("allowed", justify="right")
+    table.add_column("")
+    for words, found, limit, ok in budget_rows(outcome):
+        table.add_row(words, found, str(limit), Text("ok" if ok else "over", style="green" if ok else "bold red"))
+    return table
+
+
+def _print_job_diff(console: Console, diff: JobDiff, labels: tuple[str, str], header: bool = True) -> None:
+    """The body of a diff of jobs: run lines, notes, each group of ranks, the divergence."""
+    if header:
+        console.print(Text(f"dynotrace diff of a distributed job ({len(diff.ranks)} ranks)", style="bold"))
+    _print_runs(console, diff.before, diff.after, diff.notes, labels)
+    for ranks, first in diff.rank_groups():
+        title = format_ranks(ranks)
+        if first.diff is None:
+            console.print(Text(f"{title}: only in {first.side}", style="bold yellow"))
+            continue
+        if first.diff.empty:
+            console.print(Text(f"{title}: no difference", style="green"))
+            continue
+        console.print(Rule(Text(title, style="bold"), style="dim"))
+        console.print(_summary(first.diff))
+        for f in first.diff.functions:
+            console.print(_function_block(f))
+        if first.diff.unchanged_functions:
+            console.print(Text(f"{first.diff.unchanged_functions} other function(s) unchanged.", style="dim"))
+    for sign, style, what, items in (
+        ("+", "red", "new divergence", diff.divergence_added),
+        ("-", "green", "divergence gone", diff.divergence_removed),
+    ):
+        for d in items:
+            line = Text(f"{sign} {what} ", style=style)
+            line.append(f"({d.kind}) ", style="bold")
+            line.append(d.summary)
+            console.print(line)
+    if not diff.divergence_added and diff.divergence_after:
+        console.print(Text(f"{len(diff.divergence_after)} divergence(s) in after, as in before.", style="dim"))
+
+
+def _print_runs(console: Console, before: RunInfo, after: RunInfo, notes: tuple[str, ...], labels: tuple[str, str]) -> None:
+    pad = max(len(label) for label in labels)
+    for label, run in zip(labels, (before, after), strict=True):
+        line = Text(f"  {label:<{pad}}", style="bold")
+        line.append(f" {run.command}", style="cyan")
+        if run.torch_version:
+            line.append(f"  torch {run.torch_version}", style="dim")
+        console.print(line)
+    for note in notes:
+        console.print(Text(f"note: {note}", style="yellow"))
+
+
+def _print_diff(console: Console, diff: ReportDiff, labels: tuple[str, str], header: bool = True) -> None:
+    if header:
+        console.print(Text("dynotrace diff", style="bold"))
+    _print_runs(console, diff.before, diff.after, diff.notes, labels)
+    if diff.empty:
+        console.print(
+            Text(
+                f"No difference in what torch.compile did ({diff.unchanged_functions} "
+                f"function{'s' if diff.unchanged_functions != 1 else ''} compared).",
+                style="green",
+            )
+        )
+        return
+    console.print(_summary(diff))
+    for f in diff.functions:
+        console.print(Rule(style="dim"))
+        console.print(_function_block(f))
+    if diff.unchanged_functions:
+        console.print(Text(f"{diff.unchanged_functions} other function(s) unchanged.", style="dim"))
+
+
+def _summary_table(diff: ReportDiff) -> Table:
+    table = Table(box=None, padding=(0, 2), show_edge=False, header_style="bold")
+    table.add_column("")
+    table.add_column("before", justify="right")
+    table.add_column("after", justify="right")
+    table.add_column("change", justify="right")
+    for d in diff.summary:
+        if d.change == 0:
+            continue
+        style = ""
+        if d.name in _WORSE_WHEN_HIGHER:
+            style = "red" if d.change > 0 else "green"
+        table.add_row(
+            Text(SUMMARY_LABELS.get(d.name, d.name), style="bold"),
+            str(d.before),
+            str(d.after),
+            Text(f"{d.change:+d}", style=style or "bold"),
+        )
+    return table
+
+
+def _summary(diff: ReportDiff) -> Group:
+    """The counts that changed, in a table; the unchanged ones in one dim line."""
+    parts: list[Table | Text] = []
+    if any(d.change for d in diff.summary):
+        parts.append(_summary_table(diff))
+    same = [f"{SUMMARY_LABELS.get(d.name, d.name)} {d.after}" for d in diff.summary if d.change == 0]
+    if same:
+        parts.append(Text("  unchanged: " + ", ".join(same), style="dim"))
+    return Group(*parts)
+
+
+def _where(loc: Location | None) -> str:
+    if loc is None:
+        return ""
+    return f"{loc}" + (f" in {loc.function}" if loc.function else "")
+
+
+def _break_lines(text: Text, mark: str, style: str, label: str, gb: GraphBreak) -> None:
+    text.append(f"\n  {mark} {label:<20}", style=style)
+    if gb.gb_id:
+        text.append(f"{gb.gb_id} ", style="bold")
+    text.append(gb.gb_type)
+    if gb.location:
+        text.append(f"\n      at {_where(gb.location)}", style="cyan")
+        if gb.location.code:
+            text.append(f"\n        {gb.location.code}")
+
+
+def _compile_line(text: Text, mark: str, style: str, c: Compile, f: FunctionDiff) -> None:
+    if c.status == "recompile_limit":
+        label, detail = "recompile limit hit", "the call raised" if c.limit_raised else "later calls run eagerly"
+    elif c.is_recompile:
+        label, detail = "recompile", f"because {describe_causes(c)}"
+        where = cause_location(c, f)
+        if where.line:
+            detail += f"  ({where})"
+    elif c.resume_line is not None:
+        label, detail = "compile", f"resume function after the graph break at line {c.resume_line}"
+    else:
+        label, detail = "compile", "first compile" if c.status == "ok" else c.status.replace("_", " ")
+    text.append(f"\n  {mark} {label:<20}", style=style)
+    text.append(f"{c.compile_id} ", style="bold")
+    text.append(detail)
+
+
+def _function_block(f: FunctionDiff) -> Text:
+    text = Text()
+    text.append(f.name, style="bold magenta")
+    line = f.first_line_after if f.first_line_after is not None else f.first_line_before
+    text.append(f"  {f.file}:{line}", style="cyan")
+    if f.status in ("added", "removed"):
+        text.append(f"  {'new: only in after' if f.status == 'added' else 'gone: only in before'}", style="bold")
+    elif f.first_line_before != f.first_line_after:
+        text.append(f"  (moved from line {f.first_line_before})", style="dim")
+    changed_counts = [d for d in f.counts if d.change]
+    if changed_counts:
+        text.append(
+            "  " + ", ".join(f"{SUMMARY_LABELS.get(d.name, d.name)} {d.before} -> {d.after}" for d in changed_counts),
+            style="dim",
+        )
+    for gb in f.breaks_added:
+        _break_lines(text, "+", "red", "graph break", gb)
+    for gb in f.breaks_removed:
+        _break_lines(text, "-", "green", "graph break gone", gb)
+    for m in f.breaks_moved:
+        text.append("\n  ~ graph break moved   ", style="dim")
+        text.append(f"{m.after.gb_id or m.after.gb_type}", style="dim")
+        before_line = m.before.location.line if m.before.location else "?"
+        after_line = m.after.location.line if m.after.location else "?"
+        text.append(f"  line {before_line} -> {after_line}" + (f" (x{m.count})" if m.count > 1 else ""), style="dim")
+    for c in f.compiles_added:
+        _compile_line(text, "+", "red" if c.is_recompile or c.status != "ok" else "yellow", c, f)
+    for c in f.compiles_removed:
+        _compile_line(text, "-", "green", c, f)
+    for item in f.guard_changes[:SHOWN_PER_FUNCTION]:
+        ids = ", ".join(item.compile_ids)
+        if item.change == "changed" and item.before and item.after:
+            text.append("\n  ~ guard changed       ", style="yellow")
+            text.append(f"{item.after.kind} {item.after.source or ''}".rstrip(), style="bold")
+            text.append(f"  ({ids})", style="dim")
+            text.append(f"\n      was: {item.before.check}", style="dim")
+            text.append(f"\n      now: {item.after.check}")
+        else:
+            guard = item.after or item.before
+            assert guard is not None
+            mark, style = ("+", "yellow") if item.change == "added" else ("-", "green")
+            text.append(f"\n  {mark} guard {item.change:<14}", style=style)
+            text.append(f"{guard.kind} ", style="bold")
+            text.append(guard.check)
+            text.append(f"  ({ids})", style="dim")
+    hidden = len(f.guard_changes) - SHOWN_PER_FUNCTION
+    if hidden > 0:
+        text.append(f"\n    ... and {hidden} more guard changes (--format yaml lists them all)", style="dim")
+    if f.torch_guard_changes:
+        text.append(
+            f"\n    {f.torch_guard_changes} change{'s' if f.torch_guard_changes != 1 else ''} of torch's own guards "
+            "(on torch's modules and bookkeeping), made by the other torch release",
+            style="dim",
+        )
+    for s in f.shape_changes[:SHOWN_PER_FUNCTION]:
+        mark, style = ("+", "yellow") if s.change == "added" else ("-", "green")
+        text.append(f"\n  {mark} {s.what + (' gone' if s.change == 'removed' else ''):<20}", style=style)
+        text.append(s.text, style="bold")
+        if s.location:
+            text.append(f"  at {s.location}", style="cyan")
+    hidden = len(f.shape_changes) - SHOWN_PER_FUNCTION
+    if hidden > 0:
+        text.append(f"\n    ... and {hidden} more shape changes (--format yaml lists them all)", style="dim")
+    return text
+
+
+def _verdict(regressions: tuple[Regression, ...], fail_on: tuple[str, ...]) -> Text:
+    text = Text()
+    policy = f"fail on: {', '.join(fail_on) or 'nothing'}" if fail_on else ""
+    if not regressions:
+        text.append("No regression.", style="bold green")
+        if policy:
+            text.append(f"  ({policy})", style="dim")
+        return text
+    text.append(f"{len(regressions)} regression{'s' if len(regressions) != 1 else ''}", style="bold red")
+    if policy:
+        text.append(f"  ({policy})", style="dim")
+    for r in regressions:
+        text.append("\n  x ", style="bold red")
+        text.append(r.message)
+        if r.location is not None and r.location.line:
+            text.append(f"\n      at {r.location}", style="cyan")
+    return text
