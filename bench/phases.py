@@ -111,20 +111,21 @@ def main() -> None:
     else:
         with phase("start-up"):
             # ``from`` imports: ``dynotrace.capture`` is also the name of a function.
-            from dynotrace.capture import runner, session
+            from dynotrace.analysis import build
+            from dynotrace.capture import live, runner
             from dynotrace.cli import main as cli_main
-            from dynotrace.files import documents as files; from dynotrace.renderers import terminal
+            from dynotrace.renderers import data, terminal_run
         from dynotrace.capture import listener
 
-        _wrap(session.LiveCapture, "start", "attach listener (imports torch)")
+        _wrap(live.LiveCapture, "start", "attach listener (imports torch)")
         _wrap(runner.TargetRunner, "run", "target")
         _wrap(listener.TraceListener, "events", "records -> events")
-        _wrap(session, "fold_events", "fold")
+        _wrap(build, "fold_events", "fold")
         from dynotrace import api
 
-        _wrap(api, "read_trace_report", "read + fold (--trace)")
-        _wrap(files, "write_report", "write report")
-        _wrap(terminal, "render_terminal", "terminal report")
+        _wrap(api, "read_trace", "read + fold (--trace)")
+        _wrap(data, "document_text", "write report")
+        _wrap(terminal_run, "render_terminal", "terminal report")
         sys.argv = ["dynotrace", "explain"] + argv
         try:
             cli_main.main()

@@ -25,34 +25,11 @@ from dynotrace.version import __version__
 # subpackage is imported first (it is empty and torch-free) and the name bound after it.
 import dynotrace.capture as _capture_package  # noqa: F401
 from dynotrace import api as _api
-from dynotrace.api import (
-    Capture,
-    check,
-    diff,
-    diff_jobs,
-    load,
-    load_job,
-    read_trace_job,
-    read_trace_report,
-    render,
-    save,
-)
+from dynotrace.api import Capture, check, diff, diff_jobs, load, load_job, read_trace_job, read_trace_report, render
+from dynotrace.api import save
 from dynotrace.errors import DynotraceError, InputError, UsageError
-from dynotrace.model import (
-    Compile,
-    Function,
-    Functions,
-    GraphBreak,
-    Guard,
-    GuardFailure,
-    Location,
-    Report,
-    RunInfo,
-    ShapeGuard,
-    ShapeSymbol,
-    Specialization,
-    Summary,
-)
+from dynotrace.model import Compile, Function, Functions, GraphBreak, Guard, GuardFailure, Location, Report, RunInfo
+from dynotrace.model import ShapeGuard, ShapeSymbol, Specialization, Summary
 
 if TYPE_CHECKING:
     from dynotrace.compare.diff import ReportDiff

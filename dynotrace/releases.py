@@ -19,10 +19,21 @@ The canonical form (what the fold may rely on):
   them, as in later releases), the free-form messages of 2.6 and 2.7 mapped to the type later
   releases give them, where known) and list each user frame as one ``File ...`` line
   followed by at most one source line, the statement's first;
+* a recompile reason's wording is that of 2.13: two arguments that were one tensor read
+  ``Duplicate tensors found: ["a", "b"]`` (2.6-2.11: ``a, b``); a type check's failure
+  ``expected type of 'x' to be a tensor type, but found <class ...>`` (2.14+ name the
+  class ``<class 'torch.Tensor'>``); entering ``torch.autocast`` ``GLOBAL_STATE changed:
+  autocast`` (2.6-2.7 showed it as an ``Autocast*`` key of each tensor's dispatch key set);
 * ``compilation_metrics`` carry ``recompile_limit_hit``: whether this attempt was refused
   because its function reached the recompile limit, whatever exception the release raised
   for it (``RecompileLimitExceeded``, ``Unsupported``, ``FailOnRecompileLimitHit``); and
   every frame compile has one (2.6 logged a refused attempt's as ``bwd_compilation_metrics``).
+
+Guard kinds and the guards on which dimensions a tensor was marked dynamic are read
+through ``canonical_kind``, ``is_dim_marking`` and ``marked_tensor``: the report keeps each
+release's own names for them, as torch printed them. ``RELEASE_SPELLINGS`` lists the
+wordings of single releases this module knows; no other module spells them
+(``tests/test_architecture.py``).
 
 Where each form comes from is in ``../shared/torch-releases.md`` (the map this module was
 written from, checked against each release's sources and against logs recorded under each
@@ -248,12 +259,32 @@ def reason_list(payload: str) -> list[str]:
 # <class 'list'>" (the stray quote is torch's); 2.14+: "... to be <class 'torch.Tensor'>,
 # but found <class 'list'>".
 _OLD_TYPE_CHECK = "' to be a tensor type, ' but found "
+_NEW_TYPE_CHECK = "' to be <class 'torch.Tensor'>, but found "
+_TYPE_CHECK = "' to be a tensor type, but found "
+# 2.6-2.11: "Duplicate tensors found: a, b"; 2.12+: 'Duplicate tensors found: ["a", "b"]'.
+_DUPLICATES = "Duplicate tensors found: "
+# 2.6-2.7: entering torch.autocast fails each tensor's dispatch-key check, the keys then
+# differing only by Autocast* ones; 2.8+ fail the global-state guard.
+_DISPATCH_KEYS = re.compile(r"^tensor '.+' dispatch key set mismatch\. expected DispatchKeySet\((?P<exp>[^)]*)\), actual DispatchKeySet\((?P<act>[^)]*)\)$")
+_AUTOCAST_KEY = "Autocast"
 
 
 def _canonical_reason(reason: str) -> str:
     head, sep, stack = reason.partition("\nUser stack trace:")
-    head = _LOCAL_SCOPE.sub(r"\1", head).replace(_OLD_TYPE_CHECK, "' to be a tensor type, but found ")
+    head = _LOCAL_SCOPE.sub(r"\1", head)
+    head = head.replace(_OLD_TYPE_CHECK, _TYPE_CHECK).replace(_NEW_TYPE_CHECK, _TYPE_CHECK)
+    cid, colon, check = head.partition(": ")
+    if check.startswith(_DUPLICATES) and not check[len(_DUPLICATES) :].lstrip().startswith("["):
+        names = [n.strip() for n in check[len(_DUPLICATES) :].split(",") if n.strip()]
+        head = f"{cid}{colon}{_DUPLICATES}{json.dumps(names)}"
+    elif (keys := _DISPATCH_KEYS.match(check)) is not None and _only_autocast_differs(keys["exp"], keys["act"]):
+        head = f"{cid}{colon}GLOBAL_STATE changed: autocast"
     return head + sep + stack
+
+
+def _only_autocast_differs(expected: str, actual: str) -> bool:
+    changed = {k.strip() for k in expected.split(",")} ^ {k.strip() for k in actual.split(",")}
+    return bool(changed) and all(k.startswith(_AUTOCAST_KEY) for k in changed)
 
 
 def is_limit_hit(metrics: dict[str, Any]) -> bool:
@@ -370,11 +401,59 @@ def comparable_check(check: str) -> str:
 #: Guard kinds a release renamed or split out of a general one: 2.14 gave ``a is b`` its own
 #: OBJECT_ALIASING (a LAMBDA_GUARD before); 2.13 renamed DYNAMIC_INDICES.
 _KIND_ALIASES = {"OBJECT_ALIASING": "LAMBDA_GUARD", "DYNAMIC_INDICES": "DIMENSION_DYNAMIC_MARKING_GUARD"}
+#: The kind of the guards on which dimensions of a tensor were marked dynamic.
+DIM_MARKING_KIND = "DIMENSION_DYNAMIC_MARKING_GUARD"
 
 
-def comparable_kind(kind: str) -> str:
-    """A guard kind as every release would name it, for comparing runs across an upgrade."""
+def canonical_kind(kind: str) -> str:
+    """A guard kind as every release would name it (``DIMENSION_DYNAMIC_MARKING_GUARD``
+    for 2.6-2.12's ``DYNAMIC_INDICES``, ``LAMBDA_GUARD`` for 2.14+'s ``OBJECT_ALIASING``)."""
     return _KIND_ALIASES.get(kind, kind)
+
+
+#: Kinds whose guard checks that two sources are, or are not, the same object.
+ALIASING_KINDS = frozenset({"NO_TENSOR_ALIASING", "OBJECT_ALIASING"})
+
+# A failed guard on which dimensions of a tensor were marked dynamic (mark_dynamic and its
+# kin): 2.13+ "_has_dynamo_dim_marking is present on runtime tensor but was absent at compile
+# time"; 2.6-2.12 name the attribute and the tensor: "hasattr(x, '_dynamo_dynamic_indices')
+# == False" (2.9+ with the guard's user code after it).
+_DIM_MARKING = re.compile(r"_has_dynamo_dim_marking|'_dynamo_\w*indices'")
+_MARKED = re.compile(r"^hasattr\((?P<src>.+?), '_dynamo_\w*indices'\)")
+
+
+def is_dim_marking(reason: str) -> bool:
+    """Whether a recompile reason is the failure of a dynamic-marking guard."""
+    return _DIM_MARKING.search(reason) is not None
+
+
+def marked_tensor(reason: str) -> str | None:
+    """The tensor a dynamic-marking failure names (2.6-2.12 do; 2.13+ do not)."""
+    m = _MARKED.match(reason)
+    return m["src"] if m else None
+
+
+#: Event kinds a release writes that ``canonical_events`` turns into the ones the fold
+#: reads: 2.6 logs a compile the recompile limit refused as ``bwd_compilation_metrics``.
+RELEASE_KINDS = frozenset({"bwd_compilation_metrics"})
+
+#: Wordings of single torch releases that only this module reads; everything else reads
+#: the canonical form (a test checks that no other module spells them).
+RELEASE_SPELLINGS = (
+    "DYNAMIC_INDICES",
+    "OBJECT_ALIASING",
+    "_has_dynamo_dim_marking",
+    "Graph break: skip:",
+    "to be a tensor type, '",
+    "to be <class 'torch.Tensor'>",
+    "CacheLimitExceeded",
+    "RecompileLimitExceeded",
+    "FailOnCacheLimitHit",
+    "HINT: ",
+    "___as_tensor(",
+    "__math_isnan(",
+    "torch.sym_max",
+)
 
 
 def global_state(check: str) -> dict[str, Any] | None:

@@ -318,7 +318,7 @@ def test_load_errors_are_one_line_input_errors(tmp_path: Path) -> None:
 
 
 def test_diff_of_reports_and_files(report: dynotrace.Report, tmp_path: Path) -> None:
-    diff_module = pytest.importorskip("dynotrace.compare.diff", reason="dynotrace/reports/diff.py is not written yet")
+    from dynotrace.compare import diff as diff_module
     with dynotrace.capture() as cap:
         torch.compile(double, backend="eager")(torch.ones(15))
     before = cap.report
@@ -410,3 +410,32 @@ def test_graph_break_logging_the_user_asked_for_is_kept(capfd: pytest.CaptureFix
         assert "Graph break" in capfd.readouterr().err
     finally:
         torch._logging.set_logs()
+
+
+def test_save_check_and_render_of_every_subject(tmp_path: Path) -> None:
+    """``save``, ``check`` and ``render`` take what the CLI takes: a report, a diff, a
+    check's outcome; a format that cannot show a subject says so in one line."""
+    fixtures = ROOT / "tests" / "fixtures" / "releases" / "2.13.0"
+    before = dynotrace.read_trace_report(str(fixtures / "recompiles.log.gz"))
+    after = dynotrace.read_trace_report(str(fixtures / "recompile_limit.log.gz"))
+    path = tmp_path / "baseline.json"
+    dynotrace.save(before, path)
+    assert path.read_text().startswith("{")
+    assert dynotrace.load(path) == before
+
+    same = dynotrace.check(before, path, max_recompiles=before.summary.recompiles)
+    assert same.passed and same.diff is not None and same.diff.empty
+    assert same.baseline in (os.path.relpath(path), str(path))
+    over = dynotrace.check(before, max_recompiles=0)
+    assert not over.passed
+    assert [r.message for r in over.regressions] == [f"recompiles: {before.summary.recompiles}, over the budget of 0"]
+
+    for subject in (before, dynotrace.diff(before, after), over):
+        out = io.StringIO()
+        dynotrace.render(subject, "terminal", out, width=100, color=False)
+        assert out.getvalue().strip()
+    markdown = io.StringIO()
+    dynotrace.render(over, "markdown", markdown)
+    assert markdown.getvalue().startswith("### dynotrace check")
+    with pytest.raises(dynotrace.UsageError, match="the markdown format does not show a report"):
+        dynotrace.render(before, "markdown", io.StringIO())

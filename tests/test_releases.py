@@ -8,6 +8,7 @@ what that torch counted in the same run (``tests/helpers/torch_counts.py``: its
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
@@ -36,7 +37,10 @@ def _counts(release: str) -> dict:  # type: ignore[type-arg]
     return json.loads((RELEASES_DIR / release / "counts.json").read_text())  # type: ignore[no-any-return]
 
 
+@functools.lru_cache(maxsize=None)
 def _report(release: str, program: str) -> Report:
+    """Each fixture log is read and folded once per session (the report is frozen): the
+    checks below and the upgrade diffs read every log several times."""
     return dynotrace.read_trace_report(str(RELEASES_DIR / release / f"{program}.log.gz"))
 
 
@@ -166,8 +170,22 @@ def test_a_type_check_reads_the_same_on_every_release() -> None:
     old = "0/0: expected type of 'x' to be a tensor type, ' but found <class 'list'>"  # 2.6-2.13
     new = "0/0: expected type of 'x' to be <class 'torch.Tensor'>, but found <class 'list'>"  # 2.14+
     a, b = parse_reason(_canonical_reason(old)), parse_reason(_canonical_reason(new))
-    assert (a.source, a.actual) == (b.source, b.actual) == ("x", "list")
-    assert (a.expected, b.expected) == ("tensor", "torch.Tensor")
+    assert (a.source, a.expected, a.actual) == (b.source, b.expected, b.actual) == ("x", "tensor", "list")
+
+
+def test_duplicate_tensors_and_autocast_read_the_same_on_every_release() -> None:
+    from dynotrace.analysis.reasons import parse_reason
+    from dynotrace.releases import _canonical_reason
+
+    old = "0/0: Duplicate tensors found: a, b"  # 2.6-2.11
+    new = '0/0: Duplicate tensors found: ["a", "b"]'  # 2.12+
+    assert _canonical_reason(old) == _canonical_reason(new) == new
+    assert parse_reason(_canonical_reason(old)).source == "a, b"
+    keys = "DispatchKeySet(CPU, BackendSelect, ADInplaceOrView, AutogradCPU"
+    autocast = f"0/0: tensor 'a' dispatch key set mismatch. expected {keys}), actual {keys}, AutocastCPU)"  # 2.6-2.7
+    assert _canonical_reason(autocast) == "0/0: GLOBAL_STATE changed: autocast"  # 2.8-2.10 (2.11+: autocast(cpu)_enabled)
+    device = f"0/0: tensor 'a' dispatch key set mismatch. expected {keys}), actual DispatchKeySet(Meta, AutogradMeta)"
+    assert _canonical_reason(device) == device  # a device change, on every release
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,8 @@ from __future__ import annotations
 import ast
 import re
 
+from dynotrace.releases import ALIASING_KINDS, DIM_MARKING_KIND, canonical_kind, is_dim_marking
+from dynotrace.analysis.reasons import TENSOR_PROPERTY_CAUSES
 from dynotrace.model import Guard, GuardFailure, Location
 
 #: Every category, in the order the README documents them.
@@ -36,21 +38,8 @@ CATEGORIES = (
 )
 
 _SIZE_SOURCE = re.compile(r"\.(?:size|stride)\(\)\[\d+\]|\.shape\[\d+\]|storage_offset\(\)")
-_TENSOR_WHAT = {
-    ".dtype": "dtype",
-    ".device": "device",
-    ".requires_grad": "requires_grad",
-    " dispatch keys": "device",
-    ".dim()": "tensor_shape",
-}
 
 
-# Dynamo's guards on which dimensions of a tensor were marked dynamic (mark_dynamic and its
-# kin): DYNAMIC_INDICES before 2.13, DIMENSION_DYNAMIC_MARKING_GUARD since; their failure
-# reads "_has_dynamo_dim_marking is present on runtime tensor but was absent at compile time"
-# or names the ``_dynamo_*_indices`` attribute.
-_DIM_MARKING = re.compile(r"_has_dynamo_dim_marking|'_dynamo_\w*indices'")
-_ALIASING_KINDS = ("NO_TENSOR_ALIASING", "OBJECT_ALIASING")
 # ``a is b`` between two sources (not ``x is None``): whether two arguments were one object.
 _SAME_OBJECT = re.compile(r"^(?P<a>[^\s]+) is (?:not )?(?P<b>[^\s]+)$")
 _CONSTANTS = frozenset({"None", "True", "False", "Ellipsis", "NotImplemented"})
@@ -64,9 +53,9 @@ def classify(failure: GuardFailure, guard: Guard | None = None) -> str:
     reason = failure.reason
     source = failure.source or ""
     kind = guard.kind if guard else failure.guard_kind
-    if _DIM_MARKING.search(reason) or kind in ("DIMENSION_DYNAMIC_MARKING_GUARD", "DYNAMIC_INDICES"):
+    if is_dim_marking(reason) or (kind and canonical_kind(kind) == DIM_MARKING_KIND):
         return "dynamic_marking"
-    if reason.startswith(("Duplicate tensors found", "NO_TENSOR_ALIASING")) or kind in _ALIASING_KINDS:
+    if reason.startswith(("Duplicate tensors found", "NO_TENSOR_ALIASING")) or kind in ALIASING_KINDS:
         return "tensor_aliasing"
     same = _SAME_OBJECT.match(reason)
     if same and same["b"] not in _CONSTANTS and not same["b"][:1].isdigit():
@@ -82,7 +71,7 @@ def classify(failure: GuardFailure, guard: Guard | None = None) -> str:
             return "tensor_shape"
         if ".stride()[" in source:
             return "stride"
-        for suffix, category in _TENSOR_WHAT.items():
+        for suffix, category in TENSOR_PROPERTY_CAUSES.items():
             if source.endswith(suffix):
                 return category
         return "other"
@@ -91,7 +80,7 @@ def classify(failure: GuardFailure, guard: Guard | None = None) -> str:
     if reason.startswith("GLOBAL_STATE changed") or kind in ("GLOBAL_STATE", "DEFAULT_DEVICE", "TORCH_FUNCTION_MODE_STACK"):
         return "global_state"
     if source.endswith(".training") or ".training ==" in reason:
-        # Before 2.8 the flag was guarded by the identity of the bool: ___check_obj_id(m.training, id).
+        # Also when the flag is guarded by the identity of the bool: ___check_obj_id(m.training, id).
         return "training_flag"
     if reason.startswith("expected type of") or "___check_type_id" in reason or kind == "TYPE_MATCH":
         return "type_changed"

@@ -18,7 +18,7 @@ from dynotrace.analysis.identity import diff_guards
 from dynotrace.analysis.reasons import user_source
 from dynotrace.analysis.shapes import constraints, rename, symbol_names
 from dynotrace.model import Compile, Function, Functions, Guard, GuardFailure, Report, is_library_file
-from dynotrace.releases import global_state, global_state_change
+from dynotrace.releases import global_state, global_state_change, marked_tensor
 
 # The source may hold quotes itself: ``tensor 'kwargs['input_ids']' size mismatch ...``.
 _TENSOR_REASON = re.compile(r"^tensor '(?P<name>.+?)' [a-z_ ]+? mismatch")
@@ -167,7 +167,6 @@ def _state_change(failed: Compile | None, new: Compile) -> tuple[str, str, str] 
     )
 
 
-_MARKING_CHECK = re.compile(r"^hasattr\((?P<src>.+?), '_dynamo_\w*indices'\)")
 _MARKED_DIMS = re.compile(
     r"getattr\((?P<src>.+?), '_dynamo_dynamic_indices', set\(\)\)\.issubset\((?P<dims>\{[^}]*\})\)"
 )
@@ -211,9 +210,9 @@ def _explain_failure(failure: GuardFailure, failed: Compile | None, new: Compile
             failure = replace(failure, source=marked[0], expected=marked[1])
             actual = marked[2]
         else:
-            # Before 2.9 the failed check names the tensor: hasattr(x, '_dynamo_dynamic_indices') == False.
-            named = _MARKING_CHECK.match(failure.reason)
-            failure = replace(failure, source=user_source(named["src"]) if named else None, expected=None)
+            # Some releases' failed check names the tensor (``releases.marked_tensor``).
+            named = marked_tensor(failure.reason)
+            failure = replace(failure, source=user_source(named) if named else None, expected=None)
     elif category == "global_state" and (change := _state_change(failed, new)) is not None:
         failure = replace(failure, source=f"global state: {change[0]}", expected=change[1])
         actual = change[2]

@@ -8,15 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from dynotrace.model import (
-    Compile,
-    Function,
-    GraphBreak,
-    GuardFailure,
-    Location,
-    Report,
-    is_library_file,
-)
+from dynotrace.model import Compile, Function, GraphBreak, GuardFailure, Location, Report, is_library_file
 
 #: Words for each cause category, as the report shows them.
 CATEGORY_LABELS = {

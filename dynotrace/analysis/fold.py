@@ -21,22 +21,8 @@ from dynotrace.analysis.graph_breaks import parse_graph_break
 from dynotrace.analysis.names import user_function_name
 from dynotrace.analysis.reasons import parse_recompile_reasons
 from dynotrace.analysis.tree import guarded_source, guarded_types, parse_guard_tree
-from dynotrace.model import (
-    Compile,
-    CompileStatus,
-    Function,
-    Functions,
-    GraphBreak,
-    Guard,
-    Location,
-    ReadProblems,
-    Report,
-    RunInfo,
-    ShapeGuard,
-    ShapeSymbol,
-    Specialization,
-    is_library_file,
-)
+from dynotrace.model import Compile, CompileStatus, Function, Functions, GraphBreak, Guard, Location, ReadProblems
+from dynotrace.model import Report, RunInfo, ShapeGuard, ShapeSymbol, Specialization, is_library_file
 from dynotrace.releases import canonical_events, identify
 
 _ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{6,}\b")

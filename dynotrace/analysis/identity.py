@@ -12,18 +12,10 @@ import re
 from collections import defaultdict
 from collections.abc import Mapping
 
-from dynotrace.model import (
-    GraphBreak,
-    Guard,
-    GuardChange,
-    GuardFailure,
-    GuardSetDiff,
-    ShapeGuard,
-    Specialization,
-)
+from dynotrace.model import GraphBreak, Guard, GuardChange, GuardFailure, GuardSetDiff, ShapeGuard, Specialization
 from dynotrace.analysis.names import user_function
 from dynotrace.analysis.shapes import rename
-from dynotrace.releases import comparable_check, comparable_kind, global_state, global_state_change
+from dynotrace.releases import DIM_MARKING_KIND, canonical_kind, comparable_check, global_state, global_state_change
 
 _NUMBERED_NAME = re.compile(r"(___)\d+\b")
 _SYMBOL = re.compile(r"\b([su])\d+\b")
@@ -46,7 +38,7 @@ def guard_identity(guard: Guard) -> tuple[str, str, str]:
     """``(kind, source, check)``, normalised: equal for the same guard in another run, and
     on another torch release (``releases.comparable_check``). A ``GLOBAL_STATE`` guard's
     state is not part of it: ``state_changed`` compares that key by key."""
-    return (comparable_kind(guard.kind), normalise(guard.source or ""), _check_identity(guard.check))
+    return (canonical_kind(guard.kind), normalise(guard.source or ""), _check_identity(guard.check))
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -57,7 +49,7 @@ def _check_identity(check: str) -> str:
 
 # Guards Dynamo adds for its own bookkeeping, whatever the user's code: which dimensions
 # were marked dynamic, the torch-function mode stack, the default device.
-_TORCH_KINDS = frozenset({"DIMENSION_DYNAMIC_MARKING_GUARD", "DYNAMIC_INDICES", "TORCH_FUNCTION_MODE_STACK", "DEFAULT_DEVICE"})
+_TORCH_KINDS = frozenset({DIM_MARKING_KIND, "TORCH_FUNCTION_MODE_STACK", "DEFAULT_DEVICE"})
 # A local of the compiled frame, or a global of the user's module (not torch itself, not
 # one of the names Dynamo makes up: ``G['__import_torch_dot_nn']``, ``G['__builtins_dict___0']``).
 _USER_STATE = re.compile(r"\bL\[|\bG\[['\"](?!__)(?!torch['\"])")
@@ -71,7 +63,7 @@ def torch_internal(guard: Guard) -> bool:
     user's: ``GLOBAL_STATE`` is never internal."""
     if guard.kind == "GLOBAL_STATE":
         return False
-    if guard.kind in _TORCH_KINDS or "'_dynamo_" in guard.check or "G['__import_torch" in guard.check:
+    if canonical_kind(guard.kind) in _TORCH_KINDS or "'_dynamo_" in guard.check or "G['__import_torch" in guard.check:
         return True
     return _USER_STATE.search(f"{guard.source or ''} {guard.check}") is None
 
@@ -111,7 +103,7 @@ def diff_guards(before: tuple[Guard, ...], after: tuple[Guard, ...]) -> GuardSet
     removed: list[Guard] = []
     changed: list[GuardChange] = []
     for g in unmatched_before:
-        candidates = by_place.get((comparable_kind(g.kind), normalise(g.source or "")))
+        candidates = by_place.get((canonical_kind(g.kind), normalise(g.source or "")))
         if candidates:
             changed.append(GuardChange(g, after[candidates.pop(0)]))
         else:

@@ -39,19 +39,25 @@ _FLIP = {"<=": ">=", ">=": "<=", "<": ">", ">": "<", "==": "==", "!=": "!="}
 _FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+), in (?P<func>.+)$')
 
 
-# How Dynamo's tensor-check messages name a property, in the user's source terms.
+# How Dynamo's tensor-check messages name a property: in the user's source terms, and the
+# cause a change of it is (``dynotrace.analysis.causes``).
 _TENSOR_PROPERTIES = {
-    "size": ".size()[{}]",
-    "stride": ".stride()[{}]",
-    "dtype": ".dtype",
-    "rank": ".dim()",
-    "requires_grad": ".requires_grad",
-    "dispatch key set": " dispatch keys",
+    "size": (".size()[{}]", "tensor_shape"),
+    "stride": (".stride()[{}]", "stride"),
+    "dtype": (".dtype", "dtype"),
+    "rank": (".dim()", "tensor_shape"),
+    "requires_grad": (".requires_grad", "requires_grad"),
+    "dispatch key set": (" dispatch keys", "device"),
+}
+#: The cause of a tensor check's failure by the end of its source (``x.dtype``): the
+#: properties above, and ``.device`` that a changed dispatch key's backend gives.
+TENSOR_PROPERTY_CAUSES = {suffix: cause for suffix, cause in _TENSOR_PROPERTIES.values() if "{}" not in suffix} | {
+    ".device": "device"
 }
 
 
 def _tensor_property(what: str, index: str | None) -> str:
-    template = _TENSOR_PROPERTIES.get(what, f" {what}")
+    template = _TENSOR_PROPERTIES.get(what, (f" {what}", "other"))[0]
     return template.format(index) if "{}" in template else template
 
 
@@ -78,11 +84,7 @@ def parse_reason(reason: str, resolve: Callable[[str], str] = lambda f: f) -> Gu
         source = f"{user_source(t['src'])}{_tensor_property(t['what'], t['idx'])}"
         expected = t["exp"].strip()
         actual = t["act"].strip() if t["act"] else None
-        if t["what"] == "dispatch key set" and actual and _only_autocast_differs(expected, actual):
-            # Before 2.11 entering torch.autocast showed as an Autocast* dispatch key of each tensor.
-            on = "on" if "Autocast" in actual else "off"
-            source, expected, actual = "global state: autocast", "off" if on == "on" else "on", on
-        elif t["what"] == "dispatch key set" and actual:
+        if t["what"] == "dispatch key set" and actual:
             before, after = _backend_key(expected), _backend_key(actual)
             if before and after and before != after:
                 # The backend key leads the set: CPU -> Meta is a device change.
@@ -91,14 +93,14 @@ def parse_reason(reason: str, resolve: Callable[[str], str] = lambda f: f) -> Gu
             expected = expected[len("requires_grad=") :]
             actual = actual or ("0" if expected == "1" else "1")
     elif check.startswith(_DUPLICATES):
-        # 'Duplicate tensors found: a, b' (2.6-2.12) or '... ["a", "b"]' (2.13+).
+        # 'Duplicate tensors found: ["a", "b"]'
         names = [n.strip(" \"'") for n in check[len(_DUPLICATES) :].strip().strip("[]").split(",")]
         source = ", ".join(user_source(n) for n in names if n)
         expected, actual = "different objects", "the same object"
     elif check.startswith("GLOBAL_STATE changed:"):
         source = "global state: " + check[len("GLOBAL_STATE changed:") :].strip()
     elif (ty := _TYPE_EXPECTED.match(check)) is not None:
-        # "a tensor type" (2.6-2.13) reads "tensor"; 2.14+ name the class: "torch.Tensor".
+        # "a tensor type" reads "tensor".
         expected = _class_name(ty["exp"]).removeprefix("a ").removesuffix(" type")
         source, actual = user_source(ty["src"]), _class_name(ty["act"])
     else:
@@ -136,15 +138,6 @@ def _identity_check(lhs: str, op: str, rhs: str) -> tuple[str, str, str]:
     same, different = "the same object", "different objects"
     held, other = (same, different) if op == "is" else (different, same)
     return f"{user_source(lhs)}, {user_source(rhs)}", held, other
-
-
-def _dispatch_keys(keys: str) -> set[str]:
-    return {k.strip() for k in keys.strip().removeprefix("DispatchKeySet(").removesuffix(")").split(",") if k.strip()}
-
-
-def _only_autocast_differs(expected: str, actual: str) -> bool:
-    changed = _dispatch_keys(expected) ^ _dispatch_keys(actual)
-    return bool(changed) and all(k.startswith("Autocast") for k in changed)
 
 
 def _backend_key(keys: str) -> str | None:

@@ -17,26 +17,20 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
-from dynotrace.events import (
-    CONTEXT_KEYS,
-    PAYLOAD_KINDS,
-    TraceEvent,
-    make_event,
-    wants_payload,
-)
+from dynotrace.releases import RELEASE_KINDS
+from dynotrace.events import CONTEXT_KEYS, PAYLOAD_KINDS, TraceEvent, make_event, wants_payload
 
 TRACE_LOGGER = "torch.__trace"
 #: The graph-break log of Dynamo's frame converter (see ``_log_skipped_frames``).
 _SKIP_LOG = "torch._dynamo.convert_frame.__graph_breaks"
 
-#: Event kinds the fold reads; the listener drops all others on arrival.
-FOLD_KINDS = frozenset(
+#: Event kinds the fold reads (with those a release writes instead of one of them); the
+#: listener drops all others on arrival.
+FOLD_KINDS = RELEASE_KINDS | frozenset(
     {
         "str",
         "dynamo_start",
         "compilation_metrics",
-        # torch 2.6 logs a compile the recompile limit refused under this name.
-        "bwd_compilation_metrics",
         "artifact",
         "dynamo_output_graph",
         "dynamo_cpp_guards_str",

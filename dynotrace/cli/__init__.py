@@ -1,0 +1,2 @@
+"""The ``dynotrace`` command: each command parses its options (shared ones in ``common``),
+calls ``dynotrace.api`` and maps errors to exit codes."""

@@ -7,16 +7,8 @@ import sys
 
 import click
 
-from dynotrace.cli.common import (
-    backend_option,
-    command_line,
-    fail,
-    fail_on_option,
-    rank_timeout_option,
-    script_args,
-    target_options,
-    terminal_options,
-)
+from dynotrace.cli.common import backend_option, command_line, fail, fail_on_option, rank_timeout_option, script_args
+from dynotrace.cli.common import target_options, terminal_options
 from dynotrace.errors import EXIT_OK, EXIT_REGRESSION, DynotraceError
 
 

@@ -6,15 +6,8 @@ import sys
 
 import click
 
-from dynotrace.cli.common import (
-    backend_option,
-    command_line,
-    fail,
-    rank_timeout_option,
-    script_args,
-    target_options,
-    terminal_options,
-)
+from dynotrace.cli.common import backend_option, command_line, fail, rank_timeout_option, script_args, target_options
+from dynotrace.cli.common import terminal_options
 from dynotrace.errors import DynotraceError
 
 

@@ -24,33 +24,17 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections import defaultdict
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
 from dynotrace.analysis.findings import limit_consequence
 from dynotrace.compare.policy import DEFAULT_FAIL_ON, Regression, ordered
-from dynotrace.analysis.identity import (
-    diff_guards,
-    failure_identity,
-    graph_break_identity,
-    guard_identity,
-    shape_guard_identity,
-    specialization_identity,
-    torch_internal,
-)
-from dynotrace.model import (
-    Compile,
-    Function,
-    GraphBreak,
-    Guard,
-    GuardFailure,
-    Location,
-    Report,
-    RunInfo,
-)
+from dynotrace.analysis.identity import diff_guards, failure_identity, graph_break_identity, guard_identity
+from dynotrace.analysis.identity import shape_guard_identity, specialization_identity, torch_internal
+from dynotrace.model import FUNCTION_COUNTS, Compile, Function, GraphBreak, Guard, GuardFailure, Location, Report, RunInfo
 from dynotrace.releases import releases_differ
-from dynotrace.model.schema import SCHEMA_VERSION, to_plain
+from dynotrace.model.schema import SCHEMA_VERSION, pick, to_plain
 
 #: Version of the ``dynotrace diff --format yaml|json`` document.
 DIFF_FORMAT_VERSION = 1
@@ -262,32 +246,26 @@ def _breaks(function: Function | None) -> list[GraphBreak]:
 
 
 def _counts(b: Function | None, a: Function | None) -> tuple[Delta, ...]:
-    def values(f: Function | None) -> tuple[int, int, int, int, int]:
-        if f is None:
-            return (0, 0, 0, 0, 0)
-        return (len(f.compiles), f.recompiles, f.graphs, f.graph_breaks, f.recompile_limit_hits)
-
-    names = ("compiles", "recompiles", "graphs", "graph_breaks", "recompile_limit_hits")
-    return tuple(Delta(n, x, y) for n, x, y in zip(names, values(b), values(a), strict=True))
+    before, after = (f.counts() if f else dict.fromkeys(FUNCTION_COUNTS, 0) for f in (b, a))
+    return tuple(Delta(n, before[n], after[n]) for n in FUNCTION_COUNTS)
 
 
-def _match(before: Sequence[T], after: Sequence[T], key: Any) -> tuple[list[tuple[T, T]], list[T], list[T]]:
-    """Pair items with equal keys, in order: ``(pairs, only in before, only in after)``."""
-    pool: dict[Hashable, list[T]] = defaultdict(list)
-    for item in before:
-        pool[key(item)].append(item)
+def match(before: Sequence[T], after: Sequence[T], key: Callable[[T], Hashable]) -> tuple[list[tuple[T, T]], list[T], list[T]]:
+    """Pair items with equal keys, in order: ``(pairs, only in before, only in after)``,
+    each list in its side's order."""
+    pool: dict[Hashable, list[int]] = defaultdict(list)
+    for i, item in enumerate(before):
+        pool[key(item)].append(i)
     pairs: list[tuple[T, T]] = []
     added: list[T] = []
     for item in after:
         bucket = pool.get(key(item))
         if bucket:
-            pairs.append((bucket.pop(0), item))
+            pairs.append((before[bucket.pop(0)], item))
         else:
             added.append(item)
-    removed = [item for bucket in pool.values() for item in bucket]
-    order = {id(item): i for i, item in enumerate(before)}
-    removed.sort(key=lambda item: order[id(item)])
-    return pairs, removed, added
+    left = sorted(i for bucket in pool.values() for i in bucket)
+    return pairs, [before[i] for i in left], added
 
 
 def _line_of(gb: GraphBreak) -> int:
@@ -302,7 +280,7 @@ def _diff_function(b: Function | None, a: Function | None, *, upgrade: bool = Fa
     def site(gb: GraphBreak) -> tuple[str, str, str, str]:
         return graph_break_identity(gb, by_site=upgrade)
 
-    paired, breaks_removed, breaks_added = _match(before_breaks, after_breaks, site)
+    paired, breaks_removed, breaks_added = match(before_breaks, after_breaks, site)
     moved: dict[tuple[Any, int, int], MovedBreak] = {}
     for x, y in paired:
         if _line_of(x) != _line_of(y):
@@ -311,7 +289,7 @@ def _diff_function(b: Function | None, a: Function | None, *, upgrade: bool = Fa
 
     compiles_b = _compile_keys(b, by_site=upgrade)
     compiles_a = _compile_keys(a, by_site=upgrade)
-    matched, compiles_removed, compiles_added = _match(
+    matched, compiles_removed, compiles_added = match(
         list(compiles_b), list(compiles_a), lambda kc: kc[0]
     )
     guard_changes = _guard_changes([(x[1], y[1]) for x, y in matched])
@@ -463,7 +441,7 @@ def _specialized_source(raw: str, user_source: Any) -> str:
 def _shape_changes(pairs: list[tuple[Compile, Compile]]) -> tuple[ShapeChange, ...]:
     items: dict[tuple[Any, ...], ShapeChange] = {}
     for b, a in pairs:
-        _, removed, added = _match(_shape_items(b), _shape_items(a), lambda item: item[0])
+        _, removed, added = match(_shape_items(b), _shape_items(a), lambda item: item[0])
         for change, group in (("removed", removed), ("added", added)):
             for ident, what, text, loc in group:
                 key = (change, ident)
@@ -568,8 +546,7 @@ def _regressions(diffs: list[FunctionDiff], fail_on: tuple[str, ...]) -> tuple[R
 
 def _compile_summary(c: Compile) -> dict[str, Any]:
     return {
-        "compile_id": c.compile_id,
-        "status": c.status,
+        **pick(c, "compile_id", "status"),
         "recompile": c.is_recompile,
         "resume_line": c.resume_line,
         "causes": to_plain(c.guard_failures),

@@ -21,6 +21,7 @@ from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from typing import Any
 
 from dynotrace.analysis.findings import CATEGORY_LABELS
+from dynotrace.compare.diff import match
 from dynotrace.analysis.identity import failure_identity, graph_break_identity
 from dynotrace.model import Compile, Function, GraphBreak, Location, Report
 from dynotrace.analysis.facts import short_collective
@@ -246,7 +247,7 @@ def _compare_function(
 
     rec_r = [c for c in rf.compiles if c.is_recompile]
     rec_o = [c for c in of.compiles if c.is_recompile]
-    _, extra_r, extra_o = _match(rec_r, rec_o, _cause_key)
+    _, extra_r, extra_o = match(rec_r, rec_o, _cause_key)
     if extra_o or extra_r:
         groups = (RankGroup(ref, _recompile_summary(rec_r)), RankGroup(other, _recompile_summary(rec_o)))
         if extra_o and not extra_r:
@@ -273,25 +274,6 @@ def _compare_function(
             None,
         )
     return found
-
-
-def _match(
-    before: Sequence[Compile], after: Sequence[Compile], key: Callable[[Compile], Hashable]
-) -> tuple[list[tuple[Compile, Compile]], list[Compile], list[Compile]]:
-    """Pair compiles with equal keys in order: ``(pairs, only in before, only in after)``."""
-    pool: dict[Hashable, list[int]] = defaultdict(list)
-    for i, c in enumerate(before):
-        pool[key(c)].append(i)
-    pairs: list[tuple[Compile, Compile]] = []
-    extra: list[Compile] = []
-    for c in after:
-        bucket = pool.get(key(c))
-        if bucket:
-            pairs.append((before[bucket.pop(0)], c))
-        else:
-            extra.append(c)
-    left = sorted(i for bucket in pool.values() for i in bucket)
-    return pairs, [before[i] for i in left], extra
 
 
 def _times(n: int, word: str) -> str:
@@ -430,10 +412,8 @@ def _collective_divergence(facts: FactsByRank) -> list[Divergence]:
             op for f in facts[rank] for op in ((f"?{f.compile_id}",) if COLLECTIVE_SCHEDULE in f.unreadable else f.collectives)
         )
 
-    if not any(sequence(r) for r in facts):
-        return []
-    groups = _groups_by(facts, sequence)
-    if len(groups) < 2:
+    groups = _differing(facts, sequence)
+    if not groups:
         return []
     ref = groups[0]
     R = format_ranks(ref)
@@ -543,14 +523,21 @@ def _output_meta_divergence(facts: FactsByRank) -> list[Divergence]:
     return found
 
 
+def _differing(facts: FactsByRank, sequence: Callable[[int], tuple[str, ...]]) -> list[tuple[int, ...]]:
+    """The groups of ranks by ``sequence``, when some rank has one and they are not all
+    alike; else nothing."""
+    if not any(sequence(r) for r in facts):
+        return []
+    groups = _groups_by(facts, sequence)
+    return groups if len(groups) >= 2 else []
+
+
 def _cache_divergence(facts: FactsByRank) -> list[Divergence]:
     def sequence(rank: int) -> tuple[str, ...]:
         return tuple(name for f in facts[rank] for name in f.cache)
 
-    if not any(sequence(r) for r in facts):
-        return []
-    groups = _groups_by(facts, sequence)
-    if len(groups) < 2:
+    groups = _differing(facts, sequence)
+    if not groups:
         return []
     ref = groups[0]
     ids = _compile_ids(facts, lambda f: bool(f.cache))

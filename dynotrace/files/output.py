@@ -16,7 +16,7 @@ import re
 import stat
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal, TextIO
@@ -158,23 +158,23 @@ def _descriptor_stream(given: str, fd: int) -> Iterator[TextIO]:
                 std.flush()  # what Python buffered for the descriptor goes first
             except (OSError, ValueError):
                 pass
-    try:
-        dup = os.dup(fd)
-    except OSError as exc:
-        raise _failure(given, exc) from None
-    try:
-        with os.fdopen(dup, "w", encoding="utf-8", newline="\n") as stream:
-            yield stream
-    except OSError as exc:
-        raise _failure(given, exc) from None
+    with _stream_on(given, lambda: os.dup(fd)) as stream:
+        yield stream
 
 
 @contextmanager
 def _node_stream(given: str, path: str) -> Iterator[TextIO]:
     """Write into a device, a FIFO (waiting for its reader) or another process's
     descriptor as ``cmd > node`` would; its mode and owner are left alone."""
+    with _stream_on(given, lambda: os.open(path, os.O_WRONLY | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0))) as stream:
+        yield stream
+
+
+@contextmanager
+def _stream_on(given: str, open_fd: Callable[[], int]) -> Iterator[TextIO]:
+    """A text stream on the descriptor ``open_fd()`` gives; any ``OSError`` is one line."""
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0))
+        fd = open_fd()
     except OSError as exc:
         raise _failure(given, exc) from None
     try:

@@ -1,4 +1,4 @@
-"""Distributed jobs: one report for all the ranks of a job, and how the ranks differ.
+"""Many processes: what only a distributed job needs.
 
 * ``launcher``: which rank this process is, from the environment torchrun (or any launcher
   that sets ``RANK``/``WORLD_SIZE``) gives it.
@@ -6,13 +6,8 @@
 * ``live``: a capture under a launcher: each rank captures itself, rank 0 gathers.
 * ``offline`` (with ``parallel``): a ``TORCH_TRACE`` directory read rank by rank, side by
   side in forked children.
-* ``facts``: what Inductor logged per compile that matters across ranks (collective
-  schedules, runtime estimates, output metadata, cache hits).
-* ``model``, ``schema``, ``files``: the multi-rank report, its file format, reading and
-  writing it; ``job`` puts a job's reports together.
-* ``divergence``: which ranks compiled the same way, and what differs, in words.
-* ``terminal``, ``diff``, ``diff_render``, ``check``: what ``explain``, ``diff`` and
-  ``check`` do with a multi-rank report.
+* ``combine``: the ranks' reports put together into one ``JobReport``, with their groups
+  and divergence (``dynotrace.compare.divergence``).
 
-Nothing here is imported for a single-process run, but ``model`` (plain dataclasses).
+Rendering, saving, comparing and gating a job are not here: they take any ``JobReport``.
 """

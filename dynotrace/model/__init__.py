@@ -11,41 +11,14 @@ Everything here is plain data: it imports nothing of dynotrace but ``errors``.
 
 from __future__ import annotations
 
-from dynotrace.model.job import (
-    DIVERGENCE_KINDS,
-    SUMMARY_COUNTS,
-    CompileFacts,
-    CountRange,
-    Divergence,
-    JobReport,
-    JobSummary,
-    MissingRank,
-    RankDetail,
-    RankGroup,
-    format_ranks,
-)
-from dynotrace.model.report import (
-    Compile,
-    CompileStatus,
-    Function,
-    Functions,
-    GraphBreak,
-    Guard,
-    GuardChange,
-    GuardFailure,
-    GuardSetDiff,
-    Location,
-    ReadProblems,
-    Report,
-    RunInfo,
-    ShapeGuard,
-    ShapeSymbol,
-    Specialization,
-    Summary,
-    is_library_file,
-)
+from dynotrace.model.job import DIVERGENCE_KINDS, SUMMARY_COUNTS, CompileFacts, CountRange, Divergence, JobReport
+from dynotrace.model.job import JobSummary, MissingRank, RankDetail, RankGroup, format_ranks
+from dynotrace.model.report import FUNCTION_COUNTS, Compile, CompileStatus, Function, Functions, GraphBreak, Guard, GuardChange
+from dynotrace.model.report import GuardFailure, GuardSetDiff, Location, ReadProblems, Report, RunInfo, ShapeGuard
+from dynotrace.model.report import ShapeSymbol, Specialization, Summary, is_library_file
 
 __all__ = [
+    "FUNCTION_COUNTS",
     "DIVERGENCE_KINDS",
     "SUMMARY_COUNTS",
     "Compile",

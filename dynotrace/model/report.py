@@ -211,6 +211,10 @@ class Compile:
         return self.status == "recompile_limit" and (self.fail_type or "").startswith("FailOn")
 
 
+#: A function's headline counts, in the order reports list them (``Function.counts``).
+FUNCTION_COUNTS = ("compiles", "recompiles", "graphs", "graph_breaks", "recompile_limit_hits")
+
+
 @dataclass(frozen=True)
 class Function:
     """A user function and every compile of it, resume functions folded in at their line."""
@@ -250,6 +254,11 @@ class Function:
     def limit_raised(self) -> bool:
         """Its recompile-limit hits raised from the call instead of running it eagerly."""
         return any(c.limit_raised for c in self.compiles)
+
+    def counts(self) -> dict[str, int]:
+        """Its ``FUNCTION_COUNTS`` by name, in that order."""
+        values = (len(self.compiles), self.recompiles, self.graphs, self.graph_breaks, self.recompile_limit_hits)
+        return dict(zip(FUNCTION_COUNTS, values, strict=True))
 
 
 class Functions(tuple[Function, ...]):

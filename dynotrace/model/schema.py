@@ -80,6 +80,11 @@ _SCALARS = frozenset({str, int, float, bool, type(None)})
 _FIELD_NAMES: dict[type, tuple[str, ...] | None] = {}
 
 
+def pick(value: Any, *names: str) -> dict[str, Any]:
+    """Some attributes of ``value`` by name, in that order (scalars, as they are)."""
+    return {name: getattr(value, name) for name in names}
+
+
 def _field_names(kind: type) -> tuple[str, ...] | None:
     """A dataclass's field names, looked up once per class (a report has tens of
     thousands of model objects); ``None`` for anything else."""
@@ -97,13 +102,7 @@ def _function_dict(function: Function) -> dict[str, Any]:
         "qualified_name": function.display_name,
         "file": function.file,
         "first_line": function.first_line,
-        "summary": {
-            "compiles": len(function.compiles),
-            "recompiles": function.recompiles,
-            "graphs": function.graphs,
-            "graph_breaks": function.graph_breaks,
-            "recompile_limit_hits": function.recompile_limit_hits,
-        },
+        "summary": function.counts(),
         "compiles": to_plain(function.compiles),
     }
 
@@ -449,11 +448,7 @@ def job_head(job: JobReport) -> dict[str, Any]:
 
 def _divergence_dict(d: Divergence) -> dict[str, Any]:
     return {
-        "kind": d.kind,
-        "summary": d.summary,
-        "why": d.why,
-        "function": d.function,
-        "function_name": d.function_name,
+        **pick(d, "kind", "summary", "why", "function", "function_name"),
         "location": to_plain(d.location),
         "groups": [{"ranks": list(g.ranks), "what": g.what} for g in d.groups],
     }
@@ -480,11 +475,7 @@ def _rank_number(key: Any, origin: str) -> int:
 def detail_from_dict(rank: int, data: Any, where: str) -> RankDetail:
     if data is None:
         return RankDetail(rank)
-    if not isinstance(data, dict):
-        raise InputError(f"{where}: expected a mapping")
-    compiles = data.get("compiles") or []
-    if not isinstance(compiles, list):
-        raise InputError(f"{where}.compiles: expected a list")
+    compiles = _list_in(data, "compiles", where)
     return RankDetail(
         rank=rank,
         local_rank=from_plain(int | None, data.get("local_rank"), f"{where}.local_rank"),
@@ -534,12 +525,19 @@ def job_from_dict(data: Any, *, origin: str = "report") -> JobReport:
     )
 
 
-def _divergence_from_dict(data: Any, where: str) -> Divergence:
+def _list_in(data: Any, key: str, where: str) -> list[Any]:
+    """The list under ``key`` of the mapping ``data`` (empty when it has none);
+    ``InputError`` when either is not what it must be."""
     if not isinstance(data, dict):
         raise InputError(f"{where}: expected a mapping")
-    groups = data.get("groups") or []
-    if not isinstance(groups, list):
-        raise InputError(f"{where}.groups: expected a list")
+    items = data.get(key) or []
+    if not isinstance(items, list):
+        raise InputError(f"{where}.{key}: expected a list")
+    return items
+
+
+def _divergence_from_dict(data: Any, where: str) -> Divergence:
+    groups = _list_in(data, "groups", where)
     return Divergence(
         kind=from_plain(str, data.get("kind", ""), f"{where}.kind"),
         summary=from_plain(str, data.get("summary", ""), f"{where}.summary"),

@@ -26,7 +26,7 @@ from dynotrace.model import Report
 from dynotrace.model import CountRange, Divergence, JobReport, format_ranks
 from dynotrace.renderers.base import Options
 from dynotrace.renderers.console import trimmed
-from dynotrace.renderers.terminal_run import render_terminal
+from dynotrace.renderers.terminal_run import render_terminal, run_title
 
 #: Groups of ranks whose report is printed in full; the others are named (``--rank N``
 #: shows any one).
@@ -79,14 +79,7 @@ def _range_text(name: str, word: str, counts: CountRange) -> Text:
 
 
 def _headline(job: JobReport, timing: bool) -> Text:
-    run = job.run
-    head = Text()
-    head.append("dynotrace ", style="bold")
-    head.append(run.command.removeprefix("dynotrace explain "), style="bold cyan")
-    if run.torch_version:
-        head.append(f"  torch {run.torch_version}", style="dim")
-    if run.backend_override:
-        head.append(f"  backend={run.backend_override}", style="dim")
+    head = run_title(job.run)
     s = job.summary
     line = Text("\n")
     if job.launcher is not None:

@@ -18,15 +18,10 @@ from rich.panel import Panel
 from rich.rule import Rule
 from rich.text import Text
 
-from dynotrace.analysis.findings import (
-    CATEGORY_LABELS,
-    Finding,
-    fix_first,
-    graph_break_findings,
-)
+from dynotrace.analysis.findings import CATEGORY_LABELS, Finding, fix_first, graph_break_findings
 from dynotrace.analysis.reasons import user_source
 from dynotrace.releases import global_state, global_state_change
-from dynotrace.model import Compile, Function, Guard, GuardFailure, Location, Report, is_library_file
+from dynotrace.model import Compile, Function, Guard, GuardFailure, Location, Report, RunInfo, is_library_file
 from dynotrace.renderers.base import Options
 from dynotrace.renderers.console import trimmed
 
@@ -52,9 +47,8 @@ def _where(location: Location | None, *, code: bool = True) -> Text:
     return text
 
 
-def _headline(report: Report, timing: bool) -> Text:
-    s = report.summary
-    run = report.run
+def run_title(run: RunInfo) -> Text:
+    """``dynotrace train.py  torch 2.13.0``: what ran, the first line of a report."""
     head = Text()
     head.append("dynotrace ", style="bold")
     head.append(run.command.removeprefix("dynotrace explain "), style="bold cyan")
@@ -62,6 +56,12 @@ def _headline(report: Report, timing: bool) -> Text:
         head.append(f"  torch {run.torch_version}", style="dim")
     if run.backend_override:
         head.append(f"  backend={run.backend_override}", style="dim")
+    return head
+
+
+def _headline(report: Report, timing: bool) -> Text:
+    s = report.summary
+    head = run_title(report.run)
     counts = Text("\n")
     items = [
         ("function", s.functions, ""),
