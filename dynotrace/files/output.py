@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import stat
 import sys
 import tempfile
@@ -189,27 +190,45 @@ def _atomic_file(given: str, target: str) -> Iterator[TextIO]:
     """Write a temporary file beside ``target`` and rename it over ``target`` at the end;
     on any failure the temporary file is removed and ``target`` is untouched."""
     directory = os.path.dirname(target)
+    temp: str | None = None
     try:
-        os.makedirs(directory, exist_ok=True)
-        fd, temp = tempfile.mkstemp(prefix=".dynotrace-", suffix=".tmp", dir=directory)
-    except OSError as exc:
-        raise _failure(given, exc) from None
-    try:
+        # A SIGTERM or Ctrl-C between the temporary file's creation and the moment its name
+        # is known here would leave it behind: they wait until then.
+        with _signals_held():
+            os.makedirs(directory, exist_ok=True)
+            fd, temp = tempfile.mkstemp(prefix=".dynotrace-", suffix=".tmp", dir=directory)
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as stream:
             if hasattr(os, "fchmod"):  # not on Windows, where mkstemp's mode is no issue
                 os.fchmod(fd, _file_mode(target))
             yield stream
         os.replace(temp, target)
     except BaseException as exc:
-        try:
-            os.unlink(temp)
-        except OSError:
-            pass
+        if temp is not None:
+            try:
+                os.unlink(temp)
+            except OSError:
+                pass
         if isinstance(exc, OSError):
             # The disk is full, a file size limit was hit, the directory went away: the
             # old file is still whole, and the user needs one line, not a traceback.
             raise _failure(given, exc) from None
         raise
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """SIGINT and SIGTERM are held back in the block and delivered when it ends (where
+    the platform can hold them)."""
+    held = {signal.SIGINT, signal.SIGTERM}
+    try:
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    except (AttributeError, OSError, ValueError):  # no pthread_sigmask (Windows)
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _file_mode(target: str) -> int:
