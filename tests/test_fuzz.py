@@ -527,3 +527,60 @@ def test_fast_yaml_reader_returns_what_libyaml_reads_or_gives_up(text: str, cut:
     if got is not None:
         expected = _libyaml(text)
         assert got == expected or _both_nan(got, expected), text
+
+
+# The reader parses envelopes with msgspec when it is installed (``pip install
+# dynotrace[fast]``) and with json otherwise, and must read every log the same either way.
+
+_JSONISH = st.lists(
+    st.sampled_from(
+        [b"{", b"}", b"[", b"]", b'"', b"\\", b"u", b"0", b"1", b"9", b"-", b".", b"e", b"E", b"+", b",", b":", b" ",
+         b"\t", b"\n", b"\r", b"a", b"true", b"null", b"NaN", b"Infinity", b"\x00", b"\x1f", b"\x7f", b"\xc3\xa9",
+         b"\xff", b"\xed\xa0\x80", b'"k"', b"d800", b"\\u", b"18446744073709551616", b"1e999", b"9" * 30]
+    ),
+    max_size=16,
+).map(b"".join)
+
+
+def _parsed(parse: Callable[[], Any]) -> str:
+    try:
+        return repr(parse())  # repr: NaN is not equal to itself
+    except (ValueError, RecursionError) as exc:
+        return type(exc).__name__ if isinstance(exc, RecursionError) else "ValueError"
+
+
+@FUZZ
+@given(text=st.one_of(_JSONISH, _envelope_line().map(lambda line: line[len(_GLOG.encode("utf-8")) :]), st.binary(max_size=64)))
+@example(text=b'{"a": 18446744073709551616, "b": -9223372036854775809, "c": NaN}')
+@example(text=b'"\\ud800"')
+def test_msgspec_reads_an_envelope_as_json_does(text: bytes) -> None:
+    from dynotrace.capture.tracelog import fast_loads, loads_envelope
+
+    fast = fast_loads()
+    if fast is None:
+        pytest.skip("msgspec is not installed")
+    assert _parsed(lambda: loads_envelope(text, fast)) == _parsed(lambda: json.loads(text))
+
+
+@FUZZ
+@given(data=st.lists(_LINE, max_size=12).map(b"\n".join))
+def test_arbitrary_logs_read_the_same_with_msgspec(scratch: Path, data: bytes, monkeypatch_module: Any) -> None:
+    import dynotrace.capture.tracelog as tracelog
+
+    if tracelog.fast_loads() is None:
+        pytest.skip("msgspec is not installed")
+
+    def read(fast_from: int) -> str:
+        monkeypatch_module.setattr(tracelog, "FAST_JSON_FROM", fast_from)
+        try:
+            return repr(read_bytes_as_trace(scratch, data))
+        except InputError as exc:
+            return f"InputError: {exc}"
+
+    assert read(0) == read(1 << 62)
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module() -> Any:
+    with pytest.MonkeyPatch.context() as m:
+        yield m
