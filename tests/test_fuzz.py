@@ -584,3 +584,40 @@ def test_arbitrary_logs_read_the_same_with_msgspec(scratch: Path, data: bytes, m
 def monkeypatch_module() -> Any:
     with pytest.MonkeyPatch.context() as m:
         yield m
+
+
+# The fold's text rewriting and guard-tree parsing were made faster without changing what
+# they give: the earlier forms are kept here as the reference.
+
+_OLD_PACKAGE_PATH = re.compile(r"(?:[A-Za-z]:)?[^\s'\"`(]*[\\/](?:site|dist)-packages[\\/]")
+_PATH_TEXT = st.lists(
+    st.sampled_from(
+        ["/", "\\", "site-packages", "dist-packages", "-packages", "site", "C:", "a", " ", "'", '"', "`", "(", "\n",
+         "x/y", "é", "\t", ":", "/site-packages/", "0x", "0x1234abcd", "_", "_c", "1", "123456789", "_c0",
+         "___check_obj_id(", "___check_type_id(", ", ", "1234567", ")", "G['_", "']", "/home/u/proj/"]
+    ),
+    max_size=24,
+).map("".join)
+
+
+def _old_text(base: str, text: str) -> str:
+    from dynotrace.capture.fold import _ADDRESS, _ID_GLOBAL, _OBJ_ID
+
+    text = text.replace(base.rstrip(os.sep) + os.sep, "")
+    text = _ADDRESS.sub("0x…", text)
+    if "_c" in text:
+        text = _ID_GLOBAL.sub("_<id>", text)
+    if "-packages" in text:
+        text = _OLD_PACKAGE_PATH.sub("<site-packages>/", text)
+    return _OBJ_ID.sub(r"\1<id>\2", text)
+
+
+@FUZZ
+@given(text=_PATH_TEXT)
+@example(text="x /usr/lib/python3.11/site-packages/torch/a.py and C:\\py\\site-packages\\b\\site-packages\\c")
+@example(text="G['_139798916826512_c0'] ___check_obj_id(L['x'], 140234567) at 0x7f00deadbeef")
+def test_path_style_text_is_what_it_was(text: str) -> None:
+    from dynotrace.capture.fold import _PACKAGE_PATH, PathStyle
+
+    assert _PACKAGE_PATH.sub("<S>/", text) == _OLD_PACKAGE_PATH.sub("<S>/", text)
+    assert PathStyle("/home/u/proj").text(text) == _old_text("/home/u/proj", text)
