@@ -621,3 +621,70 @@ def test_path_style_text_is_what_it_was(text: str) -> None:
 
     assert _PACKAGE_PATH.sub("<S>/", text) == _OLD_PACKAGE_PATH.sub("<S>/", text)
     assert PathStyle("/home/u/proj").text(text) == _old_text("/home/u/proj", text)
+
+
+@pytest.fixture(scope="module")
+def guard_trees(scratch: Path) -> list[str]:
+    """The guard trees of the real logs, and of a torch 2.13 log."""
+    trees = []
+    for name, data in REAL_LOGS.items():
+        events, _ = read_bytes_as_trace(scratch, data)
+        trees += [e.payload for e in events if e.kind == "dynamo_cpp_guards_str" and e.payload]
+    assert len(trees) >= 4
+    return trees
+
+
+@FUZZ
+@given(picks=st.lists(st.tuples(st.integers(min_value=0), st.lists(st.tuples(st.integers(min_value=0), st.sampled_from(
+    ["", "| ", "+- ", "| | +- GuardManager: source=L['z'], accessed_by=X", "+- LAMBDA_GUARD: x  # a  # f.py:3 in g", "junk"]
+))))))
+def test_guard_trees_parse_the_same_with_the_lines_of_earlier_trees_remembered(
+    guard_trees: list[str], picks: list[tuple[int, list[tuple[int, str]]]]
+) -> None:
+    """One parser for many trees, as the fold uses it, gives what a fresh parse of each
+    gives, whatever trees came before; damaged lines included."""
+    from dynotrace.guards.tree import GuardTreeParser, parse_guard_tree
+
+    def resolve(file: str) -> str:
+        return "<" + file + ">"
+
+    shared = GuardTreeParser(resolve)
+    for index, edits in picks or [(i, []) for i in range(len(guard_trees))]:
+        lines = guard_trees[index % len(guard_trees)].split("\n")
+        for at, text in edits:
+            lines.insert(at % (len(lines) + 1), text)
+        tree = "\n".join(lines)
+        expected = _parse_guard_tree_as_before(tree, resolve)
+        assert shared.parse(tree) == parse_guard_tree(tree, resolve) == expected
+
+
+def _parse_guard_tree_as_before(text: str, resolve: Callable[[str], str]) -> tuple[Any, ...]:
+    """``parse_guard_tree`` as it was before it remembered lines."""
+    from dynotrace.guards.tree import _LEAF, _LINE, _MANAGER_SOURCE, _location, _split_leaf, guarded_source
+    from dynotrace.model import Guard
+
+    guards = []
+    sources: dict[int, str | None] = {}
+    for raw in text.splitlines():
+        m = _LINE.match(raw)
+        if m is None:
+            continue
+        depth = len(m["indent"]) // 2
+        body = m["body"]
+        if "GuardManager" in body.split(":", 1)[0]:
+            sm = _MANAGER_SOURCE.search(body)
+            sources[depth] = sm["source"] if sm else None
+            continue
+        leaf = _LEAF.match(body)
+        if leaf is None:
+            continue
+        check, comment = _split_leaf(leaf["rest"])
+        source = None
+        for d in range(depth - 1, -1, -1):
+            if sources.get(d):
+                source = sources[d]
+                break
+        if source is None:
+            source = guarded_source(check)
+        guards.append(Guard(leaf["kind"], check, source, _location(comment, resolve)))
+    return tuple(guards)

@@ -19,7 +19,7 @@ from dynotrace.capture.events import TraceEvent
 from dynotrace.guards.explain import explain_report
 from dynotrace.guards.graph_breaks import parse_graph_break
 from dynotrace.guards.reasons import parse_recompile_reasons
-from dynotrace.guards.tree import guarded_source, guarded_types, parse_guard_tree
+from dynotrace.guards.tree import GuardTreeParser, guarded_source, guarded_types
 from dynotrace.model import (
     Compile,
     CompileStatus,
@@ -92,6 +92,7 @@ class PathStyle:
     #: machine, wrong for a log from another one, whose paths mean nothing here.
     relative_outside: bool = True
     _resolved: dict[str, str] = field(default_factory=dict, repr=False)
+    _trees: GuardTreeParser | None = field(default=None, repr=False)
 
     def display(self, path: str) -> str:
         if not path:
@@ -125,6 +126,12 @@ class PathStyle:
                 shown = self.display(matches[0] if matches else partial)
             self._resolved[partial] = shown
         return shown
+
+    def guard_tree(self, text: str) -> tuple[Guard, ...]:
+        """``parse_guard_tree(text, self.resolve)``, remembering the lines of earlier trees."""
+        if self._trees is None:
+            self._trees = GuardTreeParser(self.resolve)
+        return self._trees.parse(text)
 
     def trim_stack(self, stack: tuple[Location, ...]) -> tuple[Location, ...]:
         """A user stack without the leading frames that only ran the target (dynotrace's
@@ -419,7 +426,7 @@ def _build_compile(
             if (ev.attempt or 0) == final:
                 graphs += 1
         elif ev.kind == "dynamo_cpp_guards_str" and ev.payload is not None:
-            cpp_guards = parse_guard_tree(paths.text(ev.payload), paths.resolve)
+            cpp_guards = paths.guard_tree(paths.text(ev.payload))
             types = guarded_types(ev.payload)
         elif ev.kind == "dynamo_guards" and ev.payload is not None:
             json_guards = _json_guards(ev.payload, strings, paths)
