@@ -7,10 +7,13 @@
     ``bench/programs/many_frames.py`` (many compiled functions and recompiles, backend
     eager): ``tlparse big.log -o out --overwrite --no-browser`` (A) vs
     ``dynotrace explain --trace big.log -o r.yaml -q`` (B), and B again with msgspec
-    hidden (the reader's fallback, the standard library's json; ``--no-json-only`` skips
-    it; it runs ``python -c ...`` with the dynotrace this interpreter imports, so set
-    PYTHONPATH, not only BENCH_DYNOTRACE, to measure another checkout). Targets (issue 23):
-    B's user CPU time at most A's, B's wall time at most half A's.
+    hidden (a ``msgspec`` module that fails to import, put first on PYTHONPATH): the
+    reader's fallback, the standard library's json (``--no-json-only`` skips it).
+    ``--baseline CMD`` times another build in the same rounds; commands run in this
+    checkout, where ``python -m dynotrace`` imports this checkout's dynotrace before any
+    on PYTHONPATH, so give ``python -P -m dynotrace`` (3.11+) with the other checkout's
+    PYTHONPATH. Targets (issue 23): B's user CPU time at most A's, B's wall time at most
+    half A's.
     tlparse writes an HTML site (about 120 MB in 3,900 files for the default log), so its
     time depends on the file system much more than dynotrace's (one YAML file): its system
     time is mostly those writes and no yardstick, hence the user-CPU target; ``--scratch
@@ -29,12 +32,13 @@ end; ``--log FILE`` reuses an existing one (``--keep-log DIR`` keeps the one mad
     python bench/peers.py
     python bench/peers.py --repeats 7 --log /tmp/big/trace/dedicated_log_torch_trace_x.log
     python bench/peers.py --skip-end-to-end
-    python bench/peers.py --skip-end-to-end --baseline "env PYTHONPATH=/old/checkout python -m dynotrace"
+    python bench/peers.py --skip-end-to-end --baseline "env PYTHONPATH=/old/checkout python -P -m dynotrace"
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import shutil
 import sys
@@ -70,11 +74,6 @@ DEFAULT_PROGRAMS = [
     "sample_programs/inductor_small.py",
 ]
 MANY_FRAMES = PROGRAMS / "many_frames.py"
-#: ``dynotrace ARGS`` as where msgspec is not installed (``python -c WITHOUT_MSGSPEC ARGS``).
-WITHOUT_MSGSPEC = (
-    "import sys; sys.modules['msgspec'] = None; sys.argv[0] = 'dynotrace'; "
-    "from dynotrace.cli.main import main; main()"
-)
 
 
 def main() -> None:
@@ -93,7 +92,7 @@ def main() -> None:
         "--baseline",
         metavar="CMD",
         help="also time this dynotrace command in the offline read, in the same rounds (a build before a "
-        "change: 'env PYTHONPATH=/old/checkout python -m dynotrace')",
+        "change: 'env PYTHONPATH=/old/checkout python -P -m dynotrace')",
     )
     parser.add_argument("--scratch", metavar="DIR", help="where outputs (and a copy of --log) go; default: a temporary directory")
     parser.add_argument("--json")
@@ -184,8 +183,13 @@ def offline(args: argparse.Namespace, tlparse: list[str] | None, tmp: Path) -> d
     if not args.no_json_only and has_command(python_cmd() + ["-c", "import msgspec"]):
         # The reader parses envelopes with msgspec when it is installed (the fast extra),
         # else with the standard library's json: measured both ways, in the same rounds.
-        json_cmd = python_cmd() + ["-c", WITHOUT_MSGSPEC] + dt_args
-        variants.append(Variant("dynotrace, json only", lambda: run_timed(json_cmd, cwd=REPO)))
+        hidden = work / "msgspec-hidden"
+        hidden.mkdir()
+        (hidden / "msgspec.py").write_text("raise ImportError('hidden by bench/peers.py')\n")
+        path = os.pathsep.join(p for p in (str(hidden), os.environ.get("PYTHONPATH", "")) if p)
+        variants.append(
+            Variant("dynotrace, json only", lambda: run_timed(dt_cmd, env={"PYTHONPATH": path}, cwd=REPO))
+        )
     if args.baseline:
         base_cmd = shlex.split(args.baseline) + dt_args
         variants.append(Variant("baseline: " + args.baseline, lambda: run_timed(base_cmd, cwd=REPO)))
