@@ -532,6 +532,17 @@ def test_fast_yaml_reader_returns_what_libyaml_reads_or_gives_up(text: str, cut:
 # The reader parses envelopes with msgspec when it is installed (``pip install
 # dynotrace[fast]``) and with json otherwise, and must read every log the same either way.
 
+
+def _msgspec_installed() -> bool:
+    try:
+        import msgspec  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+needs_msgspec = pytest.mark.skipif(not _msgspec_installed(), reason="msgspec is not installed (pip install dynotrace[fast])")
+
 _JSONISH = st.lists(
     st.sampled_from(
         [b"{", b"}", b"[", b"]", b'"', b"\\", b"u", b"0", b"1", b"9", b"-", b".", b"e", b"E", b"+", b",", b":", b" ",
@@ -549,6 +560,7 @@ def _parsed(parse: Callable[[], Any]) -> str:
         return type(exc).__name__ if isinstance(exc, RecursionError) else "ValueError"
 
 
+@needs_msgspec
 @FUZZ
 @given(text=st.one_of(_JSONISH, _envelope_line().map(lambda line: line[len(_GLOG.encode("utf-8")) :]), st.binary(max_size=64)))
 @example(text=b'{"a": 18446744073709551616, "b": -9223372036854775809, "c": NaN}')
@@ -557,18 +569,15 @@ def test_msgspec_reads_an_envelope_as_json_does(text: bytes) -> None:
     from dynotrace.capture.tracelog import fast_loads, loads_envelope
 
     fast = fast_loads()
-    if fast is None:
-        pytest.skip("msgspec is not installed")
+    assert fast is not None
     assert _parsed(lambda: loads_envelope(text, fast)) == _parsed(lambda: json.loads(text))
 
 
+@needs_msgspec
 @FUZZ
 @given(data=st.lists(_LINE, max_size=12).map(b"\n".join))
 def test_arbitrary_logs_read_the_same_with_msgspec(scratch: Path, data: bytes, monkeypatch_module: Any) -> None:
     import dynotrace.capture.tracelog as tracelog
-
-    if tracelog.fast_loads() is None:
-        pytest.skip("msgspec is not installed")
 
     def read(fast_from: int) -> str:
         monkeypatch_module.setattr(tracelog, "FAST_JSON_FROM", fast_from)
