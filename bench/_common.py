@@ -5,6 +5,8 @@ Every benchmark compares commands run as separate processes, side by side in one
 ...) so a machine that gets slower or faster during the run biases neither side. Each run
 is timed by wall clock and by the CPU time (user + system) the child process and its
 children used, from ``os.wait4``; CPU time is the steadier figure on a shared machine.
+Each run also records the machine's 1-minute load average as it starts, so a table can say
+how busy the machine was while its numbers were taken (``cpu_table``).
 """
 
 from __future__ import annotations
@@ -80,6 +82,8 @@ class Sample:
     returncode: int
     user_s: float = 0.0
     sys_s: float = 0.0
+    #: The machine's 1-minute load average when the run started (NaN where unknown).
+    load_1m: float = float("nan")
 
 
 class CommandFailed(RuntimeError):
@@ -104,6 +108,7 @@ def run_timed(
     full_env = dict(os.environ)
     if env:
         full_env.update(env)
+    load = load_1m()
     with tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         proc = subprocess.Popen(list(cmd), env=full_env, cwd=cwd, stdout=stdout, stderr=err)
@@ -121,7 +126,16 @@ def run_timed(
         returncode=proc.returncode,
         user_s=usage.ru_utime,
         sys_s=usage.ru_stime,
+        load_1m=load,
     )
+
+
+def load_1m() -> float:
+    """The machine's 1-minute load average now (NaN where the OS does not say)."""
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return float("nan")
 
 
 def combine(*samples: Sample) -> Sample:
@@ -133,6 +147,7 @@ def combine(*samples: Sample) -> Sample:
         returncode=samples[-1].returncode,
         user_s=sum(s.user_s for s in samples),
         sys_s=sum(s.sys_s for s in samples),
+        load_1m=max(s.load_1m for s in samples),
     )
 
 
@@ -203,6 +218,51 @@ def ratios(a: Variant, b: Variant, attr: str = "wall_s") -> Spread:
 
 def spread(variant: Variant, attr: str = "wall_s") -> Spread:
     return Spread.of([getattr(s, attr) for s in variant.samples])
+
+
+def cpu_table_rows(variants: Sequence[Variant], first: Sequence[str] | None = None) -> list[list[str]]:
+    """One row per variant: runs, user, system and wall time (median [IQR]), peak RSS
+    (median), and the 1-minute load average at the start of its runs (median, min-max).
+    ``first`` puts a column before the command (``cpu_table`` gives its header)."""
+    rows = []
+    for i, v in enumerate(variants):
+        loads = [s.load_1m for s in v.samples if s.load_1m == s.load_1m]
+        load = Spread.of(loads) if loads else None
+        rows.append(
+            ([first[i]] if first else [])
+            + [
+                v.name,
+                str(len(v.samples)),
+                spread(v, "user_s").fmt(),
+                spread(v, "sys_s").fmt(),
+                spread(v).fmt(),
+                f"{spread(v, 'max_rss_mb').median:.0f} MB",
+                f"{load.median:.2f} ({load.low:.2f}-{load.high:.2f})" if load else "n/a",
+            ]
+        )
+    return rows
+
+
+CPU_TABLE_HEADERS = ["command", "runs", "user cpu", "system cpu", "wall", "peak RSS", "load avg 1 min (min-max)"]
+
+
+def print_cpu_table(
+    variants: Sequence[Variant], *, title: str, first: tuple[str, Sequence[str]] | None = None
+) -> None:
+    """``cpu_table_rows`` as a table; times are medians [IQR] of the rounds."""
+    headers = ([first[0]] if first else []) + CPU_TABLE_HEADERS
+    print_table(headers, cpu_table_rows(variants, first[1] if first else None), title=title)
+
+
+def ratio_line(reference: Variant, other: Variant, attr: str, *, target: float | None = None, label: str = "") -> str:
+    """``other / reference`` of one measure per round, as one line: median and min-max, and
+    whether the median meets ``target`` (at most) when one is given."""
+    r = ratios(reference, other, attr)
+    what = label or attr
+    line = f"{other.name} / {reference.name}, {what} per round: median {r.median:.3f}, min-max {r.low:.3f}-{r.high:.3f}"
+    if target is not None:
+        line += f"  -> target <= {target:g}: {verdict(r.median <= target)}"
+    return line
 
 
 def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]], *, title: str | None = None) -> None:

@@ -527,3 +527,173 @@ def test_fast_yaml_reader_returns_what_libyaml_reads_or_gives_up(text: str, cut:
     if got is not None:
         expected = _libyaml(text)
         assert got == expected or _both_nan(got, expected), text
+
+
+# The reader parses envelopes with msgspec when it is installed (``pip install
+# dynotrace[fast]``) and with json otherwise, and must read every log the same either way.
+
+
+def _msgspec_installed() -> bool:
+    try:
+        import msgspec  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+needs_msgspec = pytest.mark.skipif(not _msgspec_installed(), reason="msgspec is not installed (pip install dynotrace[fast])")
+
+_JSONISH = st.lists(
+    st.sampled_from(
+        [b"{", b"}", b"[", b"]", b'"', b"\\", b"u", b"0", b"1", b"9", b"-", b".", b"e", b"E", b"+", b",", b":", b" ",
+         b"\t", b"\n", b"\r", b"a", b"true", b"null", b"NaN", b"Infinity", b"\x00", b"\x1f", b"\x7f", b"\xc3\xa9",
+         b"\xff", b"\xed\xa0\x80", b'"k"', b"d800", b"\\u", b"18446744073709551616", b"1e999", b"9" * 30]
+    ),
+    max_size=16,
+).map(b"".join)
+
+
+def _parsed(parse: Callable[[], Any]) -> str:
+    try:
+        return repr(parse())  # repr: NaN is not equal to itself
+    except (ValueError, RecursionError) as exc:
+        return type(exc).__name__ if isinstance(exc, RecursionError) else "ValueError"
+
+
+@needs_msgspec
+@FUZZ
+@given(text=st.one_of(_JSONISH, _envelope_line().map(lambda line: line[len(_GLOG.encode("utf-8")) :]), st.binary(max_size=64)))
+@example(text=b'{"a": 18446744073709551616, "b": -9223372036854775809, "c": NaN}')
+@example(text=b'"\\ud800"')
+def test_msgspec_reads_an_envelope_as_json_does(text: bytes) -> None:
+    from dynotrace.capture.tracelog import fast_loads, loads_envelope
+
+    fast = fast_loads()
+    assert fast is not None
+    assert _parsed(lambda: loads_envelope(text, fast)) == _parsed(lambda: json.loads(text))
+
+
+@needs_msgspec
+@FUZZ
+@given(data=st.lists(_LINE, max_size=12).map(b"\n".join))
+def test_arbitrary_logs_read_the_same_with_msgspec(scratch: Path, data: bytes, monkeypatch_module: Any) -> None:
+    import dynotrace.capture.tracelog as tracelog
+
+    def read(fast_from: int) -> str:
+        monkeypatch_module.setattr(tracelog, "FAST_JSON_FROM", fast_from)
+        try:
+            return repr(read_bytes_as_trace(scratch, data))
+        except InputError as exc:
+            return f"InputError: {exc}"
+
+    assert read(0) == read(1 << 62)
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module() -> Any:
+    with pytest.MonkeyPatch.context() as m:
+        yield m
+
+
+# The fold's text rewriting and guard-tree parsing were made faster without changing what
+# they give: the earlier forms are kept here as the reference.
+
+_OLD_PACKAGE_PATH = re.compile(r"(?:[A-Za-z]:)?[^\s'\"`(]*[\\/](?:site|dist)-packages[\\/]")
+_PATH_TEXT = st.lists(
+    st.sampled_from(
+        ["/", "\\", "site-packages", "dist-packages", "-packages", "site", "C:", "a", " ", "'", '"', "`", "(", "\n",
+         "x/y", "é", "\t", ":", "/site-packages/", "0x", "0x1234abcd", "_", "_c", "1", "123456789", "_c0",
+         "___check_obj_id(", "___check_type_id(", ", ", "1234567", ")", "G['_", "']", "/home/u/proj/"]
+    ),
+    max_size=24,
+).map("".join)
+
+
+def _old_text(base: str, text: str) -> str:
+    from dynotrace.analysis.fold import _ADDRESS, _ID_GLOBAL, _OBJ_ID
+
+    text = text.replace(base.rstrip(os.sep) + os.sep, "")
+    text = _ADDRESS.sub("0x…", text)
+    if "_c" in text:
+        text = _ID_GLOBAL.sub("_<id>", text)
+    if "-packages" in text:
+        text = _OLD_PACKAGE_PATH.sub("<site-packages>/", text)
+    return _OBJ_ID.sub(r"\1<id>\2", text)
+
+
+@FUZZ
+@given(text=_PATH_TEXT)
+@example(text="x /usr/lib/python3.11/site-packages/torch/a.py and C:\\py\\site-packages\\b\\site-packages\\c")
+@example(text="G['_139798916826512_c0'] ___check_obj_id(L['x'], 140234567) at 0x7f00deadbeef")
+def test_path_style_text_is_what_it_was(text: str) -> None:
+    from dynotrace.analysis.fold import _PACKAGE_PATH, PathStyle
+
+    assert _PACKAGE_PATH.sub("<S>/", text) == _OLD_PACKAGE_PATH.sub("<S>/", text)
+    assert PathStyle("/home/u/proj").text(text) == _old_text("/home/u/proj", text)
+
+
+@pytest.fixture(scope="module")
+def guard_trees(scratch: Path) -> list[str]:
+    """The guard trees of the real logs, and of a torch 2.13 log."""
+    trees = []
+    for name, data in REAL_LOGS.items():
+        events, _ = read_bytes_as_trace(scratch, data)
+        trees += [e.payload for e in events if e.kind == "dynamo_cpp_guards_str" and e.payload]
+    assert len(trees) >= 4
+    return trees
+
+
+@FUZZ
+@given(picks=st.lists(st.tuples(st.integers(min_value=0), st.lists(st.tuples(st.integers(min_value=0), st.sampled_from(
+    ["", "| ", "+- ", "| | +- GuardManager: source=L['z'], accessed_by=X", "+- LAMBDA_GUARD: x  # a  # f.py:3 in g", "junk"]
+))))))
+def test_guard_trees_parse_the_same_with_the_lines_of_earlier_trees_remembered(
+    guard_trees: list[str], picks: list[tuple[int, list[tuple[int, str]]]]
+) -> None:
+    """One parser for many trees, as the fold uses it, gives what a fresh parse of each
+    gives, whatever trees came before; damaged lines included."""
+    from dynotrace.analysis.tree import GuardTreeParser, parse_guard_tree
+
+    def resolve(file: str) -> str:
+        return "<" + file + ">"
+
+    shared = GuardTreeParser(resolve)
+    for index, edits in picks or [(i, []) for i in range(len(guard_trees))]:
+        lines = guard_trees[index % len(guard_trees)].split("\n")
+        for at, text in edits:
+            lines.insert(at % (len(lines) + 1), text)
+        tree = "\n".join(lines)
+        expected = _parse_guard_tree_as_before(tree, resolve)
+        assert shared.parse(tree) == parse_guard_tree(tree, resolve) == expected
+
+
+def _parse_guard_tree_as_before(text: str, resolve: Callable[[str], str]) -> tuple[Any, ...]:
+    """``parse_guard_tree`` as it was before it remembered lines."""
+    from dynotrace.analysis.tree import _LEAF, _LINE, _MANAGER_SOURCE, _location, _split_leaf, guarded_source
+    from dynotrace.model import Guard
+
+    guards = []
+    sources: dict[int, str | None] = {}
+    for raw in text.splitlines():
+        m = _LINE.match(raw)
+        if m is None:
+            continue
+        depth = len(m["indent"]) // 2
+        body = m["body"]
+        if "GuardManager" in body.split(":", 1)[0]:
+            sm = _MANAGER_SOURCE.search(body)
+            sources[depth] = sm["source"] if sm else None
+            continue
+        leaf = _LEAF.match(body)
+        if leaf is None:
+            continue
+        check, comment = _split_leaf(leaf["rest"])
+        source = None
+        for d in range(depth - 1, -1, -1):
+            if sources.get(d):
+                source = sources[d]
+                break
+        if source is None:
+            source = guarded_source(check)
+        guards.append(Guard(leaf["kind"], check, source, _location(comment, resolve)))
+    return tuple(guards)

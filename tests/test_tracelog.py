@@ -437,3 +437,179 @@ def test_log_and_live_capture_of_one_run_agree(tmp_path: Path) -> None:
     assert (stats.malformed_lines, stats.bad_payloads, stats.unknown_kinds) == (0, 0, {})
     assert any(e.artifact_name == "recompile_reasons" and e.payload for e in events)
     assert any(e.artifact_name == "dynamo_graph_break_reason" and e.payload for e in events)
+
+
+# The envelope parser: msgspec when installed (``pip install dynotrace[fast]``) and the log
+# is large enough to pay for its import, else the standard library; both must read every
+# log the same.
+
+
+@pytest.fixture
+def tracelog(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The reader's module, with msgspec used for logs of any size."""
+    import dynotrace.capture.tracelog as module
+
+    monkeypatch.setattr(module, "FAST_JSON_FROM", 0)
+    return module
+
+
+def _counting(calls: list[bytes], parse: Any) -> Any:
+    def counted(text: bytes) -> Any:
+        calls.append(text)
+        return parse(text)
+
+    return counted
+
+
+def test_msgspec_parses_the_envelopes_when_it_is_installed(tracelog: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    msgspec = pytest.importorskip("msgspec")
+    fast = tracelog.fast_loads()
+    assert fast is not None and fast.__self__.__class__ is msgspec.json.Decoder
+    calls: list[bytes] = []
+    monkeypatch.setattr(tracelog, "_fast", _counting(calls, fast))
+    events, stats = read_trace(FIXTURE_LOG)
+    assert len(calls) == stats.events == len(events) == 106
+
+
+def test_json_parses_them_without_msgspec(tracelog: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tracelog, "_fast", None)
+    calls: list[bytes] = []
+    monkeypatch.setattr(tracelog.json, "loads", _counting(calls, json.loads))
+    events, stats = read_trace(FIXTURE_LOG)
+    assert len(calls) == stats.events == len(events) == 106
+
+
+def test_json_parses_a_small_log_without_importing_msgspec(monkeypatch: pytest.MonkeyPatch) -> None:
+    import dynotrace.capture.tracelog as tracelog
+
+    assert FIXTURE_LOG.stat().st_size < tracelog.FAST_JSON_FROM
+    monkeypatch.setattr(tracelog, "_fast", tracelog._UNSET)
+    monkeypatch.setitem(sys.modules, "msgspec", None)  # would fail the import if it were tried
+    events, _ = read_trace(FIXTURE_LOG)
+    assert len(events) == 106 and tracelog._fast is tracelog._UNSET
+
+
+def test_msgspec_is_absent_when_it_cannot_be_imported(monkeypatch: pytest.MonkeyPatch) -> None:
+    import dynotrace.capture.tracelog as tracelog
+
+    monkeypatch.setattr(tracelog, "_fast", tracelog._UNSET)
+    monkeypatch.setitem(sys.modules, "msgspec", None)  # what importing a missing module meets
+    assert tracelog.fast_loads() is None
+
+
+def _read_both_ways(tracelog: Any, path: Path, monkeypatch: pytest.MonkeyPatch, **kwargs: Any) -> tuple[Any, Any]:
+    fast = read_trace(path, **kwargs)
+    with monkeypatch.context() as m:
+        m.setattr(tracelog, "_fast", None)
+        plain = read_trace(path, **kwargs)
+    return fast, plain
+
+
+@pytest.mark.parametrize("keep", [None, "fold"], ids=["all kinds", "fold kinds"])
+def test_logs_read_the_same_with_and_without_msgspec(tracelog: Any, monkeypatch: pytest.MonkeyPatch, keep: str | None) -> None:
+    pytest.importorskip("msgspec")
+    from dynotrace.capture.listener import FOLD_KINDS
+
+    keep_kinds = FOLD_KINDS if keep else None
+    for log in [FIXTURE_LOG, *TLPARSE_LOGS]:
+        fast, plain = _read_both_ways(tracelog, log, monkeypatch, keep_kinds=keep_kinds)
+        assert fast == plain, log.name
+
+
+def test_envelopes_msgspec_refuses_are_read_as_json_reads_them(
+    tracelog: Any, tmp_path: Path, fixture_bytes: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("msgspec")
+    glog = b"V1127 12:00:00.000000 1 x.py:1] "
+    # What Python's json writes and reads but msgspec refuses: NaN, infinities, a float
+    # beyond the double range, a lone surrogate (escaped, and as raw bytes); integers wider
+    # than 64 bits, which both read exactly; and a damaged envelope, which neither reads.
+    odd = [
+        b'{"compilation_metrics": {"x": NaN, "y": -Infinity, "z": 1e999}, "frame_id": 0, "frame_compile_id": 0}',
+        b'{"str": ["big", 123456789012345678901234567890]}',
+        b'{"str": ["\\ud800 lone", 7]}',
+        b'{"str": ["\xed\xa0\x80 raw", 8]}',
+        b'{"str": ["cut", 9]',
+    ]
+    log = write(tmp_path / "trace.log", b"".join(glog + line + b"\n" for line in odd) + fixture_bytes)
+    (fast_events, fast_stats), (plain_events, plain_stats) = _read_both_ways(tracelog, log, monkeypatch)
+    assert repr(fast_events) == repr(plain_events)  # repr: NaN is not equal to itself
+    assert fast_stats == plain_stats
+    assert fast_stats.malformed_lines == 1 and fast_stats.problems == [f"{log}:5: unparsable JSON envelope"]
+    assert [e.data for e in fast_events[1:4]] == [
+        ["big", 123456789012345678901234567890],
+        ["\ud800 lone", 7],
+        ["\ud800 raw", 8],
+    ]
+    metrics = fast_events[0].data
+    assert metrics["x"] != metrics["x"] and metrics["y"] == -metrics["z"] == float("-inf")
+
+
+# Payloads of records the fold does not read.
+
+
+def _log_with_two_bad_payloads(tmp_path: Path) -> Path:
+    """A dropped kind's record and a kept kind's, each with a payload that fails its md5."""
+    glog = b"V1127 12:00:00.000000 1 x.py:1] "
+
+    def record(kind: str, payload: bytes) -> bytes:
+        metadata = {kind: {}, "frame_id": 0, "frame_compile_id": 0, "attempt": 0, "has_payload": md5("not it")}
+        return glog + json.dumps(metadata).encode() + b"\n\t" + payload + b"\n"
+
+    return write(
+        tmp_path / "trace.log",
+        glog + b'{"str": ["a.py", 0]}\n'
+        + record("dynamo_output_graph", b"graph(x)")
+        + record("dynamo_cpp_guards_str", b"TREE_GUARD_MANAGER:"),
+    )
+
+
+def test_a_dropped_records_bad_payload_is_counted_unless_only_kept_payloads_are_checked(tmp_path: Path) -> None:
+    from dynotrace.capture.listener import FOLD_KINDS
+
+    log = _log_with_two_bad_payloads(tmp_path)
+    # What dynotrace explain --trace reads: every payload is checked, kept or not, so
+    # damage anywhere in a log is counted.
+    events, stats = read_trace(log, keep_kinds=FOLD_KINDS - {"dynamo_output_graph"})
+    assert [e.kind for e in events] == ["str", "dynamo_cpp_guards_str"]
+    assert events[1].payload is None
+    assert stats.bad_payloads == 2
+    assert stats.problems == [f"{log}:2: bad payload checksum", f"{log}:4: bad payload checksum"]
+    with pytest.raises(InputError, match=r"trace\.log:2: bad payload checksum"):
+        read_trace(log, strict=True, keep_kinds=FOLD_KINDS - {"dynamo_output_graph"})
+
+    # Checking only the payloads that are read: the dropped record's payload is not read,
+    # so not counted; the kept record's payload still fails its md5.
+    events, stats = read_trace(log, verify_all_payloads=False)
+    assert events[2].kind == "dynamo_cpp_guards_str" and events[2].payload is None
+    assert stats.bad_payloads == 1
+    assert stats.problems == [f"{log}:4: bad payload checksum"]
+    with pytest.raises(InputError, match=r"trace\.log:4: bad payload checksum"):
+        read_trace(log, strict=True, verify_all_payloads=False)
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 100, 4096])
+def test_records_that_span_chunks_read_as_in_one_chunk(
+    tmp_path: Path, fixture_bytes: bytes, monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    """The reader reads a log in chunks (4 MiB); a record, a line or a CRLF cut by a chunk's
+    end reads as if the log were one chunk, damage and a cut-off last line included."""
+    import dynotrace.capture.tracelog as tracelog
+
+    lines = fixture_bytes.split(b"\n")
+    at = next(i for i, line in enumerate(lines) if b'"recompile_reasons"' in line)
+    lines[at] = lines[at].replace(b'{"artifact"', b'{"artifact', 1)  # one unparsable envelope
+    damaged = b"\n".join(lines)
+    logs = {
+        "plain": fixture_bytes,
+        "crlf": fixture_bytes.replace(b"\n", b"\r\n"),
+        "stuttered": b"\n" + fixture_bytes.replace(b"\nV", b"\n\nV"),
+        "damaged": damaged,
+        "cut": fixture_bytes[: fixture_bytes.index(b"size mismatch")],
+    }
+    for name, data in logs.items():
+        log = write(tmp_path / f"{name}.log", data)
+        whole = read_trace(log)
+        with monkeypatch.context() as m:
+            m.setattr(tracelog, "_CHUNK", chunk)
+            assert read_trace(log) == whole, name

@@ -22,6 +22,7 @@ import json
 import os
 import re
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -88,6 +89,55 @@ _CHUNK = 1 << 22
 _RECORD_START = re.compile(rb"\n(?=[^\t\n])")
 _GLOG_PREFIX = re.compile(rb"(?:\[rank\d+\]:)?[VIWEC]\d{4} \d\d:\d\d:\d\d\.\d{6} \d+ .*:\d+")
 _GZIP_MAGIC = b"\x1f\x8b"
+# The first byte of a blank line: what ``bytes.strip`` strips (a tab starts a payload line).
+_BLANK = frozenset(b" \r\n\x0b\x0c")
+
+# The envelopes are most of a log's bytes (a compile's ``compilation_metrics`` envelope is
+# ~40 KB: it holds Inductor's whole config as a JSON string), and parsing them was the
+# reader's largest cost: for the envelopes of the 57 MB benchmark log the standard library's
+# ``json`` takes 0.25 s of CPU, msgspec 0.12 s, orjson 0.09 s. msgspec is used when it is
+# installed (``pip install dynotrace[fast]``), the standard library otherwise. Not orjson:
+# it reads an integer beyond 64 bits as a float (2**64 becomes 1.8446744073709552e+19),
+# silently, where json and msgspec keep it exact; and orjson 3.8 crashes the interpreter on
+# an envelope nested a million levels deep.
+#
+# json stays the judge: a text msgspec refuses (``NaN`` and infinities, a float beyond the
+# double range, a lone surrogate, bytes that are not UTF-8) is handed to ``json.loads``, so
+# a log reads the same with or without msgspec. The one difference: both give up on nesting
+# at Python's recursion limit, json 3 levels earlier (its own Python frames count against
+# the limit), so an envelope nested ~995 levels deep is read by msgspec and refused by json.
+# torch writes envelopes a few levels deep.
+
+#: Logs whose first chunk is at least this long are parsed by msgspec, when it is
+#: installed; shorter ones by json alone, for which importing msgspec (~13 ms) costs more
+#: than it saves.
+FAST_JSON_FROM = _CHUNK
+
+_UNSET: Any = object()
+_fast: Any = _UNSET
+
+
+def fast_loads() -> Callable[[bytes], Any] | None:
+    """msgspec's JSON decoder, imported on first use; ``None`` when msgspec is not installed."""
+    global _fast
+    if _fast is _UNSET:
+        try:
+            import msgspec
+        except ImportError:
+            _fast = None
+        else:
+            _fast = msgspec.json.Decoder().decode
+    return _fast
+
+
+def loads_envelope(text: bytes, fast: Callable[[bytes], Any] | None = None) -> Any:
+    """``json.loads(text)``, by ``fast`` when it can; raises what ``json.loads`` raises."""
+    if fast is not None:
+        try:
+            return fast(text)
+        except (ValueError, RecursionError):  # msgspec.DecodeError is a ValueError
+            pass
+    return json.loads(text)
 
 
 @dataclass
@@ -211,6 +261,8 @@ class _FileReader:
         self.records = 0
         #: Why the compressed stream ended before its end, once it has.
         self._cut_short = ""
+        #: The envelope parser besides json (``fast_loads``), chosen by the log's size.
+        self._fast: Callable[[bytes], Any] | None = None
 
     def read(self) -> list[TraceEvent]:
         try:
@@ -239,22 +291,27 @@ class _FileReader:
         buf = self._read_chunk(stream, 1)
         if b"\x00" in buf[:65536]:
             raise InputError(f"'{self.path}' is a binary file, not a TORCH_TRACE log")
+        if len(buf) >= FAST_JSON_FROM:
+            self._fast = fast_loads()
+        record = self._record
+        count = bytes.count
         pos = scan = 0
         line = 1
         eof = not buf
         while True:
-            match = _RECORD_START.search(buf, scan)
-            if match is not None:
+            # Every record that ends in this buffer, in one pass of the pattern; the last
+            # one's end is not known until the next record starts (or the log ends).
+            for match in _RECORD_START.finditer(buf, scan):
                 end = match.start()
-                self._record(buf, pos, end, line, truncated=False)
-                line += buf.count(b"\n", pos, end) + 1
-                pos = scan = end + 1
-                continue
+                record(buf, pos, end, line, False)
+                line += count(buf, b"\n", pos, end) + 1
+                pos = end + 1
             if eof:
                 break
             chunk = self._read_chunk(stream, line)
             if not chunk:
                 eof = True
+                scan = len(buf)
                 continue
             # Resume the search at the last byte kept: a record may span many chunks.
             buf = buf[pos:] + chunk
@@ -292,32 +349,32 @@ class _FileReader:
     def _record(self, buf: bytes, start: int, end: int, line: int, truncated: bool) -> None:
         if start >= end:
             return
-        if buf[start] == 0x09:
+        first = buf[start]
+        if first == 0x09:
             # Payload lines before any envelope: a log that starts in the middle of a record.
             self._stray_lines(buf, start, end, line)
             return
         newline = buf.find(b"\n", start, end)
         envelope_end = end if newline < 0 else newline
-        envelope_line = buf[start:envelope_end]
         body = -1 if newline < 0 else newline + 1
-        if not envelope_line.strip():
+        if first in _BLANK and not buf[start:envelope_end].strip():
             # Blank lines are stutter of some log collectors (tlparse skips them too).
             if body >= 0:
                 self._stray_lines(buf, body, end, line + 1)
             return
-        metadata = self._envelope(envelope_line, line, truncated and body < 0)
+        metadata = self._envelope(buf, start, envelope_end, line, truncated and body < 0)
         if metadata is None:
             if body >= 0:
                 self._stray_lines(buf, body, end, line + 1, report=False)
             return
+        kind = event_kind(metadata)
         event_payload: str | None = None
         expected = metadata.get("has_payload")
         if expected is not None:
-            kind = event_kind(metadata)
             keep = kind is not None and wants_payload(kind, metadata[kind])
             has_lines = 0 <= body < end
             if has_lines and (keep or self.verify_all):
-                crlf = envelope_line.endswith(b"\r")
+                crlf = buf[envelope_end - 1] == 0x0D
                 payload = _verified_payload(buf, body, end, expected, crlf)
                 if payload is None:
                     cut = "payload cut off" if truncated else "bad payload checksum"
@@ -332,7 +389,6 @@ class _FileReader:
                 self._bad_payload(line, "payload cut off")
         elif body >= 0:
             self._stray_lines(buf, body, end, line + 1)
-        kind = event_kind(metadata)
         if kind is None:
             self._problem(line, "record names no event kind", malformed=True)
             return
@@ -346,13 +402,14 @@ class _FileReader:
         assert event is not None  # it names a kind
         self.events.append(event)
 
-    def _envelope(self, text: bytes, line: int, truncated: bool) -> dict[str, Any] | None:
-        sep = text.find(b"] {")
-        if sep < 0 or _GLOG_PREFIX.fullmatch(text, 0, sep) is None:
+    def _envelope(self, buf: bytes, start: int, end: int, line: int, truncated: bool) -> dict[str, Any] | None:
+        """The JSON envelope of the line ``buf[start:end]``, or ``None`` (counted) if it has none."""
+        sep = buf.find(b"] {", start, end)
+        if sep < 0 or _GLOG_PREFIX.fullmatch(buf, start, sep) is None:
             self._problem(line, "no glog prefix", malformed=True)
             return None
         try:
-            metadata = json.loads(text[sep + 2 :])
+            metadata = loads_envelope(buf[sep + 2 : end], self._fast)
         except (ValueError, RecursionError):
             what = "record cut off" if truncated else "unparsable JSON envelope"
             self._problem(line, what, malformed=True)
