@@ -78,7 +78,7 @@ def test_a_library_tensor_the_user_never_passed_is_not_named_in_the_fix() -> Non
 
 def test_a_growing_kv_cache_points_at_a_static_cache() -> None:
     fix = _fix("0/1: tensor 'kwargs['cache'].layers[0].keys' size mismatch at index 2. expected 5, actual 6", GENERATE_LINE)
-    assert fix.startswith("The KV cache grows by one position per generated token (5, then 6).")
+    assert fix.startswith("The KV cache grew by one position (5, then 6): one more token.")
     assert 'cache_implementation="static"' in fix
 
 

@@ -13,7 +13,9 @@ import json
 import re
 from dataclasses import replace
 
-from dynotrace.analysis.causes import classify, suggest
+from collections.abc import Mapping
+
+from dynotrace.analysis.causes import Premises, classify, suggest
 from dynotrace.analysis.identity import diff_guards
 from dynotrace.analysis.reasons import user_source
 from dynotrace.analysis.shapes import constraints, rename, symbol_names
@@ -25,9 +27,16 @@ _TENSOR_REASON = re.compile(r"^tensor '(?P<name>.+?)' [a-z_ ]+? mismatch")
 _EQUALS = re.compile(r"^(?P<lhs>.+?) == (?P<rhs>.+)$")
 
 
-def explain_report(report: Report) -> Report:
-    """The same report with explanations filled in; pure, deterministic."""
-    explained = replace(report, functions=Functions(_explain_function(f) for f in report.functions))
+#: What the guard tree of each compile says its guarded sources are, by ``id`` of the
+#: compile as the fold built it (``L['self']`` -> ``torch.optim.adamw.AdamW``).
+SourceTypes = Mapping[int, Mapping[str, str]]
+
+
+def explain_report(report: Report, types: SourceTypes | None = None) -> Report:
+    """The same report with explanations filled in; pure, deterministic. ``types`` is what
+    each compile's guard tree said its sources were (the fold has it; a report loaded from a
+    file has not, and its explanations stay as they were written)."""
+    explained = replace(report, functions=Functions(_explain_function(f, types or {}) for f in report.functions))
     return replace(explained, notes=explained.notes + _run_notes(explained))
 
 
@@ -62,17 +71,61 @@ def _run_notes(report: Report) -> tuple[str, ...]:
     return tuple(notes)
 
 
-def _explain_function(function: Function) -> Function:
+def _explain_function(function: Function, types: SourceTypes) -> Function:
     # Compile ids repeat after torch._dynamo.reset(); a recompile's failed compile is the
     # latest one with that id before it.
     by_id: dict[str, Compile] = {}
     explained = []
     in_library = is_library_file(function.file)
+    changed: set[str] = set()  # the sources that already failed once in this function
     for c in function.compiles:
-        explained.append(_explain_compile(c, by_id, in_library))
+        explained.append(_explain_compile(c, by_id, in_library, types, changed))
         by_id[c.compile_id] = c
-    compiles = tuple(explained)
+        changed.update(f.source or f.reason for f in c.guard_failures)
+    compiles = _shared_code(function.name, tuple(explained))
     return replace(function, compiles=compiles, qualified_name=_qualified_name(function.name, compiles))
+
+
+def callees(compiles: tuple[Compile, ...]) -> list[str]:
+    """The classes whose methods one code object ran, in first-compile order: more than one
+    when the code is shared (a decorator's wrapper around many forwards)."""
+    return list(dict.fromkeys(name for c in compiles if (name := c.self_class or c.wrapped_class)))
+
+
+def _shared_code(name: str, compiles: tuple[Compile, ...]) -> tuple[Compile, ...]:
+    """Where one code object ran the methods of several classes, a recompile for another
+    class than the failed cache entry's is that sharing, whatever guard noticed it first
+    (``fn.__code__``, ``type(self).__name__``, ``len(args)``)."""
+    classes = callees(compiles)
+    if len(classes) < 2:
+        return compiles
+    by_id = {c.compile_id: c for c in compiles}
+    out = []
+    for c in compiles:
+        failures = []
+        for f in c.guard_failures:
+            failed = by_id.get(f.failed_compile_id)
+            old = failed and (failed.self_class or failed.wrapped_class)
+            new = c.self_class or c.wrapped_class
+            if old and new and old != new and f.category not in ("global_state", "training_flag"):
+                f = replace(
+                    f,
+                    category="shared_code",
+                    expected=old,
+                    actual=new,
+                    suggestion=(
+                        f"{name} is one code object (a decorator's wrapper) that runs the methods of {len(classes)} "
+                        f"classes ({', '.join(classes[:6])}{', ...' if len(classes) > 6 else ''}): Dynamo keeps one cache "
+                        f"per code object, so each class needs an entry of its own (this one was compiled for {new} "
+                        f"after {old}), and all of them share one recompile limit (8 entries by default). Compile the "
+                        "methods it wraps rather than the wrapper (or apply the decorator outside torch.compile), or "
+                        f"raise torch._dynamo.config.recompile_limit to at least {len(classes)}: for shared code that "
+                        "is a fix, not a delay."
+                    ),
+                )
+            failures.append(f)
+        out.append(replace(c, guard_failures=tuple(failures)))
+    return tuple(out)
 
 
 def _compile_wrapper(name: str, compiles: tuple[Compile, ...]) -> bool:
@@ -95,12 +148,26 @@ def _qualified_name(name: str, compiles: tuple[Compile, ...]) -> str:
     return f"{owner}.{name}" if owner else name
 
 
-def _explain_compile(compile_: Compile, by_id: dict[str, Compile], in_library: bool = False) -> Compile:
+def _explain_compile(
+    compile_: Compile,
+    by_id: dict[str, Compile],
+    in_library: bool = False,
+    types: SourceTypes | None = None,
+    changed: set[str] | None = None,
+) -> Compile:
     names = symbol_names(compile_.symbols)
     shape_guards = tuple(replace(g, named=rename(g.expr, names)) for g in compile_.shape_guards)
     shape_constraints = constraints((g.expr for g in compile_.shape_guards if not g.runtime_assert), names)
     failures = tuple(
-        _explain_failure(f, by_id.get(f.failed_compile_id), compile_, in_library) for f in compile_.guard_failures
+        _explain_failure(
+            f,
+            by_id.get(f.failed_compile_id),
+            compile_,
+            in_library,
+            (types or {}).get(id(by_id[f.failed_compile_id]), {}) if f.failed_compile_id in by_id else {},
+            first_change=(f.source or f.reason) not in (changed or set()),
+        )
+        for f in compile_.guard_failures
     )
     guard_diff = None
     if failures and failures[0].failed_compile_id in by_id:
@@ -197,9 +264,16 @@ def _marking_change(failed: Compile | None, new: Compile) -> tuple[str, str, str
     return None
 
 
-def _explain_failure(failure: GuardFailure, failed: Compile | None, new: Compile, in_library: bool = False) -> GuardFailure:
+def _explain_failure(
+    failure: GuardFailure,
+    failed: Compile | None,
+    new: Compile,
+    in_library: bool = False,
+    types: Mapping[str, str] | None = None,
+    first_change: bool = True,
+) -> GuardFailure:
     guard = _failing_guard(failure, failed)
-    category = classify(failure, guard)
+    category = classify(failure, guard, types)
     actual = failure.actual
     became_dynamic = False
     if category == "tensor_shape" and failure.source:
@@ -219,17 +293,30 @@ def _explain_failure(failure: GuardFailure, failed: Compile | None, new: Compile
     elif actual is None:
         actual, became_dynamic = _new_value(failure, new)
     location = failure.location or (guard.location if guard else None)
+    premises = Premises(
+        became_dynamic=became_dynamic,
+        call_site=new.call_site,
+        in_library=in_library,
+        view=_is_view(failure, guard, failed),
+        first_change=first_change,
+        resume_line=failed.resume_line if failed is not None else new.resume_line,
+        types=types or {},
+        resumed=new.resume_line is not None,
+    )
     return replace(
         failure,
         category=category,
         guard_kind=guard.kind if guard else failure.guard_kind,
         actual=actual,
         location=location,
-        suggestion=suggest(
-            replace(failure, actual=actual),
-            category,
-            became_dynamic=became_dynamic,
-            call_site=new.call_site,
-            in_library=in_library,
-        ),
+        suggestion=suggest(replace(failure, actual=actual), category, premises),
     )
+
+
+def _is_view(failure: GuardFailure, guard: Guard | None, failed: Compile | None) -> bool:
+    """The tensor whose size failed was a view of another when it was compiled (its
+    ``._base`` is guarded): a tensor computed inside the model, not one a loop passes."""
+    if failed is None or guard is None or not guard.source:
+        return False
+    base = guard.source + "._base"
+    return any((g.source or "").startswith(base) or base in g.check for g in failed.guards)

@@ -30,7 +30,12 @@ CATEGORY_LABELS = {
     "tensor_aliasing": "arguments aliasing changed",
     "cow_tensor": "copy-on-write state changed",
     "current_stream": "current stream changed",
-    "other": "other guard failed",
+    "optimizer_setting": "optimizer setting changed",
+    "passed_value": "a value passed in changed",
+    "value_range": "value left the range compiled for",
+    "resumed_value": "value from before a graph break changed",
+    "shared_code": "one code object runs several classes' methods",
+    "other": "a guard failed",
 }
 
 
@@ -41,7 +46,7 @@ def limit_consequence(raised: bool) -> str:
             "the call raised FailOnRecompileLimitHit instead of running eagerly "
             "(fail_on_recompile_limit_hit or fullgraph=True is set)"
         )
-    return "every later call of it runs eagerly, uncompiled"
+    return "calls that none of its compiled graphs fits run eagerly, uncompiled, from then on"
 
 
 @dataclass
@@ -95,6 +100,10 @@ def recompile_findings(report: Report) -> list[Finding]:
             else:
                 key = (function.key, failure.category, failure.source or failure.reason, str(failure.location))
                 where = failure.location
+                if (where is None or not editable(where)) and c.call_site is not None:
+                    # The guard was made inside a library (or nowhere Dynamo says): where to
+                    # act is the user's line that called the compiled code.
+                    where = c.call_site
             if key not in found:
                 label = CATEGORY_LABELS.get(failure.category, failure.category)
                 found[key] = Finding("recompile", function, f"{label}: {failure.source or failure.reason}", where, failure=failure)
@@ -123,13 +132,35 @@ def graph_break_findings(report: Report) -> list[Finding]:
     return list(found.values())
 
 
+def editable(location: Location) -> bool:
+    """Code the user can change: their own files (not torch, another installed package,
+    the standard library or Python's own)."""
+    return not is_library_file(location.file) and not location.file.startswith("<")
+
+
+def inside_torch(finding: Finding) -> bool:
+    """A graph break torch's own code makes, on purpose or not, at a line of torch's: the
+    user can change neither (the optimizer's ``_use_grad`` breaks every compiled step)."""
+    loc = finding.location
+    return finding.kind == "graph_break" and loc is not None and loc.file.startswith("<site-packages>/torch/")
+
+
+def one_off_in_a_library(finding: Finding) -> bool:
+    """A recompile that happened once, inside a library's code, with no user line to act on
+    (a hook installed, a lazily set attribute): ranked below the user's own problems."""
+    return finding.kind == "recompile" and finding.count == 1 and (finding.location is None or not editable(finding.location))
+
+
 def fix_first(report: Report, limit: int = 5) -> list[Finding]:
-    """The findings that cost the most: recompile-limit hits first, then by the number of
-    compiles or graphs they caused; ties by place, so the order is the same every run."""
-    findings = recompile_findings(report) + graph_break_findings(report)
+    """The findings that cost the most, where the user can act: recompile-limit hits first,
+    then by the number of compiles or graphs they caused, one-off recompiles inside a
+    library last; ties by place, so the order is the same every run. Graph breaks at
+    torch's own lines are left out (the graph-break section says they are torch's)."""
+    findings = [f for f in recompile_findings(report) + graph_break_findings(report) if not inside_torch(f)]
     findings.sort(
         key=lambda f: (
             f.kind != "recompile_limit",
+            one_off_in_a_library(f),
             -f.count,
             str(f.location or ""),
             f.title,

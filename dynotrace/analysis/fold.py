@@ -32,6 +32,9 @@ _OBJ_ID = re.compile(r"(___check_(?:obj|type)_id\(.*?, )\d{6,}(\))")
 _ID_GLOBAL = re.compile(r"\b_\d{9,}_c\d+\b")
 # ``\d_c\d``, which every match of ``_ID_GLOBAL`` holds, found by its literal ``_c``.
 _ID_HINT = re.compile(r"_c(?<=\d_c)\d")
+# An object id inside the name of a global Dynamo made (``__optimizer_<id>_<id>_c4``).
+_DYNAMO_GLOBAL_ID = re.compile(r"(?<=_)\d{9,}(?=_)")
+_STACK = re.compile(r"\b___stack(\d+)\b")
 # An installed package's absolute path inside torch's own texts (a graph break's explanation).
 # A match starts where a run of path characters starts (the lookbehind): the pattern alone
 # would give the same matches, but tries every position of a run, each time scanning to its
@@ -137,7 +140,25 @@ class PathStyle:
             text = _PACKAGE_PATH.sub("<site-packages>/", text)
         if "___check_" in text:
             text = _OBJ_ID.sub(r"\1<id>\2", text)
+        if "G['__" in text:
+            # Globals Dynamo names after objects' ids: G['__optimizer_1398..._1398..._c4'].
+            text = _DYNAMO_GLOBAL_ID.sub("<id>", text)
         return text
+
+
+def resumed_values(text: str, resume_line: int | None) -> str:
+    """Dynamo's names for the values a resume function starts with (``___stack0``: what was
+    on the stack at the graph break), in words: ``(value before the graph break at line
+    12)``. A user never wrote ``___stack0``."""
+    if resume_line is None or "___stack" not in text:
+        return text
+
+    def named(m: re.Match[str]) -> str:
+        n = int(m[1])
+        which = "value" if n == 0 else f"value {n + 1}"
+        return f"({which} before the graph break at line {resume_line})"
+
+    return _STACK.sub(named, text)
 
 
 @dataclass
@@ -204,6 +225,9 @@ def fold_events(
     paths.known_files.discard("")
 
     built: list[tuple[str, str, int, bool, Compile]] = []
+    # What the guard tree says each guarded source is (``L['self']`` -> its class), per
+    # compile: what the explanations read a source's structure with.
+    types: dict[int, dict[str, str]] = {}
     total_time = 0.0
     compile_times: dict[str, float] = {}
     # Dynamo's metrics for an attempt the recompile limit refused name no function; the
@@ -219,7 +243,7 @@ def fold_events(
                 **metrics,
                 **{k: known.get(k) for k in ("co_name", "co_filename", "co_firstlineno")},
             }
-        compile_ = _build_compile(group, strings, paths, has_break_artifacts)
+        compile_, types[id(compile_)] = _build_compile(group, strings, paths, has_break_artifacts)
         metrics = group.metrics or {}
         name, resume_line = user_function_name(compile_.code_name)
         file = paths.display(str(metrics.get("co_filename") or ""))
@@ -231,30 +255,41 @@ def fold_events(
             previous = compile_times.get(compile_.compile_id, 0.0)
             compile_times[compile_.compile_id] = round(previous + float(seconds), 6)
 
-    # A resume function's own first line is not its user function's; take the user
-    # function's from its own compile when there is one.
-    first_lines: dict[tuple[str, str], int] = {}
-    for file, name, first_line, is_resume, _ in built:
-        if not is_resume:
-            first_lines.setdefault((file, name), first_line)
-    functions: dict[tuple[str, str], list[Compile]] = {}
-    for file, name, first_line, is_resume, compile_ in built:
-        functions.setdefault((file, name), []).append(compile_)
-        first_lines.setdefault((file, name), first_line)
-
+    functions = _functions_by_code_object(built)
     report = Report(
         run=run,
         functions=Functions(
-            Function(name=name, file=file, first_line=first_lines[(file, name)], compiles=tuple(cs))
-            for (file, name), cs in functions.items()
+            Function(name=name, file=file, first_line=first_line, compiles=tuple(cs))
+            for (file, name, first_line), cs in functions.items()
         ),
         problems=problems or ReadProblems(),
         notes=release.notes() + _notes(order),
     )
-    report = explain_report(report)
+    report = explain_report(report, types=types)
     timing = {"compile_s": round(total_time, 6)}
     timing.update({f"compile_s[{cid}]": s for cid, s in compile_times.items()})
     return report, timing
+
+
+def _functions_by_code_object(
+    built: list[tuple[str, str, int, bool, Compile]],
+) -> dict[tuple[str, str, int], list[Compile]]:
+    """Compiles by the code object of the user function they belong to: its file, name and
+    first line (two methods of one file that share a name are two functions). A resume
+    function (whose first line is where it resumes) belongs to the function of that name
+    in that file that starts last before its line."""
+    starts: dict[tuple[str, str], list[int]] = {}
+    for file, name, first_line, is_resume, _ in built:
+        if not is_resume and first_line not in starts.setdefault((file, name), []):
+            starts[(file, name)].append(first_line)
+    functions: dict[tuple[str, str, int], list[Compile]] = {}
+    for file, name, first_line, is_resume, compile_ in built:
+        if is_resume:
+            candidates = [line for line in starts.get((file, name), ()) if line <= (compile_.resume_line or first_line)]
+            first_line = max(candidates) if candidates else first_line
+            starts.setdefault((file, name), []).append(first_line)
+        functions.setdefault((file, name, first_line), []).append(compile_)
+    return functions
 
 
 def _notes(order: list[_CompileEvents]) -> tuple[str, ...]:
@@ -361,7 +396,8 @@ def _break_from_restart(reason: str) -> GraphBreak:
 
 def _build_compile(
     group: _CompileEvents, strings: Mapping[int, str], paths: PathStyle, has_break_artifacts: bool = True
-) -> Compile:
+) -> tuple[Compile, dict[str, str]]:
+    """The compile, and the types its guard tree names for the sources it guards."""
     metrics = group.metrics or {}
     code_name = str(metrics.get("co_name") or "")
     _, resume_line = user_function_name(code_name)
@@ -392,17 +428,17 @@ def _build_compile(
                         python_stack = frames
             continue
         if name == "dynamo_graph_break_reason" and ev.payload is not None:
-            gb = parse_graph_break(paths.text(ev.payload), paths.resolve)
+            gb = parse_graph_break(resumed_values(paths.text(ev.payload), resume_line), paths.resolve)
             graph_breaks.append(replace(gb, user_stack=paths.trim_stack(gb.user_stack)))
         elif name == "recompile_reasons" and ev.payload is not None:
-            guard_failures = parse_recompile_reasons(paths.text(ev.payload), paths.resolve)
+            guard_failures = parse_recompile_reasons(resumed_values(paths.text(ev.payload), resume_line), paths.resolve)
         elif ev.kind == "dynamo_output_graph":
             # An attempt that restarted (TensorifyScalarRestartAnalysis, a speculation that
             # failed) threw its graph away; only the final attempt's graphs reach the backend.
             if (ev.attempt or 0) == final:
                 graphs += 1
         elif ev.kind == "dynamo_cpp_guards_str" and ev.payload is not None:
-            cpp_guards = paths.guard_tree(paths.text(ev.payload))
+            cpp_guards = paths.guard_tree(resumed_values(paths.text(ev.payload), resume_line))
             types = guarded_types(ev.payload)
         elif ev.kind == "dynamo_guards" and ev.payload is not None:
             json_guards = _json_guards(ev.payload, strings, paths)
@@ -413,7 +449,7 @@ def _build_compile(
             symbols.append(
                 ShapeSymbol(
                     symbol=str(ev.data.get("symbol", "")),
-                    source=str(ev.data.get("source") or ""),
+                    source=resumed_values(str(ev.data.get("source") or ""), resume_line),
                     value=str(ev.data.get("val", "")),
                     range=str(ev.data.get("vr", "")),
                     location=_stack_location(ev.data.get("user_stack"), strings, paths),
@@ -433,7 +469,7 @@ def _build_compile(
             specializations.append(
                 Specialization(
                     symbol=str(ev.data.get("symbol", "")),
-                    source=_source_text(ev.data.get("sources", ev.data.get("source", ""))),
+                    source=resumed_values(_source_text(ev.data.get("sources", ev.data.get("source", ""))), resume_line),
                     value=str(ev.data.get("value", "")),
                     reason=str(ev.data.get("reason", "")),
                     location=_stack_location(ev.data.get("user_stack"), strings, paths),
@@ -447,27 +483,24 @@ def _build_compile(
     # without it fall back to a graph break's user stack.
     # A live capture has the real Python stack under the frame (``python_stack``: the
     # listener's), which holds the lines Dynamo's own stack leaves out.
-    callers = start_stack[:-1]
-    # A resume function is called from its own user function's frame: the call site is
-    # where that function was called.
-    own = (paths.display(str(metrics.get("co_filename") or "")), user_function_name(code_name)[0])
-    call_site = next(
-        (loc for loc in reversed(python_stack or callers) if _user_code(loc.file) and (loc.file, loc.function) != own),
-        None,
-    )
-    if call_site is None:
-        for gb in graph_breaks:
-            found = [loc for loc in gb.user_stack[:-1] if _user_code(loc.file)]
-            if found:
-                call_site = found[-1]
-                break
-    caller = next((loc for loc in reversed(callers) if not loc.file.startswith(_DYNAMO_FILES)), None)
+    callers = list(python_stack or start_stack[:-1])
+    if resume_line is not None and callers:
+        # A resume function is called from its own user function's frame: the call site is
+        # where that function was called.
+        own = (paths.display(str(metrics.get("co_filename") or "")), user_function_name(code_name)[0])
+        if (callers[-1].file, callers[-1].function) == own:
+            callers.pop()
+    call_site = next((loc for loc in reversed(callers) if _user_code(loc.file)), None)
+    # Where neither stack names a caller of the user's (a log whose Dynamo stack leaves out a
+    # module-level caller), the call site is unknown: a graph break's stack starts inside
+    # the compiled function and names no caller.
+    caller = next((loc for loc in reversed(start_stack[:-1]) if not loc.file.startswith(_DYNAMO_FILES)), None)
     module_forward = caller is not None and caller.file == _MODULE_FILE and caller.function in _MODULE_CALLS
     if not graph_breaks and not has_break_artifacts and restart:
         # Logs from torch versions that wrote no graph-break artifact still name the break
         # that restarted the analysis.
         graph_breaks = [_break_from_restart(paths.text(str(r))) for r in restart if isinstance(r, str)]
-    return Compile(
+    compile_ = Compile(
         compile_id=str(metrics.get("compile_id") or f"{group.frame_id}/{group.frame_compile_id}"),
         frame_id=group.frame_id,
         frame_compile_id=group.frame_compile_id,
@@ -492,7 +525,44 @@ def _build_compile(
         wrapped_class=_wrapped_class(types, _is_compile_wrapper(code_name, metrics)),
         call_site=call_site,
         module_forward=module_forward,
+        cache_size=_int_or_none(metrics.get("cache_size")),
     )
+    return _in_user_names(compile_), types
+
+
+def _in_user_names(compile_: Compile) -> Compile:
+    """The compile with the names of Dynamo's resume functions in its locations
+    (``torch_dynamo_resume_in_f_at_12``) replaced by the user's function they resume
+    (``f``): a user never wrote them."""
+
+    def fixed(loc: Location | None) -> Location | None:
+        if loc is None or not loc.function.startswith(_RESUME_PREFIX):
+            return loc
+        return replace(loc, function=user_function_name(loc.function)[0])
+
+    def each(items: tuple[Any, ...]) -> tuple[Any, ...]:
+        return tuple(
+            replace(item, location=fixed(item.location)) if item.location is not None and item.location.function.startswith(_RESUME_PREFIX) else item
+            for item in items
+        )
+
+    breaks = tuple(
+        replace(gb, location=fixed(gb.location), user_stack=tuple(fixed(loc) for loc in gb.user_stack))  # type: ignore[misc]
+        for gb in compile_.graph_breaks
+    )
+    return replace(
+        compile_,
+        graph_breaks=breaks,
+        guards=each(compile_.guards),
+        guard_failures=each(compile_.guard_failures),
+        symbols=each(compile_.symbols),
+        shape_guards=each(compile_.shape_guards),
+        specializations=each(compile_.specializations),
+        call_site=fixed(compile_.call_site),
+    )
+
+
+_RESUME_PREFIX = "torch_dynamo_resume_in_"
 
 
 def _user_class(name: str | None) -> str | None:

@@ -29,6 +29,10 @@ _COMPARE = re.compile(
     r"^(?P<lhs>.+?) (?P<op>==|!=|<=|>=|<|>|is not|is) (?P<rhs>.+)$"
 )
 _CALL_SOURCE = re.compile(r"^(?:not )?___\w+\((?P<src>[^,()]+(?:\([^()]*\))?[^,()]*)")
+# ``not ___dict_contains('top_p', L['cfg'])``: the dict is the second argument, the key the first.
+_DICT_CONTAINS = re.compile(r"^(?P<not>not )?___dict_contains\((?P<key>.+?), (?P<dict>[^()]+)\)$")
+# ``16 <= t <= 99``: an int the graph was compiled for a range of.
+_CHAINED = re.compile(r"^(?P<lo>-?\d+) (?P<op1><=|<) (?P<src>[^<>=]+?) (?P<op2><=|<) (?P<hi>-?\d+)$")
 _LOCAL = re.compile(r"\b[LG]\[\s*['\"](.*?)['\"]\s*\]")
 _TYPE_EXPECTED = re.compile(r"^expected type of '(?P<src>.+?)' to be (?P<exp>.+?), but found (?P<act>.+)$")
 # nn.Module internals as Dynamo spells them: ``self._modules['drop']`` is ``self.drop``.
@@ -63,8 +67,43 @@ def _tensor_property(what: str, index: str | None) -> str:
 
 def user_source(source: str) -> str:
     """A guard source in the user's terms: ``L['self'].layer`` -> ``self.layer``,
-    ``G['SCALE']`` -> ``SCALE``."""
-    return _MODULE_DICT.sub(r".\1", _LOCAL.sub(r"\1", source)).strip()
+    ``G['SCALE']`` -> ``SCALE``, ``dict.__getitem__(d, k)`` -> ``d[k]``."""
+    text = _MODULE_DICT.sub(r".\1", _LOCAL.sub(r"\1", source)).strip()
+    if "dict." in text:
+        text = _DICT_KEYS.sub(r"list(\1)", text)
+        while (start := text.find(_GETITEM)) >= 0:
+            args = _call_arguments(text, start + len(_GETITEM))
+            if args is None:
+                break
+            (mapping, key), end = args
+            text = f"{text[:start]}{mapping}[{key}]{text[end:]}"
+    return text
+
+
+# ``dict.__getitem__(d, k)`` and ``list(dict.keys(d))``: how Dynamo reads a dict's items.
+_GETITEM = "dict.__getitem__("
+_DICT_KEYS = re.compile(r"list\(dict\.keys\(([^()]+)\)\)")
+
+
+def _call_arguments(text: str, start: int) -> tuple[tuple[str, str], int] | None:
+    """The two arguments of a call whose ``(`` ends just before ``start``, and the index
+    after its ``)``; ``None`` when it does not have two."""
+    depth, parts, current = 0, [], ""
+    for i in range(start, len(text)):
+        ch = text[i]
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            if depth == 0:
+                parts.append(current.strip())
+                return ((parts[0], parts[1]), i + 1) if len(parts) == 2 else None
+            depth -= 1
+        elif ch == "," and depth == 0:
+            parts.append(current.strip())
+            current = ""
+            continue
+        current += ch
+    return None
 
 
 def parse_reason(reason: str, resolve: Callable[[str], str] = lambda f: f) -> GuardFailure:
@@ -103,6 +142,14 @@ def parse_reason(reason: str, resolve: Callable[[str], str] = lambda f: f) -> Gu
         # "a tensor type" reads "tensor".
         expected = _class_name(ty["exp"]).removeprefix("a ").removesuffix(" type")
         source, actual = user_source(ty["src"]), _class_name(ty["act"])
+    elif (d := _DICT_CONTAINS.match(check)) is not None:
+        # The failed guard held that the key was (not) there: now the opposite holds.
+        source = user_source(d["dict"])
+        key = d["key"]
+        expected, actual = (f"no key {key}", f"key {key}") if d["not"] else (f"key {key}", f"no key {key}")
+    elif (r := _CHAINED.match(check)) is not None:
+        source = user_source(r["src"].strip())
+        expected = f"between {r['lo']} and {r['hi']}"
     else:
         c = _CALL_SOURCE.match(check)
         if c:

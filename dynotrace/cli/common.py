@@ -23,8 +23,8 @@ BACKEND_CHOICES = ("eager", "aot_eager", "inductor")
 
 FAIL_ON_HELP = (
     "What counts as a regression, comma-separated: graph-breaks (a new graph break), recompiles "
-    "(a function recompiles more), guards (a guard added or changed), limit (any recompile-limit "
-    "hit in AFTER), divergence (ranks of a distributed job that did not compile alike, or a missing "
+    "(a function recompiles more), guards (a guard added or changed), limit (a function hits the "
+    "recompile limit more often), divergence (ranks of a distributed job that did not compile alike, or a missing "
     "rank); all or none. Default: graph-breaks,recompiles,limit (and divergence for multi-rank "
     "reports), or fail-on in [tool.dynotrace] of pyproject.toml."
 )

@@ -16,7 +16,8 @@
 
 A *regression* is what ``fail_on`` names: a new graph break (``graph-breaks``), a function
 that recompiles more often (``recompiles``), a guard added or changed in a matched compile
-(``guards``), any recompile-limit hit in ``after`` (``limit``).
+(``guards``), a function hitting the recompile limit more often than in ``before``
+(``limit``; ``check --no-recompile-limit`` fails on any hit).
 """
 
 from __future__ import annotations
@@ -531,11 +532,12 @@ def _regressions(diffs: list[FunctionDiff], fail_on: tuple[str, ...]) -> tuple[R
                     )
                 )
         limit = d.count("recompile_limit_hits")
-        if "limit" in fail_on and limit.after:
+        if "limit" in fail_on and limit.after > limit.before:
+            more = f" more often ({limit.before} -> {limit.after}x)" if limit.before else f" ({limit.after}x)"
             found.append(
                 Regression(
                     "limit",
-                    f"{d.name} hit the recompile limit ({limit.after}x): "
+                    f"{d.name} hit the recompile limit{more}: "
                     f"{limit_consequence(any(c.limit_raised for c in d.compiles_added))}",
                     Location(d.file, d.first_line_after or 0, d.name),
                     d.key,

@@ -8,8 +8,7 @@ compared with its one report. Ranks found on one side only are said so.
 Regressions are those of each rank's diff, a regression found on several ranks said once
 with its ranks (``ranks 0-3: new graph break in f: ...``), plus, when ``fail_on`` has
 ``divergence``, every divergence of ``after`` and every rank missing from it: a CI gate
-fails on a job whose ranks do not compile alike, as ``limit`` fails on any
-recompile-limit hit in ``after``. Two runs of one process compare exactly as their two
+fails on a job whose ranks do not compile alike. Two runs of one process compare exactly as their two
 reports do.
 """
 

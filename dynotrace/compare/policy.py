@@ -10,7 +10,7 @@ from dynotrace.errors import UsageError
 from dynotrace.model import Location
 
 FAIL_ON_CHOICES = ("graph-breaks", "recompiles", "guards", "limit", "divergence")
-#: New graph breaks, more recompiles, any recompile-limit hit. Guards change with torch
+#: New graph breaks, more recompiles, more recompile-limit hits. Guards change with torch
 #: versions and harmless edits too often to fail on by default.
 DEFAULT_FAIL_ON = frozenset({"graph-breaks", "recompiles", "limit"})
 #: Ranks of a distributed job that did not compile alike, or a missing rank: added to the

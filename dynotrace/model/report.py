@@ -198,10 +198,20 @@ class Compile:
     #: The frame was called by ``nn.Module.__call__``: it runs as a module's ``forward``
     #: (possibly through a decorator of the forward, which is then the frame compiled).
     module_forward: bool = False
+    #: How many cache entries of the frame's code Dynamo counted towards its recompile limit
+    #: when it compiled (``compilation_metrics.cache_size``: those guarding the same
+    #: ``ID_MATCH``-ed objects).
+    cache_size: int | None = None
 
     @property
     def is_recompile(self) -> bool:
-        return self.frame_compile_id > 0 and self.status != "recompile_limit"
+        """Dynamo compiled the frame again because the guards of a cache entry it had
+        failed, as torch counts it (``is_recompilation``: a cache entry for the same
+        ``ID_MATCH``-ed objects existed; a second module instance compiled on its own is no
+        recompile). A compile the recompile limit refused is not one."""
+        if self.frame_compile_id == 0 or self.status == "recompile_limit":
+            return False
+        return self.cache_size is None or self.cache_size > 0
 
     @property
     def limit_raised(self) -> bool:

@@ -18,7 +18,8 @@ from rich.panel import Panel
 from rich.rule import Rule
 from rich.text import Text
 
-from dynotrace.analysis.findings import CATEGORY_LABELS, Finding, fix_first, graph_break_findings
+from dynotrace.analysis.findings import CATEGORY_LABELS, Finding, fix_first, graph_break_findings, inside_torch
+from dynotrace.analysis.identity import torch_internal
 from dynotrace.analysis.reasons import user_source
 from dynotrace.releases import global_state, global_state_change
 from dynotrace.model import Compile, Function, Guard, GuardFailure, Location, Report, RunInfo, is_library_file
@@ -87,7 +88,7 @@ def _headline(report: Report, timing: bool) -> Text:
         raised = all(f.limit_raised for f in limited)
         counts.append(
             f"{_plural(len(limited), 'function')} hit the recompile limit and "
-            + ("raised instead of compiling" if raised else f"now {'runs' if len(limited) == 1 else 'run'} uncompiled"),
+            + ("raised instead of compiling" if raised else "runs uncompiled for calls its graphs don't fit"),
             style="bold red",
         )
     return head + counts
@@ -257,9 +258,11 @@ def _guard_diff_block(c: Compile) -> list[RenderableType]:
         # Stable: the guards on the source that failed, then the others in torch's order.
         return sorted(items, key=lambda item: not (root and root in user_source(guard(item).check)))
 
-    changed = first(diff.changed, lambda ch: ch.before)
-    removed = first(diff.removed, lambda g: g)
-    added = first(diff.added, lambda g: g)
+    # Guards on torch's own state (its modules' functions, Dynamo's bookkeeping) say nothing
+    # about what the user changed: counted below, not shown.
+    changed = first([ch for ch in diff.changed if not torch_internal(ch.after)], lambda ch: ch.before)
+    removed = first([g for g in diff.removed if not torch_internal(g)], lambda g: g)
+    added = first([g for g in diff.added if not torch_internal(g)], lambda g: g)
     for change in changed[:4]:
         parts = _changed_parts(change.before.check, change.after.check)
         rows.append(_guard_line(change.before, "-", "red", parts[0] if parts else None))
@@ -268,7 +271,7 @@ def _guard_diff_block(c: Compile) -> list[RenderableType]:
         rows.append(_guard_line(guard, "-", "red"))
     for guard in added[:3]:
         rows.append(_guard_line(guard, "+", "green"))
-    hidden = max(0, len(changed) - 4) + max(0, len(removed) - 3) + max(0, len(added) - 3)
+    hidden = total - min(len(changed), 4) - min(len(removed), 3) - min(len(added), 3)
     if hidden:
         rows.append(_pad(Text(f"… {hidden} more (see -o report.yaml: guard_diff)", style="dim"), 8))
     return rows
@@ -279,7 +282,9 @@ def _source_root(source: str) -> str:
     return re.split(r"\.(?:size|stride|dim)\(|\.(?:dtype|device|requires_grad)\b| dispatch keys", source, maxsplit=1)[0]
 
 
-def _compile_rows(c: Compile, opts: Options, explained: dict[tuple[Any, ...], str]) -> list[RenderableType]:
+def _compile_rows(
+    c: Compile, opts: Options, explained: dict[tuple[Any, ...], str], constraints_shown: set[str] | None = None
+) -> list[RenderableType]:
     """The compile's line and, for a recompile, why. A cause already explained at an earlier
     compile of the function (``explained``: cause -> that compile's id, filled in here) gets
     one line, so a function that recompiles 200 times for one reason reads as one
@@ -326,23 +331,29 @@ def _compile_rows(c: Compile, opts: Options, explained: dict[tuple[Any, ...], st
         if any_new and c.status != "recompile_limit":
             rows.extend(_guard_diff_block(c))
     if opts.shows("shapes"):
-        rows.extend(_shape_rows(c))
+        rows.extend(_shape_rows(c, constraints_shown))
     if opts.guards:
         rows.extend(_guard_rows(c))
     return rows
 
 
-def _shape_rows(c: Compile) -> list[RenderableType]:
+def _shape_rows(c: Compile, shown: set[str] | None = None) -> list[RenderableType]:
+    """A compile's dynamic sizes and the constraints its graph holds for; a constraint
+    already shown for an earlier compile of the function (``shown``) is not repeated."""
     rows: list[RenderableType] = []
     dynamic = [s for s in c.symbols if s.source]
     if dynamic:
         text = Text("dynamic: ", style="magenta")
         text.append(", ".join(f"{user_source(s.source)} (={s.value}, range {s.range})" for s in dynamic))
         rows.append(_pad(text, 6))
+    seen = shown if shown is not None else set()
     for constraint in c.shape_constraints:
+        if constraint in seen:
+            continue
+        seen.add(constraint)
         text = Text("valid while ", style="magenta")
         text.append(constraint, style="bold")
-        origin = next((g.location for g in c.shape_guards if not g.runtime_assert and g.location), None)
+        origin = _constraint_origin(constraint, c)
         if origin:
             text.append("  from ")
             text.append_text(_where(origin, code=False))
@@ -367,6 +378,19 @@ def _shape_rows(c: Compile) -> list[RenderableType]:
             text.append_text(_where(spec.location, code=False))
         rows.append(_pad(text, 6))
     return rows
+
+
+_NAMES_IN = re.compile(r"[A-Za-z_][\w.()\[\]'\"]*")
+
+
+def _constraint_origin(constraint: str, c: Compile) -> Location | None:
+    """The line whose shape guard a constraint came from: the first shape guard over the
+    same values (a constraint is a simplification of them)."""
+    names = {n for n in _NAMES_IN.findall(constraint) if not n.isdigit() and n not in ("Min", "Max", "Eq", "Ne")}
+    for g in c.shape_guards:
+        if not g.runtime_assert and g.location and names and all(n in (g.named or g.expr) for n in names):
+            return g.location
+    return None
 
 
 def _guard_rows(c: Compile) -> list[RenderableType]:
@@ -429,8 +453,9 @@ def _function_block(f: Function, opts: Options) -> Group:
     if note is not None:
         rows.append(note)
     explained: dict[tuple[Any, ...], str] = {}
+    shown: set[str] = set()
     for c in f.compiles:
-        rows.extend(_compile_rows(c, opts, explained))
+        rows.extend(_compile_rows(c, opts, explained, shown))
     if f.recompile_limit_hits:
         rows.append(_limit_panel(f))
     if not opts.guards and opts.shows("guards"):
@@ -444,7 +469,9 @@ def _function_block(f: Function, opts: Options) -> Group:
 
 
 def _limit_panel(f: Function) -> Panel:
-    compiled = [c for c in f.compiles if c.status != "recompile_limit"]
+    # The limit counts the entries of one code object: a resume function has its own.
+    frames = {c.frame_id for c in f.compiles if c.status == "recompile_limit"}
+    compiled = [c for c in f.compiles if c.status != "recompile_limit" and c.frame_id in frames]
     reasons = Counter(
         CATEGORY_LABELS.get(c.guard_failures[0].category, "other") + (f": {c.guard_failures[0].source}" if c.guard_failures[0].source else "")
         for c in f.compiles
@@ -459,13 +486,24 @@ def _limit_panel(f: Function) -> Panel:
             style="bold red",
         )
     else:
-        text.append("Every later call of it runs in eager mode, uncompiled, without a warning.\n", style="bold red")
+        text.append(
+            "From then on, a call that none of its compiled graphs fits runs eagerly, uncompiled "
+            "(torch logs a warning the first time).\n",
+            style="bold red",
+        )
     text.append("What drove it there: ")
     text.append("; ".join(f"{reason} (×{n})" for reason, n in reasons.most_common()))
-    text.append(
-        "\nFix the cause above so one graph serves every call; raising "
-        "torch._dynamo.config.recompile_limit only delays the fallback."
-    )
+    shared = any(fl.category == "shared_code" for c in f.compiles for fl in c.guard_failures)
+    if shared:
+        text.append(
+            "\nOne code object serves several classes here: compile the methods it wraps, or raise "
+            "torch._dynamo.config.recompile_limit to at least their number; either is a real fix."
+        )
+    else:
+        text.append(
+            "\nFix the cause above so one graph serves every call; raising "
+            "torch._dynamo.config.recompile_limit only delays the fallback."
+        )
     return Panel(text, title="recompile limit", title_align="left", border_style="red")
 
 
@@ -493,11 +531,18 @@ def _break_block(f: Finding) -> RenderableType:
     if len(owners) > 1:
         rows.append(_pad(Text(f"breaks the compiled code of {', '.join(owners)}", style="dim"), 4))
     for function in f.skipped:
-        compiled_before = any(c.graphs for c, o in zip(f.compiles, f.owners) if o is function)
-        rest = "the rest of it" if compiled_before else "all of it"
         rows.append(
-            _pad(Text(f"torch could not resume {function.display_name} after this break: {rest} ran eagerly, uncompiled.", style="red"), 4)
+            _pad(
+                Text(
+                    f"torch could not resume {function.display_name} after this break: the call that met it ran "
+                    "eagerly from there, uncompiled.",
+                    style="red",
+                ),
+                4,
+            )
         )
+    if inside_torch(f):
+        rows.append(_pad(Text("This break is in torch's own code, not yours: nothing to change in your code for it.", style="dim"), 4))
     if gb.explanation:
         rows.append(_pad(Text(_short(gb.explanation, 400)), 4))
     for hint in gb.hints:

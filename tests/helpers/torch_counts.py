@@ -72,6 +72,29 @@ def _backward(m: object) -> bool:
     return getattr(m, "is_forward", None) is False and not getattr(m, "co_name", None) and not getattr(m, "fail_type", None)
 
 
+def _recompile_attempt(m: object) -> bool:
+    cache_size = getattr(m, "cache_size", None)
+    if cache_size is not None:
+        return bool(cache_size > 0)
+    return str(getattr(m, "compile_id", "")).split("/")[1].split("_")[0] != "0"
+
+
+def _functions(metrics: list[object]) -> int:
+    """The user functions torch compiled: its distinct code objects (file, name, first
+    line), a resume function (a code object of its own, starting where it resumes) counted
+    with the function it resumes, the one of that name in that file that starts last
+    before it."""
+    codes = {(m.co_filename, m.co_name, m.co_firstlineno) for m in metrics if m.co_name}  # type: ignore[attr-defined]
+    functions = {(f, n, line) for f, n, line in codes if not _RESUME.match(n)}
+    for f, n, line in codes:
+        if _RESUME.match(n):
+            name = _user_name(n)
+            starts = [start for ff, nn, start in functions if (ff, nn) == (f, name) and start <= line]
+            if not starts:
+                functions.add((f, name, line))
+    return len(functions)
+
+
 def _dump(exit_code: int) -> None:
     metrics = [m for m in dynamo_utils.get_compilation_metrics() if not _backward(m)]
     counters = dynamo_utils.counters
@@ -84,8 +107,10 @@ def _dump(exit_code: int) -> None:
         "shape_env_guards": sum(m.shape_env_guard_count or 0 for m in metrics),
         # The attempt the recompile limit refuses names no function (its co_name is empty):
         # it is an attempt of a function already counted.
-        "functions": len({(m.co_filename, _user_name(m.co_name)) for m in metrics if m.co_name}),
-        "recompile_attempts": sum(1 for m in metrics if str(m.compile_id).split("/")[1].split("_")[0] != "0"),
+        "functions": _functions(metrics),
+        # torch's own rule (cache_size.is_recompilation): a compile is a recompile when the
+        # frame had a cache entry for the same ID_MATCH-ed objects (its metrics' cache_size).
+        "recompile_attempts": sum(1 for m in metrics if _recompile_attempt(m)),
         "limit_failures": len(limit),
         "failed": sum(1 for m in metrics if m.fail_type and m not in limit),
         "exit_code": exit_code,
