@@ -373,7 +373,10 @@ def _specialised(source: str, p: Premises) -> str:
     ``specialize_float`` is False on every release 2.6-2.15)."""
     if p.became_dynamic:
         return f"Dynamo specialised on the first value of {source}, then made it dynamic (automatic dynamic): this cost one recompile, and later values reuse the graph."
-    return f"Dynamo specialised the compiled code on the value of {source}."
+    return (
+        f"Dynamo specialised the compiled code on the value of {source} (a value the code needs exactly, such as "
+        "range(n) or a Python branch on it, stays specialised even after automatic dynamic)."
+    )
 
 
 def suggest(failure: GuardFailure, category: str, premises: Premises | None = None, **legacy: object) -> str:

@@ -41,6 +41,8 @@ def explain_report(report: Report, types: SourceTypes | None = None) -> Report:
 
 
 _DDP = "DistributedDataParallel."
+#: torch.optim's profiling hook, which wraps every optimizer's ``step``.
+_OPTIMIZER_HOOK = "<site-packages>/torch/optim/optimizer.py"
 
 
 def _run_notes(report: Report) -> tuple[str, ...]:
@@ -83,7 +85,11 @@ def _explain_function(function: Function, types: SourceTypes) -> Function:
         by_id[c.compile_id] = c
         changed.update(f.source or f.reason for f in c.guard_failures)
     compiles = _shared_code(function.name, tuple(explained))
-    return replace(function, compiles=compiles, qualified_name=_qualified_name(function.name, compiles))
+    name = _qualified_name(function.name, compiles)
+    wrapped = {c.wrapped_class for c in compiles if c.wrapped_class}
+    if function.file == _OPTIMIZER_HOOK and function.name == "wrapper" and len(wrapped) == 1:
+        name = f"{wrapped.pop()}.step"  # the hook around this optimizer's step
+    return replace(function, compiles=compiles, qualified_name=name)
 
 
 def callees(compiles: tuple[Compile, ...]) -> list[str]:
@@ -208,7 +214,10 @@ def _new_value(failure: GuardFailure, new: Compile) -> tuple[str | None, bool]:
     base = failure.source
     for symbol in new.symbols:
         if symbol.source and user_source(symbol.source) == base:
-            return symbol.value, True
+            # A symbol the code needed the exact value of (``range(n)`` unrolls a loop) was
+            # specialised again: that compile is no more dynamic than the one before.
+            again = any(base in user_source(spec.source) for spec in new.specializations)
+            return symbol.value, not again
     for guard in new.guards:
         m = _EQUALS.match(user_source(guard.check))
         if m and m["lhs"].strip() == base:

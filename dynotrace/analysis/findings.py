@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from dynotrace.analysis.graph_breaks import torch_context
 from dynotrace.model import Compile, Function, GraphBreak, GuardFailure, Location, Report, is_library_file
 
 #: Words for each cause category, as the report shows them.
@@ -83,20 +84,23 @@ def recompile_findings(report: Report) -> list[Finding]:
         for c in function.compiles:
             if c.status == "recompile_limit":
                 key = (function.key, "limit", "", "")
+                defined = Location(function.file, function.first_line, function.name)
+                limit_at = defined if editable(defined) else (c.call_site or defined)
                 finding = found.setdefault(
-                    key, Finding("recompile_limit", function, f"{function.display_name} hit the recompile limit", None)
+                    key, Finding("recompile_limit", function, f"{function.display_name} hit the recompile limit", limit_at)
                 )
                 finding.compiles.append(c)
                 continue
             if not c.is_recompile or not c.guard_failures:
                 continue
             failure = c.guard_failures[0]
+            where: Location | None
             if c.call_site is not None and is_library_file(function.file):
                 # Library code (a model's forward, its loss, its output class) recompiled
                 # because of what the user passed at their line: one cause there, however
                 # many library functions it reached (the last smaller batch reaches them all).
-                key = ("call", failure.category, f"{failure.expected}->{failure.actual}", str(c.call_site))
-                where: Location | None = c.call_site
+                key = ("call", failure.category, failure.source or failure.reason, str(c.call_site))
+                where = c.call_site
             else:
                 key = (function.key, failure.category, failure.source or failure.reason, str(failure.location))
                 where = failure.location
@@ -155,8 +159,13 @@ def fix_first(report: Report, limit: int = 5) -> list[Finding]:
     """The findings that cost the most, where the user can act: recompile-limit hits first,
     then by the number of compiles or graphs they caused, one-off recompiles inside a
     library last; ties by place, so the order is the same every run. Graph breaks at
-    torch's own lines are left out (the graph-break section says they are torch's)."""
-    findings = [f for f in recompile_findings(report) + graph_break_findings(report) if not inside_torch(f)]
+    torch's own lines, and those torch makes on purpose where nothing is to change
+    (``graph_breaks.torch_context``), are left out (the graph-break section says so)."""
+    findings = [
+        f
+        for f in recompile_findings(report) + graph_break_findings(report)
+        if not inside_torch(f) and not (f.graph_break is not None and torch_context(f.graph_break))
+    ]
     findings.sort(
         key=lambda f: (
             f.kind != "recompile_limit",

@@ -212,3 +212,21 @@ def _split_reason(reason: list[str]) -> tuple[str, str, tuple[str, ...], str | N
         elif current is explanation and stripped:
             explanation.append(stripped)
     return gb_type, "\n".join(explanation).strip(), tuple(hints), doc_url
+
+
+def torch_context(gb: GraphBreak) -> str | None:
+    """What torch's own words leave out about a graph break torch makes on purpose, where
+    it is one of those: ``None`` for every other break."""
+    loc = gb.location
+    if loc is not None and loc.file == "<site-packages>/torch/optim/optimizer.py" and "graph_break()" in gb.gb_type:
+        return (
+            "torch's optimizer breaks here on purpose: its step runs under no_grad as a graph of its own "
+            "(Optimizer._use_grad). Nothing to change."
+        )
+    if "torch/optim/lr_scheduler.py" in gb.explanation:
+        return (
+            "The skipped function is the wrapper an LR scheduler puts around opt.step (to count its calls), in "
+            "torch/optim/lr_scheduler.py, which Dynamo never traces: the compiled code stops at opt.step() and the "
+            "optimizer's step is compiled as a function of its own. Expected with a scheduler; nothing to change."
+        )
+    return None

@@ -19,6 +19,7 @@ from rich.rule import Rule
 from rich.text import Text
 
 from dynotrace.analysis.findings import CATEGORY_LABELS, Finding, fix_first, graph_break_findings, inside_torch
+from dynotrace.analysis.graph_breaks import torch_context
 from dynotrace.analysis.identity import torch_internal
 from dynotrace.analysis.reasons import user_source
 from dynotrace.releases import global_state, global_state_change
@@ -125,6 +126,8 @@ def _fix_first(report: Report, findings: list[Finding], timing: bool) -> Rendera
             mine = f.kind == "recompile" and not is_library_file(f.location.file) and is_library_file(f.function.file)
             lines.append("\n   at your call " if mine else "\n   at ")
             lines.append_text(_where(f.location, code=False))
+        else:
+            lines.append("\n   where: no line of yours is known for it (the log names none)", style="dim")
     return Panel(lines, title="Fix first", title_align="left", border_style="yellow")
 
 
@@ -254,24 +257,34 @@ def _guard_diff_block(c: Compile) -> list[RenderableType]:
         return rows
     root = _source_root(failure.source) if failure is not None and failure.source else None
 
-    def first(items: Iterable[Any], guard: Callable[[Any], Guard]) -> list[Any]:
-        # Stable: the guards on the source that failed, then the others in torch's order.
-        return sorted(items, key=lambda item: not (root and root in user_source(guard(item).check)))
+    def about(guard: Guard) -> bool:
+        return bool(root) and root in user_source(guard.check)  # type: ignore[operator]
 
-    # Guards on torch's own state (its modules' functions, Dynamo's bookkeeping) say nothing
-    # about what the user changed: counted below, not shown.
-    changed = first([ch for ch in diff.changed if not torch_internal(ch.after)], lambda ch: ch.before)
-    removed = first([g for g in diff.removed if not torch_internal(g)], lambda g: g)
-    added = first([g for g in diff.added if not torch_internal(g)], lambda g: g)
-    for change in changed[:4]:
+    # Each change as the lines it shows, the guards on the source that failed first (changed,
+    # removed, added), then the others in torch's order. Guards on torch's own state (its
+    # modules' functions, Dynamo's bookkeeping) say nothing about what the user changed:
+    # counted, not shown.
+    entries: list[tuple[bool, list[RenderableType]]] = []
+    for change in diff.changed:
+        if torch_internal(change.after):
+            continue
         parts = _changed_parts(change.before.check, change.after.check)
-        rows.append(_guard_line(change.before, "-", "red", parts[0] if parts else None))
-        rows.append(_guard_line(change.after, "+", "green", parts[1] if parts else None))
-    for guard in removed[:3]:
-        rows.append(_guard_line(guard, "-", "red"))
-    for guard in added[:3]:
-        rows.append(_guard_line(guard, "+", "green"))
-    hidden = total - min(len(changed), 4) - min(len(removed), 3) - min(len(added), 3)
+        lines = [
+            _guard_line(change.before, "-", "red", parts[0] if parts else None),
+            _guard_line(change.after, "+", "green", parts[1] if parts else None),
+        ]
+        entries.append((about(change.before) or about(change.after), lines))
+    for guard in diff.removed:
+        if not torch_internal(guard):
+            entries.append((about(guard), [_guard_line(guard, "-", "red")]))
+    for guard in diff.added:
+        if not torch_internal(guard):
+            entries.append((about(guard), [_guard_line(guard, "+", "green")]))
+    entries.sort(key=lambda entry: not entry[0])
+    listed = entries[:8]
+    for _, lines in listed:
+        rows.extend(lines)
+    hidden = total - len(listed)
     if hidden:
         rows.append(_pad(Text(f"… {hidden} more (see -o report.yaml: guard_diff)", style="dim"), 8))
     return rows
@@ -541,7 +554,10 @@ def _break_block(f: Finding) -> RenderableType:
                 4,
             )
         )
-    if inside_torch(f):
+    context = torch_context(gb)
+    if context:
+        rows.append(_pad(Text(context, style="green"), 4))
+    elif inside_torch(f):
         rows.append(_pad(Text("This break is in torch's own code, not yours: nothing to change in your code for it.", style="dim"), 4))
     if gb.explanation:
         rows.append(_pad(Text(_short(gb.explanation, 400)), 4))
