@@ -323,10 +323,16 @@ def _shape_fix(failure: GuardFailure, p: Premises) -> str:
             f"created: torch._dynamo.maybe_mark_dynamic({tensor}, {dim})."
         )
     mark = f"torch._dynamo.mark_dynamic({variable or tensor}, {dim})"
+    # Marking before the first call: the call that recompiled is not the place (the
+    # first compile already specialised), so no line is named, only what to mark.
+    first_mark = mark
     if p.in_library and variable is None:
         mark = f"torch._dynamo.mark_dynamic(t, {dim}) on the tensor you pass{p.yours}"
+        first_mark = f"torch._dynamo.mark_dynamic(t, {dim}) on the tensor you pass"
     elif p.yours:
         mark += f" before your call{p.yours}"
+        if variable is None and argument:
+            first_mark += f" on the tensor you pass as {argument}"
     if dim == "1" and argument in _TOKEN_INPUTS and not cache:
         return (
             f"The sequence length of {named} changed ({was_text}, then {now_text}). {automatic}Pad your inputs "
@@ -346,10 +352,10 @@ def _shape_fix(failure: GuardFailure, p: Premises) -> str:
     if p.became_dynamic:
         return (
             f"{what}. Automatic dynamic made it symbolic in the next compile, so this cost one recompile; to skip it, "
-            f"mark it before the first call: {mark}, or compile with dynamic=True."
+            f"mark it before the first call: {first_mark}, or compile with dynamic=True."
         )
     return (
-        f"{what}. If it keeps changing, mark it dynamic before the first call: {mark}, or compile with "
+        f"{what}. If it keeps changing, mark it dynamic before the first call: {first_mark}, or compile with "
         "dynamic=True; if it takes a few fixed values, pad inputs to one size."
     )
 

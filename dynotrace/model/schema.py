@@ -17,6 +17,13 @@ Schema changelog (bump ``SCHEMA_VERSION`` on any change a reader must know about
   user's own code below the compiled frame (outside torch, installed packages and the
   standard library), and ``qualified_name`` names a decorated forward ``Class.forward``.
   File names outside the project read ``<site-packages>/...`` and ``<stdlib>/...``.
+* 3 — a function is one code object (file, name, first line): Dynamo's resume functions
+  fold into the function they continue, and two functions of one name in one file are
+  two entries. Each compile gains ``cache_size`` (torch's ``compilation_metrics``: the
+  cache entries already guarding the same objects when it compiled; a compile is a
+  recompile when it is above 0, torch's own rule). Guard-failure ``category`` gains
+  ``optimizer_setting``, ``passed_value``, ``value_range``, ``resumed_value`` and
+  ``shared_code``; ``specialized_float`` is no longer written.
 
 The document of a distributed job (schema 2)
 --------------------------------------------
@@ -56,7 +63,7 @@ from dynotrace.errors import InputError
 from dynotrace.model.job import CompileFacts, Divergence, JobReport, MissingRank, RankDetail, RankGroup
 from dynotrace.model.report import Function, Functions, Location, ReadProblems, Report, RunInfo, Summary
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 T = TypeVar("T")
 
