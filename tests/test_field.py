@@ -87,7 +87,11 @@ DEFAULT = {
 #: Per loop: the categories its recompiles are explained with (all of them), and what its
 #: terminal report must say and must not (a fix story whose premise is false there).
 EXPECTED: dict[str, tuple[set[str], tuple[str, ...], tuple[str, ...]]] = {
-    "adamw_lr_schedule": ({"optimizer_setting"}, ("lr=torch.tensor(1e-3)",), ("register_buffer", "module attribute", "GB0025")),
+    "adamw_lr_schedule": (
+        {"optimizer_setting"},
+        ("lr=torch.tensor(1e-3)", "torch's optimizer breaks here on purpose", "Optimizer.profile_hook_step"),
+        ("register_buffer", "module attribute"),
+    ),
     "adamw_lr_schedule_tensor_lr": (set(), (), ("Fix first",)),
     "sampler_dict_config": (
         {"tensor_shape", "passed_value", "container"},
@@ -128,6 +132,8 @@ class FieldRun:
     run: Run
     exit_code: int | None
     reports: list[tuple[int | None, dict[str, Any], dict[str, Any]]]
+    #: The plain run's TORCH_TRACE directory (one process only), read offline below.
+    trace: Path | None = None
 
 
 _RUNS: dict[str, FieldRun | str] = {}
@@ -157,13 +163,14 @@ def _torchrun(*args: str) -> Run:
 def _run_single(name: str, tmp: Path) -> FieldRun:
     script = _script(name)
     counts = tmp / "torch_counts.json"
-    _subprocess([sys.executable, str(HELPERS / "torch_counts.py"), str(counts), script])
+    trace = tmp / "trace"
+    _subprocess([sys.executable, str(HELPERS / "torch_counts.py"), str(counts), script], env={**plain_env(), "TORCH_TRACE": str(trace)})
     torch_side = json.loads(counts.read_text())
     report_path = tmp / "report.json"
     run = run_dynotrace("explain", script, "-o", str(report_path), "--width", "100", "--no-color", "--no-timing", timeout=TIMEOUT)
     assert report_path.exists(), f"no report written:\n{run.stdout}\n{run.stderr}"
     report = load_json(report_path)
-    return FieldRun(run, report["exit_code"], [(None, report, torch_side)])
+    return FieldRun(run, report["exit_code"], [(None, report, torch_side)], trace)
 
 
 def _run_torchrun(name: str, tmp: Path) -> FieldRun:
@@ -175,7 +182,7 @@ def _run_torchrun(name: str, tmp: Path) -> FieldRun:
     assert report_path.exists(), f"no report written:\n{run.stdout}\n{run.stderr}"
     job = load_json(report_path)
     assert job["world_size"] == 2 and sorted(job["ranks"]) == ["0", "1"] and job["missing"] == []
-    reports = [(int(rank), job["ranks"][rank], json.loads((tmp / f"counts_{rank}.json").read_text())) for rank in sorted(job["ranks"])]
+    reports: list[tuple[int | None, dict[str, Any], dict[str, Any]]] = [(int(rank), job["ranks"][rank], json.loads((tmp / f"counts_{rank}.json").read_text())) for rank in sorted(job["ranks"])]
     return FieldRun(run, job["exit_code"], reports)
 
 
@@ -353,3 +360,49 @@ def test_no_name_dynamo_made_up_nor_an_object_id(name: str, field_run: FieldRun)
     for internal in _INTERNAL:
         assert internal not in text
     assert not _OBJECT_ID.findall(text)
+
+
+def _call_site(compile_: dict[str, Any]) -> tuple[str, int] | None:
+    site = compile_["call_site"]
+    return None if site is None else (site["file"], site["line"])
+
+
+@pytest.mark.parametrize("name", sorted(set(NAMES) - TORCHRUN))
+def test_offline_reading_agrees_with_the_live_run(name: str, field_run: FieldRun, tmp_path: Path) -> None:
+    """The plain run's TORCH_TRACE log, read offline: the same counts as torch's, and a
+    caller only where the log shows one: each compile's "called from" is the live run's,
+    or unknown (Dynamo's stack in the log may stop before the user's line), never another."""
+    assert field_run.trace is not None
+    _, live, torch_side = field_run.reports[0]
+    out = tmp_path / "offline.json"
+    run = run_dynotrace("explain", "--trace", str(field_run.trace), "-o", str(out), "-q", timeout=TIMEOUT)
+    assert run.returncode == 0, run.stderr[-3000:]
+    offline = load_json(out)
+    summary = offline["summary"]
+    assert (summary["compiles"], summary["graphs"], summary["graph_breaks"], summary["recompiles"] + summary["recompile_limit_hits"]) == (
+        torch_side["compiles"], torch_side["unique_graphs"], torch_side["graph_breaks"], torch_side["recompiles"]
+    )
+    live_sites = {c["compile_id"]: _call_site(c) for f in live["functions"] for c in f["compiles"]}
+    guessed = [
+        f"{c['compile_id']}: offline {_call_site(c)}, live {live_sites.get(c['compile_id'])}"
+        for f in offline["functions"]
+        for c in f["compiles"]
+        if _call_site(c) is not None and _call_site(c) != live_sites.get(c["compile_id"])
+    ]
+    assert not guessed, "offline call sites the live run does not show:\n" + "\n".join(guessed)
+
+
+#: Loops whose reports once differed between two runs of the same code (object ids in
+#: optimizer guards, dict orders): run once more, ``diff --fail-on all`` finds nothing.
+TWICE = ("adamw_lr_schedule", "sampler_dict_config")
+
+
+@pytest.mark.parametrize("name", TWICE)
+def test_two_runs_of_the_same_loop_do_not_differ(name: str, field_run: FieldRun, tmp_path: Path) -> None:
+    first = tmp_path / "first.json"
+    first.write_text(json.dumps(field_run.reports[0][1]))
+    second = tmp_path / "second.json"
+    run = run_dynotrace("explain", _script(name), "-q", "-o", str(second), timeout=TIMEOUT)
+    assert run.returncode == 0, run.stderr[-3000:]
+    diff = run_dynotrace("diff", str(first), str(second), "--fail-on", "all")
+    assert diff.returncode == 0, diff.stdout + diff.stderr

@@ -86,9 +86,9 @@ def _explain_function(function: Function, types: SourceTypes) -> Function:
         changed.update(f.source or f.reason for f in c.guard_failures)
     compiles = _shared_code(function.name, tuple(explained))
     name = _qualified_name(function.name, compiles)
-    wrapped = {c.wrapped_class for c in compiles if c.wrapped_class}
-    if function.file == _OPTIMIZER_HOOK and function.name == "wrapper" and len(wrapped) == 1:
-        name = f"{wrapped.pop()}.step"  # the hook around this optimizer's step
+    if function.file == _OPTIMIZER_HOOK and function.name == "wrapper":
+        # torch's profiling hook around every optimizer's step, by its Python name.
+        name = "Optimizer.profile_hook_step.<locals>.wrapper"
     return replace(function, compiles=compiles, qualified_name=name)
 
 
@@ -101,11 +101,30 @@ def callees(compiles: tuple[Compile, ...]) -> list[str]:
 def _shared_code(name: str, compiles: tuple[Compile, ...]) -> tuple[Compile, ...]:
     """Where one code object ran the methods of several classes, a recompile for another
     class than the failed cache entry's is that sharing, whatever guard noticed it first
-    (``fn.__code__``, ``type(self).__name__``, ``len(args)``)."""
+    (``fn.__code__``, ``type(self).__name__``, ``len(args)``); so is an attempt the
+    recompile limit refused when the same guard failed (a class beyond the limit: its
+    compile was refused, so its guards never name it)."""
     classes = callees(compiles)
     if len(classes) < 2:
         return compiles
+    refused = any(c.status == "recompile_limit" for c in compiles)
+    n = len(classes)
+    at_least = (
+        f"at least {n + 1} (the {n} classes compiled here and the one the limit refused; more if it wraps more)"
+        if refused
+        else f"at least {n}"
+    )
+    listed = f"{', '.join(classes[:6])}{', ...' if n > 6 else ''}"
+    shared_by = (
+        f"{name} is one code object (a decorator's wrapper) that runs the methods of {n}{' or more' if refused else ''} "
+        f"classes ({listed}): Dynamo keeps one cache per code object, so each class needs an entry of its own"
+    )
+    fix = (
+        "Compile the methods it wraps rather than the wrapper (or apply the decorator outside torch.compile), or "
+        f"raise torch._dynamo.config.recompile_limit to {at_least}: for shared code that is a fix, not a delay."
+    )
     by_id = {c.compile_id: c for c in compiles}
+    shared_sources: set[str] = set()
     out = []
     for c in compiles:
         failures = []
@@ -114,19 +133,24 @@ def _shared_code(name: str, compiles: tuple[Compile, ...]) -> tuple[Compile, ...
             old = failed and (failed.self_class or failed.wrapped_class)
             new = c.self_class or c.wrapped_class
             if old and new and old != new and f.category not in ("global_state", "training_flag"):
+                shared_sources.add(f.source or f.reason)
                 f = replace(
                     f,
                     category="shared_code",
                     expected=old,
                     actual=new,
                     suggestion=(
-                        f"{name} is one code object (a decorator's wrapper) that runs the methods of {len(classes)} "
-                        f"classes ({', '.join(classes[:6])}{', ...' if len(classes) > 6 else ''}): Dynamo keeps one cache "
-                        f"per code object, so each class needs an entry of its own (this one was compiled for {new} "
-                        f"after {old}), and all of them share one recompile limit (8 entries by default). Compile the "
-                        "methods it wraps rather than the wrapper (or apply the decorator outside torch.compile), or "
-                        f"raise torch._dynamo.config.recompile_limit to at least {len(classes)}: for shared code that "
-                        "is a fix, not a delay."
+                        f"{shared_by} (this one was compiled for {new} after {old}), and all of them share one "
+                        f"recompile limit (8 entries by default). {fix}"
+                    ),
+                )
+            elif c.status == "recompile_limit" and (f.source or f.reason) in shared_sources:
+                f = replace(
+                    f,
+                    category="shared_code",
+                    suggestion=(
+                        f"{shared_by}, and all of them share one recompile limit: the limit refused to compile it "
+                        f"for one more. {fix}"
                     ),
                 )
             failures.append(f)

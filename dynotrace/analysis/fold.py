@@ -18,7 +18,7 @@ from typing import Any
 from dynotrace.events import TraceEvent
 from dynotrace.analysis.explain import explain_report
 from dynotrace.analysis.graph_breaks import parse_graph_break
-from dynotrace.analysis.names import user_function_name
+from dynotrace.analysis.names import user_function_name, user_names_in
 from dynotrace.analysis.reasons import parse_recompile_reasons
 from dynotrace.analysis.tree import GuardTreeParser, guarded_source, guarded_types
 from dynotrace.model import Compile, CompileStatus, Function, Functions, GraphBreak, Guard, Location, ReadProblems
@@ -149,7 +149,9 @@ class PathStyle:
 def resumed_values(text: str, resume_line: int | None) -> str:
     """Dynamo's names for the values a resume function starts with (``___stack0``: what was
     on the stack at the graph break), in words: ``(value before the graph break at line
-    12)``. A user never wrote ``___stack0``."""
+    12)``; and a resume function's own name, wherever the text names it, as the user's
+    function it continues. A user never wrote ``___stack0`` or ``torch_dynamo_resume_in_f_at_12``."""
+    text = user_names_in(text)
     if resume_line is None or "___stack" not in text:
         return text
 
@@ -245,10 +247,9 @@ def fold_events(
             }
         compile_, types[id(compile_)] = _build_compile(group, strings, paths, has_break_artifacts)
         metrics = group.metrics or {}
-        name, resume_line = user_function_name(compile_.code_name)
         file = paths.display(str(metrics.get("co_filename") or ""))
         first_line = int(metrics.get("co_firstlineno") or 0)
-        built.append((file, name, first_line, resume_line is not None, compile_))
+        built.append((file, compile_.code_name, first_line, compile_.resume_line is not None, compile_))
         seconds = metrics.get("entire_frame_compile_time_s")
         if isinstance(seconds, (int, float)):
             total_time += float(seconds)
@@ -504,7 +505,9 @@ def _build_compile(
         compile_id=str(metrics.get("compile_id") or f"{group.frame_id}/{group.frame_compile_id}"),
         frame_id=group.frame_id,
         frame_compile_id=group.frame_compile_id,
-        code_name=code_name,
+        # Dynamo's name of a resume function never reaches the user: its function's name,
+        # with the line it resumes at (``resume_line``).
+        code_name=user_function_name(code_name)[0],
         status=_status(metrics),
         resume_line=resume_line,
         fail_type=str(metrics["fail_type"]) if metrics.get("fail_type") else None,
@@ -567,11 +570,12 @@ _RESUME_PREFIX = "torch_dynamo_resume_in_"
 
 def _user_class(name: str | None) -> str | None:
     """A class name as a user wrote it (``__main__.Net`` -> ``Net``); ``None`` for builtins
-    and torch's own types but its modules (``torch.Tensor`` says nothing about which
-    method this is; ``torch.nn.parallel.distributed.DistributedDataParallel`` does)."""
+    and torch's own types but its modules and optimizers (``torch.Tensor`` says nothing
+    about which method this is; ``torch.nn.parallel.distributed.DistributedDataParallel``
+    and ``torch.optim.adamw.AdamW`` do)."""
     if not name or ("." not in name and hasattr(builtins, name)):
         return None
-    if name.startswith("torch.") and not name.startswith("torch.nn."):
+    if name.startswith("torch.") and not name.startswith(("torch.nn.", "torch.optim.")):
         return None
     return name.rsplit(".", 1)[-1]
 

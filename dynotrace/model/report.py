@@ -165,6 +165,8 @@ class Compile:
     compile_id: str
     frame_id: int
     frame_compile_id: int
+    #: The compiled code's function name; for a resume function (the code after a graph
+    #: break), the function it continues, at ``resume_line``.
     code_name: str
     status: CompileStatus
     resume_line: int | None = None

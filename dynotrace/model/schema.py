@@ -19,7 +19,8 @@ Schema changelog (bump ``SCHEMA_VERSION`` on any change a reader must know about
   File names outside the project read ``<site-packages>/...`` and ``<stdlib>/...``.
 * 3 — a function is one code object (file, name, first line): Dynamo's resume functions
   fold into the function they continue, and two functions of one name in one file are
-  two entries. Each compile gains ``cache_size`` (torch's ``compilation_metrics``: the
+  two entries; a compile's ``code_name`` is that function's name, never Dynamo's
+  ``torch_dynamo_resume_in_*`` (``resume_line`` says where it resumes). Each compile gains ``cache_size`` (torch's ``compilation_metrics``: the
   cache entries already guarding the same objects when it compiled; a compile is a
   recompile when it is above 0, torch's own rule). Guard-failure ``category`` gains
   ``optimizer_setting``, ``passed_value``, ``value_range``, ``resumed_value`` and

@@ -224,6 +224,16 @@ def _short(text: str, limit: int = 110) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+#: Where torch's explanation of a data-dependent branch goes on with the FX code that
+#: computed the condition (``# File ..., code: ... l_stack0_: "f32[]" = ...``): code of
+#: Dynamo's graph, in its own names, shown in the report file, not here.
+_GRAPH_CODE = re.compile(r"(computed as follows:)\s*#\s*File .*", re.DOTALL)
+
+
+def _without_graph_code(explanation: str) -> str:
+    return _GRAPH_CODE.sub(r"\1 (the graph code is in -o report.yaml: graph_breaks)", explanation)
+
+
 def _guard_diff_block(c: Compile) -> list[RenderableType]:
     """The guards that differ between the failed compile and this one, those about what
     failed first. After a change of global state the new compile traced the program anew
@@ -560,7 +570,7 @@ def _break_block(f: Finding) -> RenderableType:
     elif inside_torch(f):
         rows.append(_pad(Text("This break is in torch's own code, not yours: nothing to change in your code for it.", style="dim"), 4))
     if gb.explanation:
-        rows.append(_pad(Text(_short(gb.explanation, 400)), 4))
+        rows.append(_pad(Text(_short(_without_graph_code(gb.explanation), 400)), 4))
     for hint in gb.hints:
         rows.append(_pad(Text(f"hint: {hint}", style="green"), 4))
     if gb.doc_url:
