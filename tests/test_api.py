@@ -402,6 +402,23 @@ def test_skipped_frames_are_captured_quietly_and_graph_break_logging_is_left_as_
     assert "Graph break" not in capfd.readouterr().err
 
 
+def test_a_script_that_configures_logging_is_still_captured() -> None:
+    """``logging.config.dictConfig`` disables every existing logger its configuration does
+    not name (``disable_existing_loggers`` is true by default), torch's trace logger too."""
+    import logging.config
+
+    compiled = torch.compile(double, backend="eager")
+    trace_log = logging.getLogger("torch.__trace")
+    try:
+        with counted() as torch_side, dynotrace.capture() as cap:
+            logging.config.dictConfig({"version": 1, "root": {"level": "WARNING"}})
+            compiled(torch.ones(9))
+            compiled(torch.ones(9, 3))
+    finally:
+        trace_log.disabled = False
+    assert cap.report.summary.compiles == torch_side.compiles == 2
+
+
 def test_graph_break_logging_the_user_asked_for_is_kept(capfd: pytest.CaptureFixture[str]) -> None:
     torch._logging.set_logs(graph_breaks=True)
     try:

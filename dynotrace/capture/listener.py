@@ -126,6 +126,7 @@ class TraceListener(logging.Handler):
         logger = logging.getLogger(TRACE_LOGGER)
         logger.setLevel(logging.DEBUG)
         logger.propagate = False
+        logger.disabled = False
         logger.addHandler(self)
 
         # torch._logging.set_logs() (and anything else that re-initialises torch's logging)
@@ -207,6 +208,11 @@ class TraceListener(logging.Handler):
             payload_fn: Callable[[], Any] = _no_payload,
             **kwargs: Any,
         ) -> None:
+            if logger.disabled:
+                # logging.config.dictConfig() (in the script, or a library it calls) disables
+                # every logger its configuration does not name, torch's trace logger too: the
+                # capture would silently end there.
+                logger.disabled = False
             if logger.handlers == only_self:
                 if name not in FOLD_KINDS:
                     return  # no handler would keep it: what torch does with no handler at all
