@@ -310,3 +310,12 @@ def test_each_release_names_the_same_cause(release: str, program: str) -> None:
     recompiles = [c for c in _report(release, program).compiles if c.is_recompile]
     assert recompiles, "no recompile"
     assert recompiles[0].guard_failures[0].category in FIRST_CAUSE[program], recompiles[0].guard_failures[0]
+
+
+def test_the_compatibility_table_is_what_the_recorded_results_say() -> None:
+    """docs/compatibility.md is written by tests/releases/matrix.py from the live results it
+    records, never by hand: it says what was run, at which commit."""
+    import runpy
+
+    matrix = runpy.run_path(str(ROOT / "tests" / "releases" / "matrix.py"))
+    assert (ROOT / "docs" / "compatibility.md").read_text() == matrix["compat_doc"](matrix["load_results"]())

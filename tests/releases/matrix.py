@@ -2,6 +2,7 @@
 
     python tests/releases/matrix.py record [--releases 2.8.0 2.9.1] [--venvs DIR] [--keep]
     python tests/releases/matrix.py live   [--releases ...] [--venvs DIR] [--keep]
+    python tests/releases/matrix.py doc
 
 ``record`` runs each sample program, and each scenario of ``tests/programs/corpus``, under
 that release's torch with ``TORCH_TRACE`` set
@@ -14,7 +15,10 @@ against those counts (``tests/test_releases.py``).
 if that changed the torch there) and runs the live truth tests there
 (``tests/test_truth.py``: every sample program and corpus scenario under ``dynotrace
 explain``, its counts against that torch's own in the same kind of run).
-It writes ``docs/compatibility.md`` from what it ran.
+It records each release's result, with the commit it tested, in
+``tests/releases/live_results.json``, and writes ``docs/compatibility.md`` from that file
+(``doc`` writes it again from the file alone): the table is never edited by hand, and
+``tests/test_releases.py`` checks that it is what the results say.
 
 Neither is part of ``.ci/run``: each release but 2.13.0 is a CUDA build of ~5 GB from the
 package registry (1-2 minutes to install; it runs on the CPU). Venvs are deleted after
@@ -44,6 +48,7 @@ CORPUS = ROOT / "tests" / "programs" / "corpus"
 FIXTURES = ROOT / "tests" / "fixtures" / "releases"
 COUNTS_HELPER = ROOT / "tests" / "helpers" / "torch_counts.py"
 COMPAT_DOC = ROOT / "docs" / "compatibility.md"
+LIVE_RESULTS = Path(__file__).resolve().parent / "live_results.json"
 
 #: The releases dynotrace supports, oldest first: the newest patch of each minor release.
 RELEASES = ("2.6.0", "2.7.1", "2.8.0", "2.9.1", "2.10.0", "2.11.0", "2.12.1", "2.13.0", "2.14.1", "2.15.0")
@@ -200,54 +205,62 @@ def live(release: str, venv: Path, results: dict[str, dict[str, object]]) -> Non
             for case in suite.iter("testcase")
             if case.find("failure") is not None or case.find("error") is not None
         ]
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
     results[release] = {
         "torch": version,
         "passed": total - bad - skipped,
         "total": total,
         "failed": failed,
         "date": datetime.date.today().isoformat(),
+        "commit": commit or "?",
     }
 
 
-def write_compat_doc(results: dict[str, dict[str, object]]) -> None:
-    """Merge this run's results into docs/compatibility.md (rows of releases not run stay)."""
-    rows = _existing_rows()
-    for release, r in results.items():
+def load_results() -> dict[str, dict[str, object]]:
+    """Every release's last live result (``tests/releases/live_results.json``)."""
+    return json.loads(LIVE_RESULTS.read_text()) if LIVE_RESULTS.exists() else {}
+
+
+def save_results(results: dict[str, dict[str, object]]) -> None:
+    """Merge this run's results into the recorded ones (releases not run keep theirs)."""
+    merged = {**load_results(), **results}
+    LIVE_RESULTS.write_text(json.dumps(merged, indent=1, sort_keys=True) + "\n")
+
+
+def compat_doc(results: dict[str, dict[str, object]]) -> str:
+    """docs/compatibility.md, from the recorded results alone."""
+    rows = []
+    for release in RELEASES:
+        r = results.get(release)
+        if r is None:
+            rows.append(f"| {release} | - | not run | - | - | - |")
+            continue
         failed = ", ".join(r["failed"]) or "-"  # type: ignore[arg-type]
-        rows[release] = f"| {release} | `{r['torch']}` | {r['passed']} of {r['total']} | {failed} | {r['date']} |"
-    ordered = [rows[r] for r in RELEASES if r in rows]
-    COMPAT_DOC.parent.mkdir(exist_ok=True)
-    COMPAT_DOC.write_text(
+        rows.append(f"| {release} | `{r['torch']}` | {r['passed']} of {r['total']} | {failed} | `{r['commit']}` | {r['date']} |")
+    return (
         "# Compatibility: torch releases\n\n"
         "dynotrace supports torch 2.6 through 2.15. This table is written by\n"
         "`python tests/releases/matrix.py live`, which installs each release into a venv of its\n"
         "own, installs dynotrace next to it and runs the live truth tests there\n"
         "(`tests/test_truth.py`: every sample program under `dynotrace explain`, each count\n"
-        "against that torch's own bookkeeping in the same kind of run). The offline reader is\n"
-        "checked against every release's recorded logs in every `python -m pytest`\n"
-        "(`tests/test_releases.py`, fixtures in `tests/fixtures/releases/`).\n\n"
-        "| release | torch.__version__ | live truth tests passed | failed | date |\n"
-        "| --- | --- | --- | --- | --- |\n" + "\n".join(ordered) + "\n"
+        "against that torch's own bookkeeping in the same kind of run), from the results it\n"
+        "records in `tests/releases/live_results.json` (never by hand). Each row names the commit\n"
+        "it tested; code after that commit was tested live on the release of CI only, and against\n"
+        "every release's recorded logs, in every `python -m pytest` (`tests/test_releases.py`,\n"
+        "fixtures in `tests/fixtures/releases/`).\n\n"
+        "| release | torch.__version__ | live truth tests passed | failed | commit | date |\n"
+        "| --- | --- | --- | --- | --- | --- |\n" + "\n".join(rows) + "\n"
     )
 
 
-_ROW = re.compile(r"^\| (?P<release>\d+\.\d+\.\d+) \|")
-
-
-def _existing_rows() -> dict[str, str]:
-    if not COMPAT_DOC.exists():
-        return {}
-    rows = {}
-    for line in COMPAT_DOC.read_text().splitlines():
-        m = _ROW.match(line)
-        if m:
-            rows[m["release"]] = line
-    return rows
+def write_compat_doc() -> None:
+    COMPAT_DOC.parent.mkdir(exist_ok=True)
+    COMPAT_DOC.write_text(compat_doc(load_results()))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("action", choices=["record", "live"])
+    parser.add_argument("action", choices=["record", "live", "doc"])
     parser.add_argument("--releases", nargs="+", default=list(RELEASES), metavar="X.Y.Z")
     parser.add_argument("--venvs", type=Path, default=Path(tempfile.gettempdir()) / "dynotrace-venvs")
     parser.add_argument("--keep", action="store_true", help="keep each venv after its release")
@@ -257,6 +270,10 @@ def main() -> None:
     if unknown:
         parser.error(f"not a supported release: {', '.join(unknown)}")
     results: dict[str, dict[str, object]] = {}
+    if args.action == "doc":
+        write_compat_doc()
+        log(f"wrote {COMPAT_DOC.relative_to(ROOT)}")
+        return
     for release in args.releases:
         venv = make_venv(release, args.venvs)
         try:
@@ -264,7 +281,8 @@ def main() -> None:
                 record(release, venv, args.programs)
             else:
                 live(release, venv, results)
-                write_compat_doc(results)
+                save_results(results)
+                write_compat_doc()
         finally:
             if not args.keep:
                 shutil.rmtree(venv, ignore_errors=True)
