@@ -15,7 +15,7 @@ import json
 import os
 import re
 import stat
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TextIO, TypeVar
@@ -51,7 +51,8 @@ def serialise(data: dict[str, Any], fmt: str) -> str:
     """
     try:
         text = _serialise(data, fmt)
-        text.encode("utf-8")
+        if not text.isascii():  # ASCII text has no lone surrogates: no copy made to check
+            text.encode("utf-8")
     except UnicodeEncodeError:
         text = _serialise(_without_surrogates(data), fmt)
     return text
@@ -498,10 +499,64 @@ def _end_readers(children: list[tuple[int, int]]) -> None:
 @dataclass(frozen=True)
 class Sections:
     """Entries of a document's mapping, each already serialised in ``fmt`` by
-    ``section_text`` (a rank's part of a job's report, by the process that read it)."""
+    ``section_text`` (a rank's part of a job's report, by the process that read it): in
+    memory (``texts``) or in files (``files``, written by ``write_section``; the document
+    is then written from them piece by piece, so the text of every rank is never in
+    memory at once). Files live in ``directory``, which ``discard`` removes (and, failing
+    that, the end of the process)."""
 
     fmt: str
     texts: dict[int, str] = field(default_factory=dict)
+    files: dict[int, str] = field(default_factory=dict)
+    directory: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.directory is not None:
+            import shutil
+            import weakref
+
+            weakref.finalize(self, shutil.rmtree, self.directory, True)
+
+    def has(self, key: int) -> bool:
+        return key in self.texts or key in self.files
+
+    def text(self, key: int) -> str | None:
+        """The serialised entry ``key``, or ``None`` when it has none."""
+        if key in self.texts:
+            return self.texts[key]
+        if key in self.files:
+            with open(self.files[key], encoding="utf-8", newline="") as stream:
+                return stream.read()
+        return None
+
+    def discard(self) -> None:
+        """Remove the files (once the document is written)."""
+        if self.directory is not None:
+            import shutil
+
+            shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def write_section(directory: str, key: int, text: str, start: int = 0) -> str:
+    """Keep a serialised entry (``text`` from ``start`` on) in a file of ``directory``;
+    returns its path. Written a slice at a time: no second copy of a rank's text."""
+    path = os.path.join(directory, f"{key}.section")
+    with open(path, "w", encoding="utf-8", newline="") as stream:
+        for at in range(start, len(text), 1 << 20):
+            stream.write(text[at : at + (1 << 20)])
+    return path
+
+
+def write_section_of(directory: str, parent: str, key: int, data: dict[str, Any], fmt: str) -> str:
+    """``write_section(directory, key, section_text(parent, str(key), data, fmt))``,
+    without the copy ``section_text`` makes of the text after its first line."""
+    if fmt == "json":
+        return write_section(directory, key, section_text(parent, str(key), data, fmt))
+    text = serialise({parent: {str(key): data}}, "yaml")
+    head = f"{parent}:\n"
+    if not text.startswith(head):  # pragma: no cover - both writers start a mapping so
+        raise ValueError("unexpected YAML layout")
+    return write_section(directory, key, text, len(head))
 
 
 def section_text(parent: str, key: str, data: dict[str, Any], fmt: str) -> str:
@@ -518,6 +573,28 @@ def section_text(parent: str, key: str, data: dict[str, Any], fmt: str) -> str:
     if not text.startswith(head):  # pragma: no cover - both writers start a mapping so
         raise ValueError("unexpected YAML layout")
     return text[len(head) :]
+
+
+def write_joined_sections(
+    stream: TextIO, head: dict[str, Any], parent: str, parts: Iterable[Callable[[], str]], tail: dict[str, Any], fmt: str
+) -> None:
+    """``stream.write(join_sections(head, parent, [part() for part in parts], tail, fmt))``,
+    one part at a time: each part's text is made (or read from its file) only when it is
+    written, so a job of many ranks is written in the memory of one rank's text."""
+    head_text = serialise(head, fmt)
+    tail_text = serialise(tail, fmt)
+    if fmt == "json":
+        stream.write(head_text.rstrip("\n")[:-1].rstrip("\n") + f',\n  "{parent}": {{\n')
+        for i, part in enumerate(parts):
+            if i:
+                stream.write(",\n")
+            stream.write(part().rstrip("\n"))
+        stream.write("\n  },\n" + tail_text.rstrip("\n")[1:-1].strip("\n") + "\n}\n")
+        return
+    stream.write(head_text + f"{parent}:\n")
+    for part in parts:
+        stream.write(part())
+    stream.write(tail_text)
 
 
 def join_sections(head: dict[str, Any], parent: str, parts: Sequence[str], tail: dict[str, Any], fmt: str) -> str:
