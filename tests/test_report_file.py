@@ -129,6 +129,7 @@ def forked(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     if not hasattr(os, "fork") or len(os.sched_getaffinity(0)) < 2:
         pytest.skip("reports are read side by side only where os.fork exists and there are 2+ cores")
     monkeypatch.setattr(files, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(files, "_has_msgspec", lambda: False)  # JSON is read here with it
     pids: list[int] = []
     real_fork = os.fork
 
@@ -296,3 +297,15 @@ def test_json_reports_read_the_same_with_and_without_msgspec(tmp_path: Path, mon
     path.write_text(json.dumps(_plain_report_data()))
     monkeypatch.delitem(sys.modules, "msgspec")
     assert files.load_data(str(path)) == _plain_report_data()
+
+
+def test_json_reports_are_read_in_this_process_with_msgspec(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("msgspec")
+    a, b, one_by_one = _two_reports(tmp_path, "json")
+    monkeypatch.setattr(files, "PARALLEL_MIN_BYTES", 0)
+
+    def no_fork() -> int:
+        raise AssertionError("forked a JSON reader although msgspec reads it faster here")
+
+    monkeypatch.setattr(os, "fork", no_fork, raising=False)
+    assert load_reports(a, b) == one_by_one

@@ -28,6 +28,7 @@ How a directory is read:
 from __future__ import annotations
 
 import functools
+import gc
 import gzip
 import json
 import marshal
@@ -238,7 +239,20 @@ def _read_in_worker(task: _Task) -> dict[str, Any]:
     with open(path, "wb") as stream:
         marshal.dump(data, stream)
     result["data"] = path
+    del data
+    _collect()
     return result
+
+
+def _collect() -> None:
+    """A full pass of the cyclic garbage collector, once a rank is read.
+
+    Reading and folding a log leaves some of its objects in reference cycles (about 30 MB
+    for the 57 MB benchmark log), which only a full pass frees, and full passes are rare
+    in a process that keeps a lot: a process reading rank after rank grew by those 30 MB
+    per rank (64 ranks: 1.1 GB in one worker). One pass per rank keeps it at the memory of
+    one rank's read, for about 0.05 s of CPU."""
+    gc.collect()
 
 
 def _whole(rank: int, result: dict[str, Any]) -> tuple[Report, RankDetail]:
@@ -366,7 +380,10 @@ def _read_here(task: _Task, sections: Sections | None) -> _Read:
     if task.section_format and sections is not None and sections.directory is not None:
         data = rank_to_dict(report, detail)
         sections.files[task.log.rank] = write_section_of(sections.directory, "ranks", task.log.rank, data, task.section_format)
-    return _Read(report, detail, _outline_data(report, detail))
+        del data
+    read = _Read(report, detail, _outline_data(report, detail))
+    _collect()
+    return read
 
 
 class _Kept:
