@@ -309,3 +309,15 @@ def test_json_reports_are_read_in_this_process_with_msgspec(tmp_path: Path, monk
 
     monkeypatch.setattr(os, "fork", no_fork, raising=False)
     assert load_reports(a, b) == one_by_one
+
+
+@pytest.mark.parametrize("fmt", ["yaml", "json"])
+@pytest.mark.parametrize("text", ["plain ascii", "not ascii: é", "two\nlines"])
+def test_a_part_written_piece_by_piece_is_the_part(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str, text: str) -> None:
+    from dynotrace.files import yaml_writer
+
+    data = _plain_report_data()
+    data["notes"] = [text]
+    monkeypatch.setattr(yaml_writer, "_EMIT_LINES", 3)  # many pieces
+    path = files.write_section_of(str(tmp_path), "ranks", 5, data, fmt)
+    assert Path(path).read_text(encoding="utf-8") == files.section_text("ranks", "5", data, fmt)

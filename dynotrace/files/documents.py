@@ -565,8 +565,29 @@ def write_section_of(directory: str, parent: str, key: int, data: dict[str, Any]
     without the copy ``section_text`` makes of the text after its first line."""
     if fmt == "json":
         return write_section(directory, key, section_text(parent, str(key), data, fmt))
-    text = serialise({parent: {str(key): data}}, "yaml")
+    from dynotrace.files import yaml_writer
+
     head = f"{parent}:\n"
+    path = os.path.join(directory, f"{key}.section")
+    with open(path, "w", encoding="utf-8", newline="") as stream:
+        started = False
+
+        def emit(piece: str) -> None:
+            # yaml_writer lays the text out a piece at a time: a rank's text is never whole.
+            nonlocal started
+            if not started:
+                if not piece.startswith(head):  # pragma: no cover - the writer starts with the key
+                    raise ValueError("unexpected YAML layout")
+                piece = piece[len(head) :]
+                started = True
+            stream.write(piece)
+
+        rest = yaml_writer.write({parent: {str(key): data}}, emit)
+        if rest is not yaml_writer.NOT_SIMPLE:
+            emit(rest)
+            return path
+    # Text the writer leaves to libyaml: the whole text, the usual way.
+    text = serialise({parent: {str(key): data}}, "yaml")
     if not text.startswith(head):  # pragma: no cover - both writers start a mapping so
         raise ValueError("unexpected YAML layout")
     return write_section(directory, key, text, len(head))
