@@ -335,27 +335,37 @@ def read_ranks(
                     if result.error is not None:
                         errors[rank] = result.error
                     else:
-                        kept.arrive(rank, compiled_as(result.report), result.pair, result.outline)
+                        lean = keep is not None
+                        kept.arrive(rank, compiled_as(result.report), result.outline, functools.partial(_held_here, result, rank, lean))
                 elif "error" in result:
                     errors[rank] = result["error"]
                 else:
                     if result["section"] is not None and sections is not None:
                         sections.files[rank] = result["section"]
-                    kept.arrive(rank, result["compiled_as"], functools.partial(_whole, rank, result), result["outline"])
-                    os.unlink(result["data"])
+                    kept.arrive(
+                        rank,
+                        result["compiled_as"],
+                        result["outline"],
+                        functools.partial(functools.partial, _whole, rank, result),
+                        functools.partial(os.unlink, result["data"]),
+                    )
+                result = None  # not held while the next rank is read here
             tasks = sorted(redo, key=lambda t: t.log.rank)
         for task in tasks:
             read = _read_here(task, sections)
             if read.error is not None:
                 errors[task.log.rank] = read.error
             else:
-                kept.arrive(task.log.rank, compiled_as(read.report), read.pair, read.outline)
+                kept.arrive(
+                    task.log.rank, compiled_as(read.report), read.outline, functools.partial(_held_here, read, task.log.rank, keep is not None)
+                )
+            del read  # not held while the next rank is read
+        reports, details = kept.result()
     finally:
         shutil.rmtree(spool, ignore_errors=True)
     if errors and strict:
         raise InputError(errors[min(errors)])
     missing = tuple(MissingRank(rank, f"its log could not be read: {errors[rank]}") for rank in sorted(errors))
-    reports, details = kept.result()
     return RanksRead(reports, details, missing, sections)
 
 
@@ -387,25 +397,51 @@ def _read_here(task: _Task, sections: Sections | None) -> _Read:
 
 
 class _Kept:
-    """The ranks read so far: whole reports where needed, outlines elsewhere."""
+    """The ranks read so far: whole reports where needed, outlines elsewhere.
+
+    Where only some reports are kept (``keep``), the whole reports are held as plain data
+    (``marshal``: a tenth of the memory of the report) or left in the worker's file until
+    the last rank is read, and built at the end: while ranks are being read, this process
+    holds no report but the one it is reading."""
 
     def __init__(self, keep: Collection[int] | None) -> None:
         self.keep = None if keep is None else frozenset(keep)
-        self.whole: dict[int, tuple[Report, RankDetail]] = {}
+        self.whole: dict[int, Callable[[], tuple[Report, RankDetail]]] = {}
+        self.discard: dict[int, Callable[[], None]] = {}
         self.outlines: dict[int, tuple[Any, dict[str, Any]]] = {}  # rank -> (how it compiled, outline data)
         self.first: dict[Any, int] = {}  # how ranks compiled -> the lowest rank read that did
 
-    def arrive(self, rank: int, how: Any, whole: Callable[[], tuple[Report, RankDetail]], outline: dict[str, Any]) -> None:
+    def arrive(
+        self,
+        rank: int,
+        how: Any,
+        outline: dict[str, Any],
+        hold: Callable[[], Callable[[], tuple[Report, RankDetail]]],
+        discard: Callable[[], None] | None = None,
+    ) -> None:
+        """``hold()`` makes a loader of the rank's whole report, called only if it is
+        needed; ``discard()`` frees what the loader would read."""
         self.outlines[rank] = (how, outline)
-        if self.keep is None or rank in self.keep:
-            self.whole[rank] = whole()
+        needed = self.keep is None or rank in self.keep
         first = self.first.get(how)
         if first is None or rank < first:
             self.first[how] = rank
-            if rank not in self.whole:
-                self.whole[rank] = whole()
+            needed = True
             if first is not None and self.keep is not None and first not in self.keep:
                 del self.whole[first]  # a lower rank compiled as it did: it stands for both
+                self.discard.pop(first, _nothing)()
+        if needed:
+            load = hold()
+            if self.keep is None:
+                value = load()  # every report is kept: build it now
+                self.whole[rank] = lambda: value
+            else:
+                self.whole[rank] = load
+                if discard is not None:
+                    self.discard[rank] = discard
+                    return
+        if discard is not None:
+            discard()
 
     def result(self) -> tuple[dict[int, Report], dict[int, RankDetail]]:
         reports: dict[int, Report] = {}
@@ -413,11 +449,27 @@ class _Kept:
         for rank in sorted(self.outlines):
             how, outline = self.outlines[rank]
             if rank in self.whole:
-                reports[rank], details[rank] = self.whole[rank]
+                reports[rank], details[rank] = self.whole[rank]()
             else:
                 reports[rank] = _outline(rank, outline, self.first[how])
                 details[rank] = _detail(rank, outline)
+        for discard in self.discard.values():
+            discard()
         return reports, details
+
+
+def _nothing() -> None:
+    pass
+
+
+def _held_here(read: _Read, rank: int, lean: bool) -> Callable[[], tuple[Report, RankDetail]]:
+    """A loader of a report read in this process: the report itself when every report is
+    kept, else the report as plain data, built again when the job is."""
+    if not lean:
+        return read.pair
+    data = marshal.dumps(rank_to_dict(read.report, read.detail))
+    detail = read.detail
+    return lambda: (report_from_dict(marshal.loads(data), origin=f"rank {rank}"), detail)
 
 
 def _size(path: Path) -> int:
