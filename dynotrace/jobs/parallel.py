@@ -19,10 +19,11 @@ however this process leaves the generator (an exception, Ctrl-C, SIGTERM made
 
 Measured against the home-made pool of forked children it replaces (169 lines that
 marshalled results through files by hand), in ``bench/ranks.py``'s alternating rounds (8
-ranks of the 57 MB log, 2 cores, 2026-12-07, 2 rounds on a machine shared at a load of
-14-15): the build with this pool and the ranks kept in outline took 14.5 s of user CPU
-and 62 s of wall time where the build before took 18.9 s and 92 s. The two changes were
-not timed apart; nothing measured says the standard library is slower, so it stays.
+ranks of the 57 MB log, 2 cores, 2026-12-07, 3 rounds on a machine shared at a load of
+9-11): the build with this pool and the ranks kept in outline took 12.05 s of user CPU
+and 51.0 s of wall time (medians), the build before 14.98 s and 50.3 s. The two changes
+were not timed apart; nothing measured says the standard library's pool is slower, so it
+stays.
 """
 
 from __future__ import annotations
