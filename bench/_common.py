@@ -84,6 +84,14 @@ class Sample:
     sys_s: float = 0.0
     #: The machine's 1-minute load average when the run started (NaN where unknown).
     load_1m: float = float("nan")
+    #: With ``run_timed(..., tree=True)``: the largest sum, over the samples taken every
+    #: ``TREE_SAMPLE_S``, of the resident memory (RSS) of the process and all its
+    #: descendants alive at that moment, and the same for their proportional set size
+    #: (PSS: pages shared between them, such as those a forked worker still shares with
+    #: its parent, counted once in all). NaN where not measured. ``max_rss_mb`` is the
+    #: kernel's figure for the largest single process of the tree.
+    tree_rss_mb: float = float("nan")
+    tree_pss_mb: float = float("nan")
 
 
 class CommandFailed(RuntimeError):
@@ -97,6 +105,7 @@ def run_timed(
     cwd: str | os.PathLike[str] | None = None,
     ok_codes: Sequence[int] = (0,),
     stdout: int | None = subprocess.DEVNULL,
+    tree: bool = False,
 ) -> Sample:
     """Run ``cmd`` to completion and measure it.
 
@@ -112,8 +121,11 @@ def run_timed(
     with tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         proc = subprocess.Popen(list(cmd), env=full_env, cwd=cwd, stdout=stdout, stderr=err)
+        sampler = _TreeSampler(proc.pid) if tree else None
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
+        if sampler is not None:
+            sampler.stop()
         proc.returncode = os.waitstatus_to_exitcode(status)
         if proc.returncode not in ok_codes:
             err.seek(0)
@@ -127,7 +139,69 @@ def run_timed(
         user_s=usage.ru_utime,
         sys_s=usage.ru_stime,
         load_1m=load,
+        tree_rss_mb=sampler.peak_rss_mb if sampler is not None else float("nan"),
+        tree_pss_mb=sampler.peak_pss_mb if sampler is not None else float("nan"),
     )
+
+
+#: How often ``run_timed(..., tree=True)`` adds up the memory of the process tree.
+TREE_SAMPLE_S = 0.02
+
+
+class _TreeSampler:
+    """Adds up the RSS and PSS of a process and its descendants every ``TREE_SAMPLE_S``
+    (``/proc/PID/task/*/children`` and ``/proc/PID/smaps_rollup``, Linux), in a thread,
+    and keeps the largest sums. A peak shorter than the interval can be missed; the runs
+    it measures last seconds, their peaks as long as a rank's read."""
+
+    def __init__(self, pid: int) -> None:
+        import threading
+
+        self.pid = pid
+        self.peak_rss_mb = float("nan")
+        self.peak_pss_mb = float("nan")
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._done.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._done.is_set():
+            rss = pss = 0
+            seen = False
+            for pid in self._tree():
+                try:
+                    with open(f"/proc/{pid}/smaps_rollup") as fh:
+                        for line in fh:
+                            if line.startswith("Rss:"):
+                                rss += int(line.split()[1])
+                            elif line.startswith("Pss:"):
+                                pss += int(line.split()[1])
+                    seen = True
+                except (OSError, ValueError):
+                    continue
+            if seen:
+                if not rss / 1024 <= self.peak_rss_mb:
+                    self.peak_rss_mb = rss / 1024
+                if not pss / 1024 <= self.peak_pss_mb:
+                    self.peak_pss_mb = pss / 1024
+            self._done.wait(TREE_SAMPLE_S)
+
+    def _tree(self) -> list[int]:
+        found, todo = [], [self.pid]
+        while todo:
+            pid = todo.pop()
+            found.append(pid)
+            try:
+                for task in os.listdir(f"/proc/{pid}/task"):
+                    with open(f"/proc/{pid}/task/{task}/children") as fh:
+                        todo.extend(int(c) for c in fh.read().split())
+            except (OSError, ValueError):
+                continue
+        return found
 
 
 def load_1m() -> float:

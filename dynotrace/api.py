@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -512,16 +512,26 @@ def read_trace_job(path: str, *, strict: bool = False, command: str | None = Non
 
 
 def read_trace(
-    path: str, *, strict: bool = False, command: str | None = None, section_format: str | None = None
+    path: str,
+    *,
+    strict: bool = False,
+    command: str | None = None,
+    section_format: str | None = None,
+    keep_ranks: Collection[int] | None = None,
 ) -> tuple[JobReport, Sections | None]:
     """What ``dynotrace explain --trace PATH`` reads: a distributed job when ``PATH`` is a
     directory with the logs of several ranks, else one process's run; and, with
-    ``section_format``, each rank's part of the job's file, serialised as it was read."""
+    ``section_format``, each rank's part of the job's file, serialised as it was read.
+
+    ``keep_ranks`` (for a job whose output is its file and terminal report) names the ranks
+    whose whole report is needed besides the lowest rank of each way of compiling; the
+    others are kept in outline (``RankOutline``), so memory does not grow with the number
+    of ranks. ``None`` (the default) keeps every rank's report."""
     from dynotrace.capture.live import run_info
     from dynotrace.jobs.offline import read_trace as read_job_trace
 
     info = run_info(command or f"dynotrace explain --trace {path}", source="trace")
-    return read_job_trace(path, info, strict=strict, section_format=section_format)
+    return read_job_trace(path, info, strict=strict, section_format=section_format, keep=keep_ranks)
 
 
 @dataclass
@@ -547,6 +557,9 @@ class Run:
         """Write the report file; rank 0 of a live job then tells the other ranks it is out."""
         assert self.job is not None
         save(self.job, output, fmt, sections=self.sections)
+        if self.sections is not None:
+            self.sections.discard()
+            self.sections = None
         self.done(written=True, output=output)
 
     def done(self, *, written: bool, output: str | None) -> None:
@@ -601,17 +614,21 @@ def run(
     output: str | None = None,
     fmt: str | None = None,
     rank_timeout: float | None = None,
+    keep_ranks: Collection[int] | None = None,
 ) -> Run:
     """Run a script (``args``, or ``-m`` module) like python would, under a capture, or
     read the TORCH_TRACE log ``trace``. Under a launcher (``RANK``/``WORLD_SIZE`` set) each
     rank captures itself and rank 0 gathers the job (``rank_timeout``: how long it waits,
     and each other rank for it). ``output``/``fmt`` say where the report will be saved
     (the ranks' exchange lives beside it; a log's ranks are serialised in that format as
-    they are read). Raises ``NoTargetError`` before anything runs when the script cannot
-    be run; the script's own failure is its exit code."""
+    they are read; ``keep_ranks`` as ``read_trace``). Raises ``NoTargetError`` before
+    anything runs when the script cannot be run; the script's own failure is its exit
+    code."""
     if trace is not None:
         section_format = _file_format(output, fmt) if output else None
-        job, sections = read_trace(trace, strict=strict, command=command, section_format=section_format)
+        job, sections = read_trace(
+            trace, strict=strict, command=command, section_format=section_format, keep_ranks=keep_ranks
+        )
         return Run(job, sections=sections)
     assert args is not None
     from dynotrace.jobs.launcher import rank_env

@@ -505,6 +505,82 @@ def test_fast_yaml_reader_reads_the_writers_text_as_libyaml_does(data: dict[str,
         assert got is not None, f"the fast reader gave up on the writer's own text:\n{text}"
 
 
+# Guard lists are read whole, by one regular expression per guard (``simple_yaml``'s
+# ``_guard_lists``), where the writer laid them out; the values must be what libyaml reads
+# and what the reader's line-by-line reading gives.
+
+_GUARD_VALUE = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), _YAML_TEXT, _MULTILINE,
+    st.sampled_from(["TENSOR_MATCH", "L['x']", "x: y", "a #b", "{}", "[]", "'", "check_tensor(L['x'], size=[2, 3])"]),
+)
+_LOCATION = st.one_of(
+    st.none(),
+    st.fixed_dictionaries({"file": _GUARD_VALUE, "line": _GUARD_VALUE, "function": _GUARD_VALUE, "code": _GUARD_VALUE}),
+    _GUARD_VALUE,
+)
+_GUARD = st.fixed_dictionaries({"kind": _GUARD_VALUE, "check": _GUARD_VALUE, "source": _GUARD_VALUE, "location": _LOCATION})
+_ODD_GUARD = st.one_of(_GUARD, st.dictionaries(_WORD, _GUARD_VALUE, max_size=5), _GUARD_VALUE)
+
+
+def _line_by_line(text: str) -> Any:
+    from dynotrace.files import simple_yaml
+
+    held = simple_yaml._guard_lists
+    simple_yaml._guard_lists = lambda text, plain, not_text: (text, [])  # type: ignore[assignment]
+    try:
+        return _simple(text)
+    finally:
+        simple_yaml._guard_lists = held
+
+
+@given(
+    guards=st.lists(_GUARD, max_size=6),
+    others=st.lists(_ODD_GUARD, max_size=3),
+    after=st.one_of(st.none(), _GUARD_VALUE, st.lists(_GUARD_VALUE, max_size=2)),
+)
+@FUZZ
+@example(guards=[{"kind": "K", "check": "c", "source": None, "location": {"file": "f.py", "line": 3, "function": "f", "code": "x"}}],
+         others=[], after=None)
+@example(guards=[{"kind": "K", "check": "c", "source": "s", "location": None}], others=[{"kind": "K"}], after="x")
+def test_guard_lists_read_whole_are_what_libyaml_reads(guards: list[Any], others: list[Any], after: Any) -> None:
+    from dynotrace.files.documents import _serialise
+
+    data = {
+        "functions": [{"name": "f", "compiles": [{"compile_id": "0/0", "guards": guards, "after": after}]}],
+        "guards": guards + others,
+        "nested": {"guards": guards, "deeper": [{"guards": guards}]},
+    }
+    text = _serialise(data, "yaml")
+    got, expected, slow = _simple(text), _libyaml(text), _line_by_line(text)
+    assert expected == ("value", data) or _both_nan(expected, ("value", data)), text
+    assert got == slow or _both_nan(got, slow), text  # the same as line by line, gave up alike
+    if got is not None:
+        assert got == expected or _both_nan(got, expected), text
+
+
+def test_guard_lists_of_the_writers_layout_are_read_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dynotrace.files import simple_yaml
+    from dynotrace.files.documents import _read_simple_yaml, _serialise
+
+    guards = [
+        {"kind": "TENSOR_MATCH", "check": "check_tensor(L['x'], size=[2, 3])", "source": "L['x']", "location": None},
+        {"kind": "ID_MATCH", "check": "___check_obj_id(L['f'], 1)", "source": None,
+         "location": {"file": "m.py", "line": 7, "function": "forward", "code": "y = f(x)  # why: here"}},
+    ]
+    data = {"compiles": [{"compile_id": "0/0", "guards": guards, "n": 1}, {"compile_id": "0/1", "guards": []}]}
+    found: list[Any] = []
+    whole = simple_yaml._guard_lists
+
+    def spy(text: str, plain: Any, not_text: Any) -> Any:
+        held, lists = whole(text, plain, not_text)
+        found.append(lists)
+        return held, lists
+
+    monkeypatch.setattr(simple_yaml, "_guard_lists", spy)
+    assert _read_simple_yaml(_serialise(data, "yaml")) == data
+    assert found == [[guards]]
+
+
 @given(
     text=st.one_of(
         _PLAIN.map(lambda d: yaml.safe_dump(d, default_flow_style=None)),

@@ -292,3 +292,134 @@ def test_read_trace_report_keeps_reading_one_rank_s_log(shared_traces: Path) -> 
     log = shared_traces / "tlparse" / "recompiles_kernel_rank_1.log"
     assert dynotrace.read_trace_report(str(log)).summary.recompiles > 0
     assert ROOT.is_dir()
+
+
+# Memory flat in the number of ranks (issue 23): a job read for its file and terminal keeps
+# whole only the reports its output needs, and the workers are concurrent.futures'.
+
+
+def _four_ranks(tmp_path: Path) -> Path:
+    """Ranks 0 and 2, and 1 and 3, each the same log: two ways of compiling."""
+    d = tmp_path / "trace"
+    d.mkdir()
+    for rank, log in enumerate(sorted((FIXTURES / "ddp_uneven_batch").iterdir()) * 2):
+        _copy(log, d / f"dedicated_log_torch_trace_rank_{rank}.log.gz")
+    return d
+
+
+def _side_by_side(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(offline, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(offline, "cpu_count", lambda: 2)
+
+
+def _before_timing(path: Path) -> str:
+    return path.read_text().split("\ntiming:")[0].split('\n  "timing"')[0]
+
+
+@pytest.mark.parametrize("fmt", ["yaml", "json"])
+@pytest.mark.parametrize("parallel", [False, True])
+def test_a_job_kept_in_outline_writes_the_file_of_the_whole_job(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str, parallel: bool
+) -> None:
+    from dynotrace import api
+    from dynotrace.model import RankOutline
+
+    d = _four_ranks(tmp_path)
+    if parallel:
+        _side_by_side(monkeypatch)
+    whole = dynotrace.read_trace_job(str(d))
+    expected = tmp_path / f"whole.{fmt}"
+    api.save(whole, expected)
+    out = tmp_path / f"lean.{fmt}"
+    run = api.run(trace=str(d), output=str(out), keep_ranks=(), command=f"dynotrace explain --trace {d}")
+    assert run.job is not None
+    assert [type(r) is RankOutline for r in run.job.ranks.values()] == [False, False, True, True]
+    assert [r.like for r in run.job.ranks.values() if isinstance(r, RankOutline)] == [0, 1]
+    assert run.job.groups == whole.groups and run.job.divergence == whole.divergence
+    assert run.job.summary == whole.summary
+    assert run.sections is not None and set(run.sections.files) == {0, 1, 2, 3}
+    spool = run.sections.directory
+    assert spool is not None
+    run.save(str(out))
+    assert not os.path.exists(spool)  # the ranks' parts are gone once the file is written
+    assert _before_timing(out) == _before_timing(expected)
+    # --rank N keeps N's report whole, and the terminal report is that of the whole job.
+    shown = api.run(trace=str(d), keep_ranks=(3,), command=f"dynotrace explain --trace {d}")
+    assert shown.job is not None and type(shown.job.ranks[3]) is not RankOutline
+    for rank in (None, 3):
+        text = [tmp_path / f"t{n}.txt" for n in (1, 2)]
+        api.render(whole, "terminal", text[0], width=100, rank=rank, timing=False)
+        api.render(shown.job, "terminal", text[1], width=100, rank=rank, timing=False)
+        assert text[0].read_text() == text[1].read_text()
+
+
+def _crash_on_rank_1(task: offline._Task) -> dict:  # type: ignore[type-arg]
+    if task.log.rank == 1:
+        os._exit(3)  # a worker that dies: killed, out of memory, a crash in C
+    return offline_read_in_worker(task)
+
+
+offline_read_in_worker = offline._read_in_worker
+
+
+def test_a_worker_that_crashes_leaves_its_ranks_to_this_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    d = _four_ranks(tmp_path)
+    one_by_one = dynotrace.read_trace_job(str(d))
+    _side_by_side(monkeypatch)
+    monkeypatch.setattr(offline, "_read_in_worker", _crash_on_rank_1)
+    assert dynotrace.read_trace_job(str(d)) == one_by_one
+
+
+_INTERRUPTED = """
+import os, sys, time
+from dynotrace.jobs import offline
+offline.PARALLEL_MIN_BYTES = 0
+offline.cpu_count = lambda: 2
+real = offline._read_one
+def slow(task):
+    print("reading", task.log.rank, os.getpid(), flush=True)
+    time.sleep(0.3)
+    return real(task)
+offline._read_one = slow
+from dynotrace.cli.main import main
+sys.argv = ["dynotrace", "explain", "--trace", sys.argv[1], "-o", sys.argv[2], "-q"]
+main()
+"""
+
+
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM"])
+def test_ctrl_c_or_sigterm_while_ranks_are_read_leaves_nothing_behind(tmp_path: Path, sig: str) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    d = tmp_path / "trace"
+    d.mkdir()
+    logs = sorted((FIXTURES / "ddp_uneven_batch").iterdir())
+    for rank in range(40):
+        _copy(logs[rank % 2], d / f"dedicated_log_torch_trace_rank_{rank}.log.gz")
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = {**os.environ, "TMPDIR": str(scratch), "PYTHONPATH": str(ROOT)}
+    out = tmp_path / "job.yaml"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _INTERRUPTED, str(d), str(out)],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    assert proc.stdout is not None
+    pids: set[int] = set()
+    while len(pids) < 2:  # this process and a worker are reading
+        line = proc.stdout.readline()
+        assert line, proc.stderr.read() if proc.stderr else ""
+        pids.add(int(line.split()[2]))
+    proc.send_signal(getattr(signal, sig))
+    _, err = proc.communicate(timeout=60)
+    # Ctrl-C while a log is read: click's "Aborted!" (exit 1); SIGTERM: 143.
+    assert proc.returncode == (1 if sig == "SIGINT" else 143), err
+    assert "Traceback" not in err and "Exception in thread" not in err, err
+    time.sleep(0.2)
+    for pid in pids:  # the worker is gone, not orphaned and still reading
+        assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text().lower()
+    assert not out.exists()
+    assert list(scratch.iterdir()) == []  # no spool, no ranks' parts left

@@ -129,6 +129,7 @@ def forked(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     if not hasattr(os, "fork") or len(os.sched_getaffinity(0)) < 2:
         pytest.skip("reports are read side by side only where os.fork exists and there are 2+ cores")
     monkeypatch.setattr(files, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(files, "_has_msgspec", lambda: False)  # JSON is read here with it
     pids: list[int] = []
     real_fork = os.fork
 
@@ -208,3 +209,115 @@ def test_small_reports_are_read_in_this_process(tmp_path: Path, monkeypatch: pyt
 
     monkeypatch.setattr(os, "fork", no_fork, raising=False)
     assert load_reports(a, b) == one_by_one
+
+
+# Built by msgspec (the ``fast`` extra) or by the schema's own builders: the same report,
+# and the same error for data that does not fit (``schema._converted_functions``).
+
+
+def _plain_report_data() -> dict:
+    from dynotrace.api import read_trace_report
+
+    return json.loads(json.dumps(report_to_dict(read_trace_report(str(FIXTURE_TRACE)))))
+
+
+def _both_ways(data: object, monkeypatch: pytest.MonkeyPatch) -> tuple[object, object]:
+    """``report_from_dict(data)`` by msgspec and by the builders: each a report or the
+    message of its ``InputError``."""
+    from dynotrace.model import schema
+
+    results = []
+    for fast in (True, False):
+        monkeypatch.setattr(schema, "CONVERT_MIN_ITEMS", 0 if fast else 1 << 60)
+        try:
+            results.append(report_from_dict(json.loads(json.dumps(data))))
+        except InputError as exc:
+            results.append(f"InputError: {exc}")
+    return results[0], results[1]
+
+
+def test_msgspec_builds_the_report_the_builders_build(monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("msgspec")
+    from dynotrace.model import schema
+
+    data = _plain_report_data()
+    monkeypatch.setattr(schema, "CONVERT_MIN_ITEMS", 0)
+    assert schema._converted_functions(data["functions"]) is not None  # the fast path ran
+    fast, slow = _both_ways(data, monkeypatch)
+    assert isinstance(fast, Report) and fast == slow
+    assert report_to_dict(fast) == report_to_dict(slow)  # fields compare=False excluded above
+
+
+@pytest.mark.parametrize(
+    "path, value",
+    [
+        (("first_line",), True),
+        (("first_line",), 1.0),
+        (("name",), None),
+        (("compiles", 0, "frame_id"), False),
+        (("compiles", 0, "graph_op_count"), 2.5),
+        (("compiles", 0, "status"), "exploded"),
+        (("compiles", 0, "guards"), "not a list"),
+        (("compiles", 0, "guards", 0), {"check": "missing its kind"}),
+        (("compiles", 0, "guards", 0, "location"), {"file": "f.py", "line": "3"}),
+        (("compiles", 0, "module_forward"), 0),
+        (("compiles", 0, "shape_constraints"), ["x", 1]),
+        (("compiles", 0, "guard_count"), None),
+        (("compiles", 0, "guards", 0, "unknown_key"), 1),
+        (("compiles",), {"a": 1}),
+    ],
+)
+def test_msgspec_and_the_builders_refuse_and_accept_alike(
+    monkeypatch: pytest.MonkeyPatch, path: tuple, value: object
+) -> None:
+    pytest.importorskip("msgspec")
+    data = _plain_report_data()
+    target = data["functions"][0]
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    fast, slow = _both_ways(data, monkeypatch)
+    assert fast == slow
+
+
+def test_json_reports_read_the_same_with_and_without_msgspec(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    pytest.importorskip("msgspec")
+    data = _plain_report_data()
+    data["timing"] = {"wall_s": float("nan")}  # json writes NaN; msgspec refuses it: json reads it
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(data))
+    monkeypatch.setattr(files, "FAST_JSON_FROM", 0)
+    with_msgspec = files.load_data(str(path))
+    monkeypatch.setitem(sys.modules, "msgspec", None)  # the import fails, as without the extra
+    without = files.load_data(str(path))
+    assert json.dumps(with_msgspec) == json.dumps(without)
+    assert with_msgspec["timing"]["wall_s"] != with_msgspec["timing"]["wall_s"]  # NaN
+    path.write_text(json.dumps(_plain_report_data()))
+    monkeypatch.delitem(sys.modules, "msgspec")
+    assert files.load_data(str(path)) == _plain_report_data()
+
+
+def test_json_reports_are_read_in_this_process_with_msgspec(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("msgspec")
+    a, b, one_by_one = _two_reports(tmp_path, "json")
+    monkeypatch.setattr(files, "PARALLEL_MIN_BYTES", 0)
+
+    def no_fork() -> int:
+        raise AssertionError("forked a JSON reader although msgspec reads it faster here")
+
+    monkeypatch.setattr(os, "fork", no_fork, raising=False)
+    assert load_reports(a, b) == one_by_one
+
+
+@pytest.mark.parametrize("fmt", ["yaml", "json"])
+@pytest.mark.parametrize("text", ["plain ascii", "not ascii: é", "two\nlines"])
+def test_a_part_written_piece_by_piece_is_the_part(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str, text: str) -> None:
+    from dynotrace.files import yaml_writer
+
+    data = _plain_report_data()
+    data["notes"] = [text]
+    monkeypatch.setattr(yaml_writer, "_EMIT_LINES", 3)  # many pieces
+    path = files.write_section_of(str(tmp_path), "ranks", 5, data, fmt)
+    assert Path(path).read_text(encoding="utf-8") == files.section_text("ranks", "5", data, fmt)

@@ -127,6 +127,9 @@ def explain(
                 output=output,
                 fmt=fmt,
                 rank_timeout=rank_timeout,
+                # A job read from logs: the file and the terminal need every rank's summary,
+                # the report of the lowest rank of each way of compiling, and --rank's.
+                keep_ranks=() if show_rank is None else (show_rank,),
             )
             if run.gathered_elsewhere:
                 run.keep_own_findings(output=output, fmt=fmt, quiet=quiet, **terminal)

@@ -58,16 +58,143 @@ def read(text: str, plain: Callable[[str], Any], typed_first: frozenset[str], ma
             return NOT_SIMPLE
     elif _UNSAFE.search(text):
         return NOT_SIMPLE
-    lines = text.split("\n")
-    if lines.pop() != "" or not lines:  # the writer ends the text with a line break
-        return NOT_SIMPLE
+    not_text = typed_first | _INDICATORS | {"-", " "}
     try:
-        return _read(iter(lines), plain, typed_first | _INDICATORS | {"-", " "}, max_nesting)
+        text, lists = _guard_lists(text, plain, not_text)
+        lines = text.split("\n")
+        if lines.pop() != "" or not lines:  # the writer ends the text with a line break
+            return NOT_SIMPLE
+        return _read(iter(lines), plain, not_text | {_HELD}, max_nesting, lists)
     except (_NotSimple, ValueError, StopIteration):
         return NOT_SIMPLE
 
 
-def _read(lines: Iterator[str], plain: Callable[[str], Any], not_text: frozenset[str], max_nesting: int) -> Any:
+# Guard lists, read whole. A report's guards are most of its lines (six of seven in a
+# report of 50,000 guards), every one the same four keys, a location of four more or
+# ``null``: read line by line they took most of the time. Each ``guards:`` list whose
+# items all have exactly that layout, one scalar a line, is read here with one match of a
+# regular expression per guard; its value replaces the list in the text (``_HELD`` and
+# its number on the key's line) for ``_read``. Every value goes through the same decoding
+# the line-by-line reading gives it (``decode``), so the result is the same, and a list of
+# any other layout (another key, a value over several lines) is left to ``_read``.
+
+#: Marks a value read beforehand; text with it in is refused before (``_UNSAFE``).
+_HELD = "\x00"
+_GUARDS_KEY = re.compile(r"^( *)guards:\n", re.M)
+_GUARD_PATTERNS: dict[int, tuple[re.Pattern[str], re.Pattern[str]]] = {}
+#: Guard lists indented deeper than this are read line by line (the nesting limit).
+_MAX_GUARDS_INDENT = 64
+
+
+def _guard_patterns(indent: int) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """(one guard, a run of guards) at ``indent``, as the writer lays them out."""
+    found = _GUARD_PATTERNS.get(indent)
+    if found is None:
+        i = " " * indent
+        one = (
+            rf"{i}- kind: ([^\n]+)\n{i}  check: ([^\n]+)\n{i}  source: ([^\n]+)\n{i}  location:(?: ([^\n]+)\n"
+            rf"|\n{i}    file: ([^\n]+)\n{i}    line: ([^\n]+)\n{i}    function: ([^\n]+)\n{i}    code: ([^\n]+)\n)"
+        )
+        found = (re.compile(one), re.compile(f"(?:{one.replace('(', '(?:').replace('(?:?:', '(?:')})+"))
+        _GUARD_PATTERNS[indent] = found
+    return found
+
+
+def _guard_lists(text: str, plain: Callable[[str], Any], not_text: frozenset[str]) -> tuple[str, list[Any]]:
+    """``text`` with each guard list of the writer's layout replaced by a held value, and
+    the values (``_read`` puts them back)."""
+    if "guards:\n" not in text:
+        return text, []
+    pieces: list[str] = []
+    lists: list[Any] = []
+    done = 0
+    known: dict[str, Any] = {}  # short texts and their values (scalars only)
+
+    def plain_text(value: str) -> bool:
+        return ": " not in value and " #" not in value and value[-1] not in " :"
+
+    def decode(value: str) -> Any:
+        """As ``_read`` reads a mapping's value on its key's line (the column matters only
+        to text over several lines, which the patterns do not match)."""
+        if value[0] in not_text or not plain_text(value):
+            decoded = _scalar(value, 0, iter(()), plain)
+            if type(decoded) in (dict, list):
+                return decoded  # ``{}`` and ``[]``: a new one each time
+        else:
+            decoded = value
+        if len(value) <= 64:
+            known[value] = decoded
+        return decoded
+
+    for key in _GUARDS_KEY.finditer(text):
+        indent = len(key[1])
+        start = key.end()
+        if indent > _MAX_GUARDS_INDENT or start < done or not text.startswith(key[1] + "- kind: ", start):
+            continue
+        one, run = _guard_patterns(indent)
+        whole = run.match(text, start)
+        if whole is None or text.startswith(key[1] + "- ", whole.end()):
+            continue  # not all of the list has the layout: line by line
+        guards = []
+        for kind, check, source, loc, file, line, function, code in one.findall(text, start, whole.end()):
+            # Values short enough to recur (kinds, ``null``, line numbers, names) are
+            # decoded once; the long ones are mostly plain text, taken as it is.
+            if loc:
+                location = known[loc] if loc in known else decode(loc)
+            else:
+                location = {
+                    "file": known[file] if file in known else decode(file),
+                    "line": known[line] if line in known else decode(line),
+                    "function": known[function] if function in known else decode(function),
+                    "code": code if code[0] not in not_text and ": " not in code and " #" not in code and code[-1] not in " :" else decode(code),
+                }
+            guards.append(
+                {
+                    "kind": known[kind] if kind in known else decode(kind),
+                    "check": check if check[0] not in not_text and ": " not in check and " #" not in check and check[-1] not in " :" else decode(check),
+                    "source": source if source[0] not in not_text and ": " not in source and " #" not in source and source[-1] not in " :" else decode(source),
+                    "location": location,
+                }
+            )
+        pieces.append(text[done : key.start()])
+        pieces.append(f"{key[1]}guards: {_HELD}{len(lists)}\n")
+        lists.append(guards)
+        done = whole.end()
+    if not lists:
+        return text, []
+    pieces.append(text[done:])
+    return "".join(pieces), lists
+
+
+def _scalar(text: str, column: int, lines: Iterator[str], plain: Callable[[str], Any]) -> Any:
+    """The value of the scalar ``text``, at the end of a line; a single-quoted one may go
+    on over the next ``lines``, indented deeper than ``column``."""
+    first = text[0]
+    if first == " ":  # more than one space before it: the writer puts one
+        raise _NotSimple
+    if first == "'":
+        if len(text) > 1 and text[-1] == "'" and "'" not in text[1:-1].replace("''", ""):
+            return text[1:-1].replace("''", "'")
+        return _single_quoted_lines(text[1:], lines, column)
+    if first == '"':
+        match = _DOUBLE_QUOTED.fullmatch(text)
+        if match is None:
+            raise _NotSimple
+        return _ESCAPE.sub(_unescape, match.group(1))
+    if (first in _INDICATORS and first not in "?:") or (first in "-?:" and (len(text) == 1 or text[1] == " ")):
+        if text == "{}":
+            return {}
+        if text == "[]":
+            return []
+        raise _NotSimple
+    if ": " in text or " #" in text or text[-1] in " :":
+        raise _NotSimple
+    return plain(text)
+
+
+def _read(
+    lines: Iterator[str], plain: Callable[[str], Any], not_text: frozenset[str], max_nesting: int, held: list[Any]
+) -> Any:
     keys: set[str] = set()  # plain words seen as keys, each resolved once
 
     def is_key(word: str) -> bool:
@@ -77,29 +204,9 @@ def _read(lines: Iterator[str], plain: Callable[[str], Any], not_text: frozenset
         return False
 
     def scalar(text: str, column: int) -> Any:
-        """The value of the scalar ``text``, at the end of a line; a single-quoted one may
-        go on over the next lines, indented deeper than ``column``."""
-        first = text[0]
-        if first == " ":  # more than one space before it: the writer puts one
-            raise _NotSimple
-        if first == "'":
-            if len(text) > 1 and text[-1] == "'" and "'" not in text[1:-1].replace("''", ""):
-                return text[1:-1].replace("''", "'")
-            return _single_quoted_lines(text[1:], lines, column)
-        if first == '"':
-            match = _DOUBLE_QUOTED.fullmatch(text)
-            if match is None:
-                raise _NotSimple
-            return _ESCAPE.sub(_unescape, match.group(1))
-        if (first in _INDICATORS and first not in "?:") or (first in "-?:" and (len(text) == 1 or text[1] == " ")):
-            if text == "{}":
-                return {}
-            if text == "[]":
-                return []
-            raise _NotSimple
-        if ": " in text or " #" in text or text[-1] in " :":
-            raise _NotSimple
-        return plain(text)
+        if text[0] == _HELD:
+            return held[int(text[1:])]
+        return _scalar(text, column, lines, plain)
 
     root: dict[str, Any] = {}
     stack: list[tuple[int, Any]] = [(0, root)]  # (column, open collection), innermost last

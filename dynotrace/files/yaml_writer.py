@@ -17,9 +17,12 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from typing import Any
 
 NOT_SIMPLE: Any = object()
+#: How many lines ``write`` gathers before it hands them to its ``emit``.
+_EMIT_LINES = 8192
 
 #: The plain scalars YAML 1.1 reads as something other than a string: PyYAML's implicit
 #: resolvers (``yaml/resolver.py``: bool, float, int, merge, null, timestamp, value and
@@ -71,8 +74,14 @@ class _NotSimple(Exception):
     pass
 
 
-def write(data: Any) -> Any:
-    """``data`` (a non-empty dict) as YAML text, or ``NOT_SIMPLE``."""
+def write(data: Any, emit: Callable[[str], None] | None = None) -> Any:
+    """``data`` (a non-empty dict) as YAML text, or ``NOT_SIMPLE``.
+
+    With ``emit``, the text is handed to it a piece at a time as it is laid out (every few
+    thousand lines, at the end of a list's item) and ``write`` returns the rest: the
+    pieces and the rest make the same text, and a rank's part of a job's file is written
+    without ever being whole in memory. On ``NOT_SIMPLE`` what was emitted is not the
+    text: the caller discards it."""
     if type(data) is not dict or not data:
         return NOT_SIMPLE
     lines: list[str] = []
@@ -135,6 +144,9 @@ def write(data: Any) -> Any:
             else:
                 sequence(item, indent + "  ", first + "- ")
             first = indent
+            if emit is not None and len(lines) >= _EMIT_LINES:
+                emit("\n".join(lines) + "\n")
+                lines.clear()
 
     try:
         mapping(data, "", "")

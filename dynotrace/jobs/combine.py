@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dynotrace.model import Report, RunInfo
 from dynotrace.compare.divergence import find_divergence, group_ranks
 from dynotrace.analysis.facts import COLLECTIVE_SCHEDULE, RUNTIME_AND_TENSOR_META
-from dynotrace.model import JobReport, MissingRank, RankDetail, format_ranks
+from dynotrace.model import JobReport, MissingRank, RankDetail, RankOutline, format_ranks
 
 #: What each artifact the ranks are compared on carries, in words.
 _CARRIES = {
@@ -27,17 +27,24 @@ def build_job(
     launcher: str | None = None,
     timing: dict[str, float] | None = None,
 ) -> JobReport:
-    """The ``JobReport`` of these ranks, with their groups and divergence worked out."""
+    """The ``JobReport`` of these ranks, with their groups and divergence worked out.
+
+    A rank's report may be a ``RankOutline``: where the ranks are grouped and compared, the
+    report of the rank it names (``like``), which compiled exactly as it did, stands for it."""
     ordered = dict(sorted(reports.items()))
     kept = {r: d for r, d in sorted(details.items()) if r in ordered}
+    compared = {
+        r: ordered[report.like] if isinstance(report, RankOutline) and report.like is not None else report
+        for r, report in ordered.items()
+    }
     return JobReport(
         run=run,
         ranks=ordered,
         details=kept,
         world_size=world_size,
         missing=tuple(sorted(missing, key=lambda m: m.rank)),
-        groups=group_ranks(ordered),
-        divergence=find_divergence(ordered, kept),
+        groups=group_ranks(compared),
+        divergence=find_divergence(compared, kept),
         notes=notes + unreadable_notes(kept),
         launcher=launcher,
         timing=dict(timing or {}),

@@ -27,21 +27,29 @@ How a directory is read:
 
 from __future__ import annotations
 
+import functools
+import gc
 import gzip
 import json
+import marshal
 import os
 import re
+import shutil
+import tempfile
 import zlib
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from dynotrace.analysis.build import read_log
+from dynotrace.compare.divergence import function_signature
 from dynotrace.errors import InputError
-from dynotrace.files.documents import Sections, section_text
-from dynotrace.jobs.parallel import FAILED, can_fork, cpu_count, run_forked
-from dynotrace.model import JobReport, MissingRank, RankDetail, Report, RunInfo, format_ranks
-from dynotrace.model.schema import detail_from_dict, rank_to_dict, report_from_dict
+from dynotrace.files.documents import Sections, section_text, write_section_of
+from dynotrace.jobs.parallel import FAILED, can_fork, cpu_count, run_pool
+from dynotrace.model import JobReport, MissingRank, RankDetail, RankOutline, ReadProblems, Report, RunInfo, Summary
+from dynotrace.model import format_ranks
+from dynotrace.model.schema import detail_from_dict, detail_to_dict, from_plain, rank_to_dict, report_from_dict, to_plain
 
 #: ``dedicated_log_torch_trace_rank_<N>[_<suffix>].log[.gz]``
 RANK_LOG = re.compile(r"^dedicated_log_torch_trace_rank_(\d+)(?:_[^/]*)?\.log(?:\.gz)?$")
@@ -166,13 +174,18 @@ def _mtime(path: Path) -> float:
 
 @dataclass(frozen=True)
 class _Task:
-    """What a worker needs to read one rank (picklable-free: it is inherited by fork)."""
+    """What a worker needs to read one rank (pickled to the worker: plain values only)."""
 
     log: RankLog
     strict: bool
     run: RunInfo
     base_dir: str
     section_format: str | None
+    #: Where the rank's part of the job's file is kept (``Sections.files``), when a format
+    #: was asked for.
+    sections_dir: str | None = None
+    #: Where a worker leaves the rank's whole report, as plain data, for this process.
+    spool: str | None = None
 
 
 def _read_one(task: _Task) -> tuple[Report, RankDetail]:
@@ -186,50 +199,90 @@ def _section(report: Report, detail: RankDetail, fmt: str) -> str:
     return section_text("ranks", str(detail.rank), rank_to_dict(report, detail), fmt)
 
 
-def _read_as_data(task: _Task) -> dict[str, Any]:
-    """``_read_one`` as plain data for the pipe: the rank's document, its serialised part
-    of the job's file, and what the document leaves out (each op's output metadata)."""
+def compiled_as(report: Report) -> tuple[Any, ...]:
+    """How a rank compiled, in the terms its groups and divergence are worked out in: each
+    function's key and compile signatures, in the report's order. Two ranks alike here are
+    grouped and compared alike, so one's report can stand for the other's
+    (``RankOutline.like``)."""
+    return tuple((f.key, function_signature(f)) for f in report.functions)
+
+
+def _outline_data(report: Report, detail: RankDetail) -> dict[str, Any]:
+    """What a ``RankOutline`` of the rank is made of, as plain data, with its detail."""
+    return {
+        "run": to_plain(report.run),
+        "summary": to_plain(report.summary),
+        "problems": to_plain(report.problems),
+        "notes": list(report.notes),
+        "timing": dict(report.timing),
+        "detail": detail_to_dict(detail),
+        "ops_text": {c.compile_id: list(c.output_ops_text) for c in detail.compiles if c.output_ops_text},
+    }
+
+
+def _read_in_worker(task: _Task) -> dict[str, Any]:
+    """``_read_one`` in a worker, as what the pool hands back: the rank's outline and how
+    it compiled; its part of the job's file is written to ``task.sections_dir`` and its
+    whole report, as plain data, to ``task.spool`` (read back only if this process needs
+    it: ``_whole``)."""
     try:
         report, detail = _read_one(task)
     except InputError as exc:
         return {"error": str(exc)}
     data = rank_to_dict(report, detail)
-    return {
-        "data": data,
-        "section": section_text("ranks", str(task.log.rank), data, task.section_format) if task.section_format else None,
-        "ops_text": {c.compile_id: list(c.output_ops_text) for c in detail.compiles if c.output_ops_text},
-    }
+    result: dict[str, Any] = {"outline": _outline_data(report, detail), "compiled_as": compiled_as(report), "section": None}
+    del report  # what follows needs only the plain data: less memory at the peak
+    if task.section_format and task.sections_dir:
+        result["section"] = write_section_of(task.sections_dir, "ranks", task.log.rank, data, task.section_format)
+    assert task.spool is not None
+    path = os.path.join(task.spool, f"{task.log.rank}.marshal")
+    with open(path, "wb") as stream:
+        marshal.dump(data, stream)
+    result["data"] = path
+    del data
+    _collect()
+    return result
 
 
-@dataclass(frozen=True)
-class _Read:
-    """A rank read in this process: its report and detail as they are."""
+def _collect() -> None:
+    """A full pass of the cyclic garbage collector, once a rank is read.
 
-    report: Report | None
-    detail: RankDetail | None
-    section: str | None
-    error: str | None = None
-
-
-def _read_here(task: _Task) -> _Read:
-    try:
-        report, detail = _read_one(task)
-    except InputError as exc:
-        return _Read(None, None, None, str(exc))
-    section = _section(report, detail, task.section_format) if task.section_format else None
-    return _Read(report, detail, section)
+    Reading and folding a log leaves some of its objects in reference cycles (about 30 MB
+    for the 57 MB benchmark log), which only a full pass frees, and full passes are rare
+    in a process that keeps a lot: a process reading rank after rank grew by those 30 MB
+    per rank (64 ranks: 1.1 GB in one worker). One pass per rank keeps it at the memory of
+    one rank's read, for about 0.05 s of CPU."""
+    gc.collect()
 
 
-def _from_data(rank: int, result: dict[str, Any]) -> tuple[Report, RankDetail]:
-    data = result["data"]
+def _whole(rank: int, result: dict[str, Any]) -> tuple[Report, RankDetail]:
+    """The whole report a worker left in the spool, and the rank's detail."""
+    with open(result["data"], "rb") as stream:
+        data = marshal.load(stream)
     report = report_from_dict(data, origin=f"rank {rank}")
-    detail = detail_from_dict(rank, data.get("distributed"), f"rank {rank}")
-    ops_text = result.get("ops_text") or {}
+    return report, _detail(rank, result["outline"])
+
+
+def _detail(rank: int, outline: dict[str, Any]) -> RankDetail:
+    detail = detail_from_dict(rank, outline["detail"], f"rank {rank}")
+    ops_text = outline.get("ops_text") or {}
     compiles = tuple(
         replace(c, output_ops_text=tuple(ops_text[c.compile_id])) if c.compile_id in ops_text else c
         for c in detail.compiles
     )
-    return report, replace(detail, compiles=compiles)
+    return replace(detail, compiles=compiles)
+
+
+def _outline(rank: int, outline: dict[str, Any], like: int) -> RankOutline:
+    where = f"rank {rank}"
+    return RankOutline(
+        run=from_plain(RunInfo, outline["run"], where),
+        problems=from_plain(ReadProblems, outline["problems"], where),
+        notes=tuple(outline["notes"]),
+        timing=dict(outline["timing"]),
+        counts=from_plain(Summary, outline["summary"], where),
+        like=like,
+    )
 
 
 @dataclass(frozen=True)
@@ -241,62 +294,182 @@ class RanksRead:
     missing: tuple[MissingRank, ...]
     #: Each rank's part of the job's file, serialised by the process that read it, when a
     #: format was asked for (``Sections`` of ``dynotrace.files.documents``).
-    sections: dict[int, str]
+    sections: Sections | None
 
 
 def read_ranks(
-    layout: TraceLayout, run: RunInfo, *, strict: bool = False, section_format: str | None = None
+    layout: TraceLayout,
+    run: RunInfo,
+    *,
+    strict: bool = False,
+    section_format: str | None = None,
+    keep: Collection[int] | None = None,
 ) -> RanksRead:
-    """Read each rank of ``layout``: side by side in forked children when that pays."""
+    """Read each rank of ``layout``: side by side in worker processes when that pays.
+
+    ``keep`` says which ranks' whole reports the caller needs (``None``: all of them). The
+    others are then kept in outline (``RankOutline``: summary, run, timing; their part of
+    the file, with ``section_format``, goes to a file as each is read), but for the lowest
+    rank of each way of compiling (``compiled_as``), whose report stands for the ranks that
+    compiled as it did: what the job's groups, divergence and terminal report need. So the
+    memory held grows with the number of different ranks, not with the number of ranks."""
     base_dir = os.getcwd()
-    tasks = [_Task(log, strict, run, base_dir, section_format) for log in layout.logs]
-    sizes = [_size(t.log.path) for t in tasks]
-    workers = min(cpu_count(), len(tasks))
-    reports: dict[int, Report] = {}
-    details: dict[int, RankDetail] = {}
-    sections: dict[int, str] = {}
-    errors: dict[int, str] = {}
-
-    def keep(task: _Task, result: dict[str, Any]) -> None:
-        rank = task.log.rank
-        if "error" in result:
-            errors[rank] = result["error"]
-            return
-        reports[rank], details[rank] = _from_data(rank, result)
-        if result.get("section"):
-            sections[rank] = result["section"]
-
-    if sum(sizes) >= PARALLEL_MIN_BYTES and can_fork(workers):
-        # This process reads a share too (its ranks need no trip through a file), and
-        # turns the children's results into reports as they come.
-        redo: list[_Task] = []
-        for index, result in run_forked(lambda i: _read_as_data(tasks[i]), sizes, workers, here=lambda i: _read_here(tasks[i])):
-            if result is FAILED:
-                redo.append(tasks[index])
-            elif isinstance(result, _Read):
+    sections_dir = tempfile.mkdtemp(prefix="dynotrace-sections-") if section_format else None
+    sections = Sections(section_format, directory=sections_dir) if section_format and sections_dir else None
+    spool = tempfile.mkdtemp(prefix="dynotrace-ranks-")
+    try:
+        tasks = [_Task(log, strict, run, base_dir, section_format, sections_dir, spool) for log in layout.logs]
+        kept = _Kept(keep)
+        errors: dict[int, str] = {}
+        sizes = [_size(t.log.path) for t in tasks]
+        workers = min(cpu_count(), len(tasks))
+        if sum(sizes) >= PARALLEL_MIN_BYTES and can_fork(workers):
+            # This process reads a share too (its ranks need no trip through a file), and
+            # takes in the workers' results as they come.
+            redo: list[_Task] = []
+            for index, result in run_pool(_read_in_worker, tasks, sizes, workers, here=lambda i: _read_here(tasks[i], sections)):
                 rank = tasks[index].log.rank
-                if result.report is None or result.detail is None:
-                    errors[rank] = result.error or "unreadable"
+                if result is FAILED:
+                    redo.append(tasks[index])
+                elif isinstance(result, _Read):
+                    if result.error is not None:
+                        errors[rank] = result.error
+                    else:
+                        lean = keep is not None
+                        kept.arrive(rank, compiled_as(result.report), result.outline, functools.partial(_held_here, result, rank, lean))
+                elif "error" in result:
+                    errors[rank] = result["error"]
                 else:
-                    reports[rank], details[rank] = result.report, result.detail
-                    if result.section is not None:
-                        sections[rank] = result.section
-            else:
-                keep(tasks[index], result)
-        for task in sorted(redo, key=lambda t: t.log.rank):
-            keep(task, _read_as_data(task))
-    else:
+                    if result["section"] is not None and sections is not None:
+                        sections.files[rank] = result["section"]
+                    kept.arrive(
+                        rank,
+                        result["compiled_as"],
+                        result["outline"],
+                        functools.partial(functools.partial, _whole, rank, result),
+                        functools.partial(os.unlink, result["data"]),
+                    )
+                result = None  # not held while the next rank is read here
+            tasks = sorted(redo, key=lambda t: t.log.rank)
         for task in tasks:
-            try:
-                reports[task.log.rank], details[task.log.rank] = _read_one(task)
-            except InputError as exc:
-                errors[task.log.rank] = str(exc)
+            read = _read_here(task, sections)
+            if read.error is not None:
+                errors[task.log.rank] = read.error
+            else:
+                kept.arrive(
+                    task.log.rank, compiled_as(read.report), read.outline, functools.partial(_held_here, read, task.log.rank, keep is not None)
+                )
+            del read  # not held while the next rank is read
+        reports, details = kept.result()
+    finally:
+        shutil.rmtree(spool, ignore_errors=True)
     if errors and strict:
         raise InputError(errors[min(errors)])
     missing = tuple(MissingRank(rank, f"its log could not be read: {errors[rank]}") for rank in sorted(errors))
-    return RanksRead(
-        dict(sorted(reports.items())), dict(sorted(details.items())), missing, sections
-    )
+    return RanksRead(reports, details, missing, sections)
+
+
+@dataclass(frozen=True)
+class _Read:
+    """A rank read in this process: its report and detail as they are."""
+
+    report: Any = None
+    detail: Any = None
+    outline: Any = None
+    error: str | None = None
+
+    def pair(self) -> tuple[Report, RankDetail]:
+        return self.report, self.detail
+
+
+def _read_here(task: _Task, sections: Sections | None) -> _Read:
+    try:
+        report, detail = _read_one(task)
+    except InputError as exc:
+        return _Read(error=str(exc))
+    if task.section_format and sections is not None and sections.directory is not None:
+        data = rank_to_dict(report, detail)
+        sections.files[task.log.rank] = write_section_of(sections.directory, "ranks", task.log.rank, data, task.section_format)
+        del data
+    read = _Read(report, detail, _outline_data(report, detail))
+    _collect()
+    return read
+
+
+class _Kept:
+    """The ranks read so far: whole reports where needed, outlines elsewhere.
+
+    Where only some reports are kept (``keep``), the whole reports are held as plain data
+    (``marshal``: a tenth of the memory of the report) or left in the worker's file until
+    the last rank is read, and built at the end: while ranks are being read, this process
+    holds no report but the one it is reading."""
+
+    def __init__(self, keep: Collection[int] | None) -> None:
+        self.keep = None if keep is None else frozenset(keep)
+        self.whole: dict[int, Callable[[], tuple[Report, RankDetail]]] = {}
+        self.discard: dict[int, Callable[[], None]] = {}
+        self.outlines: dict[int, tuple[Any, dict[str, Any]]] = {}  # rank -> (how it compiled, outline data)
+        self.first: dict[Any, int] = {}  # how ranks compiled -> the lowest rank read that did
+
+    def arrive(
+        self,
+        rank: int,
+        how: Any,
+        outline: dict[str, Any],
+        hold: Callable[[], Callable[[], tuple[Report, RankDetail]]],
+        discard: Callable[[], None] | None = None,
+    ) -> None:
+        """``hold()`` makes a loader of the rank's whole report, called only if it is
+        needed; ``discard()`` frees what the loader would read."""
+        self.outlines[rank] = (how, outline)
+        needed = self.keep is None or rank in self.keep
+        first = self.first.get(how)
+        if first is None or rank < first:
+            self.first[how] = rank
+            needed = True
+            if first is not None and self.keep is not None and first not in self.keep:
+                del self.whole[first]  # a lower rank compiled as it did: it stands for both
+                self.discard.pop(first, _nothing)()
+        if needed:
+            load = hold()
+            if self.keep is None:
+                value = load()  # every report is kept: build it now
+                self.whole[rank] = lambda: value
+            else:
+                self.whole[rank] = load
+                if discard is not None:
+                    self.discard[rank] = discard
+                    return
+        if discard is not None:
+            discard()
+
+    def result(self) -> tuple[dict[int, Report], dict[int, RankDetail]]:
+        reports: dict[int, Report] = {}
+        details: dict[int, RankDetail] = {}
+        for rank in sorted(self.outlines):
+            how, outline = self.outlines[rank]
+            if rank in self.whole:
+                reports[rank], details[rank] = self.whole[rank]()
+            else:
+                reports[rank] = _outline(rank, outline, self.first[how])
+                details[rank] = _detail(rank, outline)
+        for discard in self.discard.values():
+            discard()
+        return reports, details
+
+
+def _nothing() -> None:
+    pass
+
+
+def _held_here(read: _Read, rank: int, lean: bool) -> Callable[[], tuple[Report, RankDetail]]:
+    """A loader of a report read in this process: the report itself when every report is
+    kept, else the report as plain data, built again when the job is."""
+    if not lean:
+        return read.pair
+    data = marshal.dumps(rank_to_dict(read.report, read.detail))
+    detail = read.detail
+    return lambda: (report_from_dict(marshal.loads(data), origin=f"rank {rank}"), detail)
 
 
 def _size(path: Path) -> int:
@@ -307,13 +480,18 @@ def _size(path: Path) -> int:
 
 
 def read_job(
-    layout: TraceLayout, run: RunInfo, *, strict: bool = False, section_format: str | None = None
-) -> tuple[JobReport, dict[int, str]]:
+    layout: TraceLayout,
+    run: RunInfo,
+    *,
+    strict: bool = False,
+    section_format: str | None = None,
+    keep: Collection[int] | None = None,
+) -> tuple[JobReport, Sections | None]:
     """The job of a multi-rank directory, and each rank's serialised part of its file
-    (when ``section_format`` asks for one)."""
+    (when ``section_format`` asks for one); ``keep`` as ``read_ranks``."""
     from dynotrace.jobs.combine import build_job
 
-    read = read_ranks(layout, run, strict=strict, section_format=section_format)
+    read = read_ranks(layout, run, strict=strict, section_format=section_format, keep=keep)
     if not read.reports:
         raise InputError(
             f"No rank log in TORCH_TRACE directory '{layout.directory}' could be read: "
@@ -335,14 +513,19 @@ def read_job(
 
 
 def read_trace(
-    path: str, run: RunInfo, *, strict: bool = False, section_format: str | None = None
+    path: str,
+    run: RunInfo,
+    *,
+    strict: bool = False,
+    section_format: str | None = None,
+    keep: Collection[int] | None = None,
 ) -> tuple[JobReport, Sections | None]:
     """What ``dynotrace explain --trace PATH`` reads: a distributed job when ``PATH`` is a
     directory with the logs of several ranks (and, with ``section_format``, each rank's
-    part of its file, serialised while it was read), else one process's run."""
+    part of its file, serialised while it was read; ``keep`` as ``read_ranks``), else one
+    process's run."""
     layout = classify(path)
     if layout is not None:
-        job, sections = read_job(layout, run, strict=strict, section_format=section_format)
-        return job, Sections(section_format, sections) if section_format else None
+        return read_job(layout, run, strict=strict, section_format=section_format, keep=keep)
     report, _ = read_log(path, run, strict=strict)
     return JobReport.single(report), None

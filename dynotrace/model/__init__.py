@@ -12,7 +12,7 @@ Everything here is plain data: it imports nothing of dynotrace but ``errors``.
 from __future__ import annotations
 
 from dynotrace.model.job import DIVERGENCE_KINDS, SUMMARY_COUNTS, CompileFacts, CountRange, Divergence, JobReport
-from dynotrace.model.job import JobSummary, MissingRank, RankDetail, RankGroup, format_ranks
+from dynotrace.model.job import JobSummary, MissingRank, RankDetail, RankGroup, RankOutline, format_ranks
 from dynotrace.model.report import FUNCTION_COUNTS, Compile, CompileStatus, Function, Functions, GraphBreak, Guard, GuardChange
 from dynotrace.model.report import GuardFailure, GuardSetDiff, Location, ReadProblems, Report, RunInfo, ShapeGuard
 from dynotrace.model.report import ShapeSymbol, Specialization, Summary, is_library_file
@@ -39,6 +39,7 @@ __all__ = [
     "MissingRank",
     "RankDetail",
     "RankGroup",
+    "RankOutline",
     "ReadProblems",
     "Report",
     "RunInfo",

@@ -261,3 +261,27 @@ def format_ranks(ranks: Iterable[int], *, word: bool = True) -> str:
     if not word:
         return text
     return f"rank {text}" if len(items) == 1 else f"ranks {text}"
+
+
+@dataclass(frozen=True)
+class RankOutline(Report):
+    """A rank of a job read for its file and terminal only, whose report the output does not
+    need whole (``dynotrace explain --trace DIR -o r.yaml``: the file holds every rank's
+    report, serialised while it was read). It keeps the rank's ``run``, ``problems``,
+    ``notes``, ``timing`` and its ``summary`` (``counts``), and no functions: holding every
+    rank's functions at once is what made memory grow with the number of ranks.
+
+    ``like`` is the lowest rank that compiled exactly as this one (the same functions in the
+    same order, each with the same sequence of compile signatures: ``compare.divergence``),
+    whose report is kept whole: where ranks are grouped and compared, it stands for this
+    one, and the groups and divergence are those the full reports give. A job holds
+    outlines only where its reader was told which ranks' reports the output needs
+    (``dynotrace.jobs.offline.read_ranks``'s ``keep``); the API's jobs hold full reports."""
+
+    counts: Summary | None = None
+    like: int | None = None
+
+    @property
+    def summary(self) -> Summary:
+        assert self.counts is not None
+        return self.counts
