@@ -17,6 +17,14 @@ Schema changelog (bump ``SCHEMA_VERSION`` on any change a reader must know about
   user's own code below the compiled frame (outside torch, installed packages and the
   standard library), and ``qualified_name`` names a decorated forward ``Class.forward``.
   File names outside the project read ``<site-packages>/...`` and ``<stdlib>/...``.
+* 3 — ``trials`` (``dynotrace explain --try-fixes``), before ``timing``, only in reports
+  where fixes were tried: the torch ``release`` the settings are spelled for, the
+  ``command`` each rerun ran, the ``baseline`` rerun's measurement, each ``trials`` entry
+  (its ``name``, ``role``, ``targets`` with each finding's cost before and after,
+  ``settings`` with their shell and Python forms, ``verdict``, ``result``, ``problems``,
+  ``note``), the ``code_changes`` no setting can make, ``interrupted`` and ``notes``
+  (``dynotrace/model/trials.py``). A measurement's ``compile_s`` and ``wall_s`` differ
+  from run to run, like ``timing``. Reports without trials are unchanged.
 
 The document of a distributed job (schema 2)
 --------------------------------------------
@@ -55,8 +63,20 @@ from typing import Any, Literal, TypeVar, Union, get_args, get_origin
 from dynotrace.errors import InputError
 from dynotrace.model.job import CompileFacts, Divergence, JobReport, MissingRank, RankDetail, RankGroup
 from dynotrace.model.report import Function, Functions, Location, ReadProblems, Report, RunInfo, Summary
+from dynotrace.model.trials import Trials
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+#: Versions that only added what ``dynotrace diff`` does not compare, with the version
+#: before them: two reports whose versions differ only so are compared in full.
+_SAME_FOR_DIFF = {3: 2}
+
+
+def compared_version(version: int) -> int:
+    """The schema version as far as a diff of two reports is concerned (3 added only
+    ``trials``, which a diff leaves out: it compares as 2)."""
+    while version in _SAME_FOR_DIFF:
+        version = _SAME_FOR_DIFF[version]
+    return version
 
 T = TypeVar("T")
 
@@ -149,6 +169,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
             "messages": list(problems.messages),
         },
         "functions": [_function_dict(f) for f in report.functions],
+        **({"trials": to_plain(report.trials)} if report.trials is not None else {}),
         "timing": dict(report.timing),
     }
 
@@ -386,6 +407,7 @@ def report_from_dict(data: Any, *, origin: str = "report") -> Report:
         notes=_build(tuple[str, ...], data.get("notes", []), "notes"),
         timing=_build(dict[str, float], data.get("timing", {}) or {}, "timing"),
         schema_version=version,
+        trials=_build(Trials | None, data.get("trials"), "trials"),
     )
     return report
 
