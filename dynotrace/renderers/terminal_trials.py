@@ -41,6 +41,8 @@ _COUNTS = (
     ("guards", "guards"),
 )
 _KINDS = {"graph_break": "graph break", "recompile": "recompile", "recompile_limit": ""}
+#: What a finding's cost counts, by its kind.
+_COST = {"graph_break": "compiles split", "recompile": "recompiles", "recompile_limit": "limit hits"}
 
 
 def _pad(renderable: RenderableType, indent: int) -> Padding:
@@ -82,7 +84,11 @@ def _counts_line(before: Measurement, after: Measurement, timing: bool) -> Text:
 
 def _label(kind: str) -> str:
     word = _KINDS.get(kind, kind)
-    return f"{word} " if word else ""
+    return f"{word}: " if word else ""
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word if n == 1 else word + 's'}"
 
 
 def _trial_block(trial: Trial, trials: Trials, opts: Options) -> RenderableType:
@@ -103,7 +109,8 @@ def _trial_block(trial: Trial, trials: Trials, opts: Options) -> RenderableType:
         if f.site is not None:
             line.append(f" at {f.site}", style="cyan")
         if target.before is not None and target.after is not None:
-            line.append(f"  ({target.before} -> {target.after})", style="green" if target.after < target.before else "")
+            cost = f"  ({target.before} -> {target.after} {_COST.get(f.kind, '')})".replace(" )", ")")
+            line.append(cost, style="green" if target.after < target.before else "")
         rows.append(_pad(line, 2))
     if not trial.ran:
         if trial.note:
@@ -154,7 +161,8 @@ def _summary(trials: Trials) -> Text:
     if trials.baseline is not None and trials.baseline.counts is not None:
         b = trials.baseline.counts
         text.append(
-            f" The rerun with no change: {b.compiles} compiles, {b.graph_breaks} graph breaks, {b.recompiles} recompiles."
+            f" The rerun with no change: {_plural(b.compiles, 'compile')}, {_plural(b.graph_breaks, 'graph break')}, "
+            f"{_plural(b.recompiles, 'recompile')}."
         )
     parts = [f"{n} {VERDICTS[v][0]}" for v, n in counted.items()]
     text.append(f"\n{ran} tried" + (": " + ", ".join(parts) if parts else "") + ".", style="bold")

@@ -164,7 +164,17 @@ def _dynamic_sources(facts: Facts, release: Release) -> Candidate | None:
         f"Compile {', '.join(entries)} as dynamic from the first call (torch's names of the guarded {what}), "
         "so a new value reuses the graph instead of recompiling.",
         code=_mark_call(facts, "maybe_mark_dynamic") if sizes else "",
+        caveat=_by_name(entries),
     )
+
+
+def _by_name(entries: tuple[str, ...], what: str = "dynamic") -> str:
+    """What a ``*_sources`` setting reaches besides the finding: it names a local, not a
+    function, so the local of that name of every compiled function becomes so."""
+    locals_ = [e.split(":")[0] for e in entries if e.startswith("L[")]
+    if not locals_:
+        return ""
+    return f"the setting names a local, not a function: {', '.join(dict.fromkeys(locals_))} of every compiled function becomes {what}"
 
 
 def _unbacked_sources(facts: Facts, release: Release) -> Candidate | None:
@@ -178,7 +188,7 @@ def _unbacked_sources(facts: Facts, release: Release) -> Candidate | None:
         "batch of one row reuses the graph.",
         code=_mark_call(facts, "mark_unbacked"),
         caveat="code that branches on an unbacked size fails to compile (a data-dependent error) unless "
-        "torch._check tells torch which branch holds",
+        "torch._check tells torch which branch holds" + (f"; {_by_name(entries, 'unbacked')}" if _by_name(entries) else ""),
     )
 
 
