@@ -21,7 +21,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import dynotrace
 from dynotrace.capture.trial_config import TRIAL_CONFIG_ENV
 from dynotrace.errors import InputError
 from dynotrace.model import Report
@@ -60,7 +59,7 @@ class Rerun:
 def _pythonpath(env: dict[str, str]) -> str:
     """PYTHONPATH that makes the rerun import this very dynotrace: its directory first,
     unless it is an installed package's (then the rerun's python finds it as this one did)."""
-    here = str(Path(dynotrace.__file__).resolve().parent.parent)
+    here = str(Path(__file__).resolve().parents[2])  # the directory holding dynotrace/
     current = env.get("PYTHONPATH", "")
     if "site-packages" in here or "dist-packages" in here or here in current.split(os.pathsep):
         return current
