@@ -192,6 +192,8 @@ def explain(
             assert run.job is not None
             if show_rank is not None and not run.job.distributed:
                 click.echo("dynotrace: warning: --rank applies to a distributed job's report; this is one process's", err=True)
+            if try_fixes and run.interrupted:
+                click.echo("dynotrace: the run was interrupted: no fix was tried", err=True)
             if try_fixes and not run.job.distributed and not run.interrupted:
                 code = _explain_and_try_fixes(
                     run,

@@ -125,7 +125,8 @@ def try_fixes(
                 version, command, trials=tuple(_unavailable(planned, release)), code_changes=tuple(code_changes),
                 notes=tuple(notes),
             )
-    root = directory or Path(tempfile.mkdtemp(prefix="dynotrace-trials-"))
+    # Absolute: each rerun's cache directory must not move when the script changes directory.
+    root = (directory or Path(tempfile.mkdtemp(prefix="dynotrace-trials-"))).resolve()
     root.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     reference = report.timing.get("wall_s") if report is not None else None
