@@ -1,5 +1,5 @@
-"""A recompile whose fix makes the script hang (it sleeps when TORCH_COMPILE_DYNAMIC_SOURCES
-is set): the tests of --try-fixes stop it by its timeout, Ctrl-C or SIGTERM."""
+"""A recompile whose fix makes the script hang (it sleeps in any rerun that tries a fix, which
+DYNOTRACE_TRIAL_CONFIG tells): the tests of --try-fixes stop it by its timeout or a signal."""
 import os
 import subprocess
 import sys
@@ -7,7 +7,7 @@ import time
 
 import torch
 
-if os.environ.get("TORCH_COMPILE_DYNAMIC_SOURCES"):
+if os.environ.get("DYNOTRACE_TRIAL_CONFIG"):
     # A child of its own too, which must be stopped with it.
     child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
     with open(os.environ["HANG_PIDS"], "a") as fh:
