@@ -106,8 +106,7 @@ def _trial_block(trial: Trial, trials: Trials, opts: Options) -> RenderableType:
         f = target.finding
         line = Text("for ", style="dim")
         line.append(f"{_label(f.kind)}{f.title}")
-        if f.site is not None:
-            line.append(f" at {f.site}", style="cyan")
+        line.append(f" at {f.site}" if f.site is not None else f" in {f.function}", style="cyan")
         if target.before is not None and target.after is not None:
             cost = f"  ({target.before} -> {target.after} {_COST.get(f.kind, '')})".replace(" )", ")")
             line.append(cost, style="green" if target.after < target.before else "")
@@ -189,8 +188,7 @@ def trials_panel(trials: Trials, opts: Options | None = None) -> RenderableType:
             f = change.finding
             line = Text("- ")
             line.append(f"{_label(f.kind)}{f.title}")
-            if f.site is not None:
-                line.append(f" at {f.site}", style="cyan")
+            line.append(f" at {f.site}" if f.site is not None else f" in {f.function}", style="cyan")
             rows.append(_pad(line, 2))
             if change.fix:
                 rows.append(_pad(Text(change.fix, style="dim"), 4))
