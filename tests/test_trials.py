@@ -173,6 +173,13 @@ def test_torch_s_own_name_of_the_guarded_value_comes_from_the_guard_tree(release
     assert found is not None and found.name == expected
 
 
+def test_sizes_that_changed_with_the_one_named_are_marked_too() -> None:
+    """A recompile's reason names the first guard that failed (``x``); automatic dynamic
+    shows which others changed with it (``mask``): each must be dynamic for it to go."""
+    found = candidates(NEWEST, "rc_kwarg_shape")["tensor shape changed: x.size()[0]"][0]
+    assert found.changes == (Change("torch.compiler.config.dynamic_sources", "L['x']:0,L['mask']:0"),)
+
+
 def test_value_kinds() -> None:
     report = fixture(NEWEST, "recompile_scalar")
     failure = report.compiles[1].guard_failures[0]

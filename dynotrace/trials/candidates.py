@@ -24,7 +24,7 @@ from dynotrace.analysis.identity import failure_identity, graph_break_identity
 from dynotrace.model import Compile, Function, GuardFailure, Report
 from dynotrace.model.trials import CodeChange, TrialFinding, TrialSite
 from dynotrace.trials import knobs
-from dynotrace.trials.sources import TorchSource, failed_compile, torch_source, writable
+from dynotrace.trials.sources import TorchSource, failed_compile, made_dynamic, torch_source, writable
 
 Release = tuple[int, int]
 
@@ -467,6 +467,9 @@ def _sources(compiles: Iterable[tuple[Function, Compile]]) -> Iterable[TorchSour
         found = torch_source(failure, failed_compile(function, c, failure))
         if found is not None:
             yield found
+        if failure.category == "tensor_shape" and found is not None and found.dim is not None:
+            # The other sizes that changed with it (automatic dynamic made them symbolic too).
+            yield from made_dynamic(c)
 
 
 @dataclass

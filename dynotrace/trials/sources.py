@@ -82,6 +82,34 @@ def _tensor_of(failure: GuardFailure) -> tuple[str | None, int | None]:
     return None, None
 
 
+_SIZES = re.compile(r"\bsize=\[(?P<dims>[^\]]*)\]")
+
+
+def made_dynamic(compile_: Compile) -> list[TorchSource]:
+    """The tensor dimensions a recompile made dynamic (automatic dynamic): a size that was a
+    number in the failed compile's ``TENSOR_MATCH`` and is ``None`` in this one's. A
+    recompile's reason names the first guard that failed; when several tensors change size
+    together (``f(x, mask=m)``), the others are found here, and each must be dynamic for the
+    recompile to go."""
+    diff = compile_.guard_diff
+    if diff is None:
+        return []
+    found = []
+    for change in diff.changed:
+        if change.after.kind != "TENSOR_MATCH" or not change.after.source:
+            continue
+        before, after = _SIZES.search(change.before.check), _SIZES.search(change.after.check)
+        if before is None or after is None:
+            continue
+        old, new = before["dims"].split(","), after["dims"].split(",")
+        if len(old) != len(new):
+            continue
+        for dim, (a, b) in enumerate(zip(old, new)):
+            if a.strip().isdigit() and b.strip() == "None":
+                found.append(TorchSource(change.after.source, dim))
+    return found
+
+
 def writable(name: str) -> bool:
     """Whether a source name can be an entry of a ``*_sources`` list: torch removes every
     space of the list and splits it at commas, so a name holding either cannot be given."""
