@@ -249,6 +249,12 @@ def test_verified_fixes_combine_into_one_setting_per_knob() -> None:
         Change("torch._dynamo.config.reorderable_logging_functions", ("print",)),
     )
     assert combine([a]) is None
+    unbacked = Candidate("unbacked_sources", (Change("torch.compiler.config.unbacked_sources", "L['x']:0"),), "")
+    both = combine([a, b, unbacked])
+    assert both is not None and both.changes == (
+        Change("torch.compiler.config.dynamic_sources", "G['S']"),
+        Change("torch.compiler.config.unbacked_sources", "L['x']:0"),
+    )
     off = Candidate("x", (Change("torch._dynamo.config.assume_static_by_default", True),), "")
     on = Candidate("y", (Change("torch._dynamo.config.assume_static_by_default", False),), "")
     assert combine([off, on]) is None

@@ -114,6 +114,7 @@ def combine(candidates: Iterable[Candidate]) -> Candidate | None:
             values[change.knob] = joined
     if len(names) < 2:
         return None
+    _unbacked_wins(values)
     return Candidate(
         "combined",
         tuple(Change(k, v) for k, v in values.items()),
@@ -121,6 +122,24 @@ def combine(candidates: Iterable[Candidate]) -> Candidate | None:
         role="combined",
         imports=tuple(imports),
     )
+
+
+_DYNAMIC, _UNBACKED = "torch.compiler.config.dynamic_sources", "torch.compiler.config.unbacked_sources"
+
+
+def _unbacked_wins(values: dict[str, object]) -> None:
+    """A source in both ``dynamic_sources`` and ``unbacked_sources`` stays unbacked only:
+    unbacked covers every size, 0 and 1 too, and which of the two a release lets win when
+    both name one source differs (2.15 keeps it backed, so a size of 1 recompiles again)."""
+    dynamic, unbacked = values.get(_DYNAMIC), values.get(_UNBACKED)
+    if not isinstance(dynamic, str) or not isinstance(unbacked, str):
+        return
+    names = {entry.split(":")[0] for entry in unbacked.split(",")}
+    kept = [entry for entry in dynamic.split(",") if entry.split(":")[0] not in names]
+    if kept:
+        values[_DYNAMIC] = ",".join(kept)
+    else:
+        del values[_DYNAMIC]
 
 
 def _join(a: object, b: object) -> object | None:
