@@ -562,6 +562,21 @@ def test_the_verified_fixes_panel(with_trials: Report) -> None:
     assert full.getvalue().rstrip().endswith(text.rstrip().splitlines()[-1])
 
 
-def test_trials_need_a_script_and_one_process() -> None:
+def test_trials_need_a_script_and_one_process(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(UsageError):
         dynotrace.try_fixes([])
+    monkeypatch.setenv("RANK", "1")
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    with pytest.raises(UsageError, match="single-process scripts only"):
+        dynotrace.try_fixes(["train.py"])
+
+
+def test_the_cli_refuses_trials_of_a_log_and_budgets_without_trials() -> None:
+    from conftest import run_dynotrace
+
+    run = run_dynotrace("explain", "--trace", "x.log", "--try-fixes")
+    assert run.returncode == 2 and "--try-fixes reruns a script" in run.stderr
+    run = run_dynotrace("explain", "x.py", "--max-trials", "2")
+    assert run.returncode == 2 and "apply to --try-fixes only" in run.stderr
+    helped = run_dynotrace("explain", "--help")
+    assert "RUNS YOUR SCRIPT AGAIN" in " ".join(helped.stdout.split())
