@@ -94,6 +94,8 @@ class Facts:
     value_kind: str = "other"
     #: Torch's own names of the guarded values, from every compile of the finding.
     sources: tuple[TorchSource, ...] = ()
+    #: The user's line that called the compiled code (``file:line``), where known.
+    call_site: str = ""
 
 
 @dataclass(frozen=True)
@@ -149,7 +151,8 @@ def _mark_call(facts: Facts, function: str) -> str:
     tensor = re.sub(r"^L\['(\w+)'\]$", r"\1", first.name)
     if tensor == first.name:
         return ""  # not a plain argument: no variable of the user's to name
-    return f"torch._dynamo.{function}({tensor}, {first.dim}) on the tensor passed as {tensor}, before the call"
+    where = f" at {facts.call_site}" if facts.call_site else ""
+    return f"torch._dynamo.{function}({tensor}, {first.dim}) on the tensor passed as {tensor}, before the call{where}"
 
 
 def _dynamic_sources(facts: Facts, release: Release) -> Candidate | None:
@@ -456,6 +459,7 @@ def facts_of(finding: Finding) -> Facts:
         code=failure.location.code if failure.location else "",
         file=failure.location.file if failure.location else "",
         sources=tuple(sources),
+        call_site=next((str(c.call_site) for c in finding.compiles if c.call_site is not None), ""),
     )
 
 
