@@ -8,6 +8,7 @@ The public API::
     dynotrace.render(report, "terminal")  # or "yaml" / "json", file=...
     dynotrace.save(report, "report.yaml"); dynotrace.load("report.yaml")
     dynotrace.diff(before, after); dynotrace.check(report, "baseline.yaml", max_recompiles=2)
+    dynotrace.try_fixes(["train.py"])     # rerun with each candidate fix: Trials
 
 Importing this package does not import torch; only a capture does.
 """
@@ -26,10 +27,11 @@ from dynotrace.version import __version__
 import dynotrace.capture as _capture_package  # noqa: F401
 from dynotrace import api as _api
 from dynotrace.api import Capture, check, diff, diff_jobs, load, load_job, read_trace_job, read_trace_report, render
-from dynotrace.api import save
+from dynotrace.api import save, try_fixes
 from dynotrace.errors import DynotraceError, InputError, UsageError
 from dynotrace.model import Compile, Function, Functions, GraphBreak, Guard, GuardFailure, Location, Report, RunInfo
 from dynotrace.model import ShapeGuard, ShapeSymbol, Specialization, Summary
+from dynotrace.model.trials import Trial, Trials
 
 if TYPE_CHECKING:
     from dynotrace.compare.diff import ReportDiff
@@ -58,6 +60,8 @@ __all__ = [
     "ShapeSymbol",
     "Specialization",
     "Summary",
+    "Trial",
+    "Trials",
     "UsageError",
     "__version__",
     "capture",
@@ -70,6 +74,7 @@ __all__ = [
     "read_trace_report",
     "render",
     "save",
+    "try_fixes",
 ]
 
 

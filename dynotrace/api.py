@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from dynotrace.compare.jobs import JobDiff
     from dynotrace.files.documents import Sections
     from dynotrace.jobs.live import RankRun
+    from dynotrace.model.trials import Trials
     from dynotrace.renderers.base import Options
 
 #: What a report of ``dynotrace.capture()`` names as its ``command`` unless told otherwise.
@@ -553,6 +554,14 @@ class Run:
         """A rank other than 0 of a live job: rank 0 reports the job."""
         return self.rank is not None and self.rank.job is None
 
+    def add_trials(self, trials: Trials) -> None:
+        """Keep ``trials`` (``try_fixes``) in this run's report: its file and its terminal
+        report then have them. Only one process's run has trials."""
+        from dataclasses import replace
+
+        assert self.job is not None and not self.job.distributed
+        self.job = JobReport.single(replace(self.job.report, trials=trials))
+
     def save(self, output: str, fmt: str | None = None) -> None:
         """Write the report file; rank 0 of a live job then tells the other ranks it is out."""
         assert self.job is not None
@@ -669,6 +678,101 @@ def distributed_target(trace: str | None) -> bool:
     return rank_env() is not None
 
 
+def try_fixes(
+    args: list[str],
+    *,
+    report: Report | None = None,
+    module: bool = False,
+    backend: str | None = None,
+    max_trials: int | None = None,
+    trial_timeout: float | None = None,
+    time_limit: float | None = None,
+    trials_dir: PathLike | None = None,
+    progress: bool | TextIO = False,
+) -> Trials:
+    """Rerun a script (``args``, or the ``-m`` module) once with no change and once per
+    candidate fix for the findings of ``report`` (by default, of that first rerun), each in
+    a fresh process with the same arguments and a cold compile cache, and return what each
+    changed (``dynotrace explain --try-fixes``; ``Report.trials`` once kept in a report).
+
+    This runs the script again, several times: whatever it does (writing files, ...) it
+    does each time. ``max_trials`` bounds the reruns besides the first (default 8),
+    ``trial_timeout`` each rerun's seconds (default: 5 times the first rerun's, at least
+    120), ``time_limit`` all of them together. Each rerun's output log and report are kept
+    in ``trials_dir`` (default: a new temporary directory). ``progress`` prints a line per
+    rerun on stderr (or on the stream given). Ctrl-C or SIGTERM stops the rerun in progress
+    and ends the trials: those that finished are returned, ``interrupted`` says so. Not for
+    a rank of a distributed job: trials run single-process scripts only."""
+    from dynotrace.jobs.launcher import rank_env
+    from dynotrace.trials.session import DEFAULT_MAX_TRIALS, Budget, Rerun
+    from dynotrace.trials.session import try_fixes as run_trials
+
+    if rank_env() is not None:
+        raise UsageError("--try-fixes runs trials for single-process scripts only, not for a rank of a distributed job")
+    if backend is not None and backend not in BACKENDS:
+        raise UsageError(f"unknown backend {backend!r}; choose from {', '.join(BACKENDS)}")
+    if not args:
+        raise UsageError("try_fixes needs a script (or module) to rerun")
+    budget = Budget(DEFAULT_MAX_TRIALS if max_trials is None else max_trials, trial_timeout, time_limit)
+    stream = sys.stderr if progress is True else progress or None
+    return run_trials(
+        Rerun(tuple(args), module=module, backend=backend),
+        report=report,
+        budget=budget,
+        directory=Path(trials_dir) if trials_dir is not None else None,
+        progress=_ProgressLines(stream) if stream is not None else None,
+    )
+
+
+def _ProgressLines(stream: TextIO) -> Any:
+    """One line per rerun on ``stream``: on a terminal its start, completed when it ends;
+    piped, the whole line when it ends (no colour either way)."""
+    from dynotrace.trials.session import Progress
+
+    class Lines(Progress):
+        def __init__(self) -> None:
+            self.tty = stream.isatty()
+            self.label = ""
+
+        def start(self, index: int, total: int, label: str) -> None:
+            self.label = f"[{index}/{total}] {label}" if index else label
+            if self.tty:
+                print(f"dynotrace: {self.label} ...", end="", file=stream, flush=True)
+
+        def done(self, verdict: str, seconds: float) -> None:
+            words = verdict.replace("_", " ")
+            end = f" {words} ({seconds:.1f}s)"
+            print(end if self.tty else f"dynotrace: {self.label} ...{end}", file=stream, flush=True)
+
+        def note(self, text: str) -> None:
+            print(f"dynotrace: trying fixes: {text}", file=stream, flush=True)
+
+    return Lines()
+
+
+def render_trials(
+    trials: Trials, file: TextIO | None = None, *, width: int | None = None, color: bool | None = None, timing: bool = True
+) -> None:
+    """Print the "Verified fixes" panel of ``trials`` alone (the terminal report of a
+    report that holds trials ends with it)."""
+    from dynotrace.renderers.base import Options
+    from dynotrace.renderers.terminal_trials import render_trials as render_panel
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    render_panel(trials, file, options=Options(width=width, color=color, timing=timing))
+
+
+def trials_exit_code(trials: Trials, script_exit_code: int) -> int:
+    """The exit code of ``explain --try-fixes``: the script's, or 130 / 143 when Ctrl-C or
+    SIGTERM stopped the trials."""
+    from dynotrace.capture.live import EXIT_SIGINT, EXIT_SIGTERM
+
+    if not trials.interrupted:
+        return script_exit_code
+    return EXIT_SIGTERM if trials.stopped_by == "SIGTERM" else EXIT_SIGINT
+
+
 @contextmanager
 def sigterm_as_exit() -> Iterator[None]:
     """SIGTERM (a CI timeout, ``kill``) ends the block through ``SystemExit(143)``, so
@@ -722,6 +826,9 @@ __all__ = [
     "run",
     "save",
     "script_failed",
+    "render_trials",
     "sigterm_as_exit",
+    "try_fixes",
+    "trials_exit_code",
     "writes_to_stdout",
 ]

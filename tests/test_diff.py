@@ -217,7 +217,8 @@ def test_markdown_json_and_yaml_output(reports: dict[str, Path], tmp_path: Path)
     ("field", "value", "words"),
     [
         ("torch", "2.12.0", "torch"),
-        ("schema_version", SCHEMA_VERSION - 1, "schema versions"),
+        # 1, not the version before this one: 3 only added trials, which a diff does not compare.
+        ("schema_version", 1, "schema versions"),
     ],
     ids=["torch version", "schema version"],
 )

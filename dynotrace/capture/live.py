@@ -20,6 +20,7 @@ from typing import Any, NoReturn
 
 from dynotrace.version import __version__
 from dynotrace.capture.listener import TraceListener, interned_strings
+from dynotrace.capture.trial_config import apply_trial_config
 from dynotrace.events import TraceEvent
 from dynotrace.model import RunInfo
 
@@ -195,6 +196,8 @@ def capture_target(
 
     runner = TargetRunner(args, as_module=as_module)
     runner.prepare()
+    # A rerun of --try-fixes: its candidate's Python settings, as if at the script's top.
+    finish_trial = apply_trial_config()
     capture = LiveCapture(backend=backend)
     interrupted = False
     started_in = os.getpid()
@@ -211,6 +214,8 @@ def capture_target(
             if os.getpid() != started_in:
                 _end_forked_child(exit_code)
             capture.stop()
+    if finish_trial is not None:
+        finish_trial()
     interrupted = interrupted or exit_code == EXIT_SIGTERM
     run = replace(
         run_info(command or runner.display_name, backend=backend), exit_code=exit_code, interrupted=interrupted

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from dynotrace.cli.common import backend_option, command_line, fail, rank_timeout_option, script_args, target_options
 from dynotrace.cli.common import terminal_options
 from dynotrace.errors import DynotraceError
+
+if TYPE_CHECKING:
+    from dynotrace.api import Run
 
 
 @click.command(
@@ -21,6 +25,12 @@ Examples:
   dynotrace explain --backend eager train.py        fast: skip inductor codegen
   dynotrace explain --trace /tmp/trace_dir          a TORCH_TRACE log, offline
   dynotrace explain train.py -- -o out.bin          after --, every argument is the script's
+
+\b
+Verified fixes (--try-fixes reruns your script: whatever it does, it does again):
+  dynotrace explain train.py --try-fixes            report, then try each applicable fix
+  dynotrace explain train.py --try-fixes -o r.yaml  the trials are saved in the report too
+  dynotrace explain train.py --try-fixes --max-trials 3 --trial-timeout 300
 
 \b
 Distributed jobs:
@@ -74,6 +84,38 @@ first.""",
     help="For a distributed job: show rank N's report (default: one report per group of ranks that compiled the same way).",
 )
 @rank_timeout_option
+@click.option(
+    "--try-fixes",
+    is_flag=True,
+    help="After the report, rerun the script once per candidate fix (and once with no change, and once with "
+    "every fix that helped), each in a fresh process with the same arguments and a cold compile cache, and "
+    "show what each changed. This RUNS YOUR SCRIPT AGAIN, several times: whatever it does (writing files, "
+    "...), it does each time. Its output goes to a log file, not the terminal. Single-process scripts only.",
+)
+@click.option(
+    "--max-trials",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="With --try-fixes: at most N reruns besides the one with no change (default 8).",
+)
+@click.option(
+    "--trial-timeout",
+    type=click.FloatRange(min=1),
+    metavar="SECONDS",
+    help="With --try-fixes: stop a rerun that takes longer (default: 5 times the rerun with no change, at "
+    "least 120 s); it is reported, never fatal.",
+)
+@click.option(
+    "--trials-time",
+    type=click.FloatRange(min=1),
+    metavar="SECONDS",
+    help="With --try-fixes: start no rerun that would end after this many seconds of trials in all.",
+)
+@click.option(
+    "--trials-dir",
+    metavar="DIR",
+    help="With --try-fixes: keep each rerun's output log and report here (default: a new temporary directory).",
+)
 @terminal_options
 def explain(
     target: tuple[str, ...],
@@ -91,6 +133,11 @@ def explain(
     no_timing: bool,
     show_rank: int | None,
     rank_timeout: float | None,
+    try_fixes: bool,
+    max_trials: int | None,
+    trial_timeout: float | None,
+    trials_time: float | None,
+    trials_dir: str | None,
     width: int | None,
     color: bool | None,
 ) -> None:
@@ -103,7 +150,18 @@ def explain(
     args = script_args(target, trace_path, "explain")
     if trace_path is None and strict:
         fail("--strict applies to --trace only")
+    if trace_path is not None and try_fixes:
+        fail("--try-fixes reruns a script: give the script, not --trace")
+    if not try_fixes and (max_trials or trial_timeout or trials_time or trials_dir):
+        fail("--max-trials, --trial-timeout, --trials-time and --trials-dir apply to --try-fixes only")
     from dynotrace import api
+
+    if try_fixes and api.distributed_target(None):
+        click.echo(
+            "dynotrace: warning: --try-fixes runs trials for single-process scripts only; under torchrun no fix is tried",
+            err=True,
+        )
+        try_fixes = False
 
     shown = ["--trace", trace_path] if trace_path is not None else (["-m"] if as_module else []) + args
     terminal = {
@@ -137,6 +195,21 @@ def explain(
             assert run.job is not None
             if show_rank is not None and not run.job.distributed:
                 click.echo("dynotrace: warning: --rank applies to a distributed job's report; this is one process's", err=True)
+            if try_fixes and run.interrupted:
+                click.echo("dynotrace: the run was interrupted: no fix was tried", err=True)
+            if try_fixes and not run.job.distributed and not run.interrupted:
+                code = _explain_and_try_fixes(
+                    run,
+                    args,
+                    as_module=as_module,
+                    backend=backend,
+                    output=output,
+                    fmt=fmt,
+                    quiet=quiet,
+                    terminal=terminal,
+                    budget=(max_trials, trial_timeout, trials_time, trials_dir),
+                )
+                sys.exit(code)
             written = False
             try:
                 if output:
@@ -152,6 +225,53 @@ def explain(
         except DynotraceError as exc:
             fail(str(exc), exc.exit_code)
     sys.exit(run.exit_code)
+
+
+def _explain_and_try_fixes(
+    run: Run,
+    args: list[str],
+    *,
+    as_module: bool,
+    backend: str | None,
+    output: str | None,
+    fmt: str | None,
+    quiet: bool,
+    terminal: dict[str, Any],
+    budget: tuple[int | None, float | None, float | None, str | None],
+) -> int:
+    """``--try-fixes``: the report, then the trials (a line per rerun on stderr), then the
+    "Verified fixes" panel; ``-o`` is written once, with the trials, whatever stopped them.
+    Returns the exit code: the script's, or 130/143 when Ctrl-C/SIGTERM stopped the trials."""
+    from dynotrace import api
+
+    assert run.job is not None
+    shown = not quiet and not (output and api.writes_to_stdout(output))
+    if shown:
+        api.render(run.job, "terminal", sys.__stdout__, **terminal)
+    max_trials, trial_timeout, trials_time, trials_dir = budget
+    trials = api.try_fixes(
+        args,
+        report=run.job.report,
+        module=as_module,
+        backend=backend,
+        max_trials=max_trials,
+        trial_timeout=trial_timeout,
+        time_limit=trials_time,
+        trials_dir=trials_dir,
+        progress=not quiet,
+    )
+    run.add_trials(trials)
+    if output:
+        run.save(output, fmt)
+    if shown:
+        api.render_trials(
+            trials,
+            sys.__stdout__,
+            width=terminal["width"],
+            color=terminal["color"],
+            timing=bool(terminal["timing"]),
+        )
+    return api.trials_exit_code(trials, run.exit_code)
 
 
 __all__ = ["explain"]

@@ -25,6 +25,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from dynotrace.model.trials import Trials
+
 CompileStatus = Literal["ok", "failed", "recompile_limit", "skipped"]
 
 
@@ -345,6 +347,9 @@ class Report:
     #: The schema version of the file this report was loaded from; ``None`` for a report
     #: made in this process (it is then of the current version).
     schema_version: int | None = field(default=None, compare=False)
+    #: ``--try-fixes``: what rerunning the script with each candidate fix changed; ``None``
+    #: when no fix was tried. Not compared: trials describe other runs, not this one.
+    trials: Trials | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.functions, Functions):

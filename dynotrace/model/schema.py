@@ -17,14 +17,23 @@ Schema changelog (bump ``SCHEMA_VERSION`` on any change a reader must know about
   user's own code below the compiled frame (outside torch, installed packages and the
   standard library), and ``qualified_name`` names a decorated forward ``Class.forward``.
   File names outside the project read ``<site-packages>/...`` and ``<stdlib>/...``.
-* 3 — a function is one code object (file, name, first line): Dynamo's resume functions
-  fold into the function they continue, and two functions of one name in one file are
-  two entries; a compile's ``code_name`` is that function's name, never Dynamo's
-  ``torch_dynamo_resume_in_*`` (``resume_line`` says where it resumes). Each compile gains ``cache_size`` (torch's ``compilation_metrics``: the
-  cache entries already guarding the same objects when it compiled; a compile is a
-  recompile when it is above 0, torch's own rule). Guard-failure ``category`` gains
-  ``optimizer_setting``, ``passed_value``, ``value_range``, ``resumed_value`` and
-  ``shared_code``; ``specialized_float`` is no longer written.
+* 3 — a function is one code object (file, name, first line): Dynamo's resume functions fold
+  into the function they continue, and two functions of one name in one file are two
+  entries; a compile's ``code_name`` is that function's name, never Dynamo's
+  ``torch_dynamo_resume_in_*`` (``resume_line`` says where it resumes). Each compile gains
+  ``cache_size`` (torch's ``compilation_metrics``: the cache entries already guarding the
+  same objects when it compiled; a compile is a recompile when it is above 0, torch's own
+  rule). Guard-failure ``category`` gains ``optimizer_setting``, ``passed_value``,
+  ``value_range``, ``resumed_value`` and ``shared_code``; ``specialized_float`` is no longer
+  written.
+  Reports gain ``trials`` (``dynotrace explain --try-fixes``), before ``timing``, only in reports
+  where fixes were tried: the torch ``release`` the settings are spelled for, the
+  ``command`` each rerun ran, the ``baseline`` rerun's measurement, each ``trials`` entry
+  (its ``name``, ``role``, ``targets`` with each finding's cost before and after,
+  ``settings`` with their shell and Python forms, ``verdict``, ``result``, ``problems``,
+  ``note``), the ``code_changes`` no setting can make, ``interrupted`` and ``notes``
+  (``dynotrace/model/trials.py``). A measurement's ``compile_s`` and ``wall_s`` differ
+  from run to run, like ``timing``. A report where no fix was tried has no ``trials``.
 
 The document of a distributed job (schema 2)
 --------------------------------------------
@@ -63,8 +72,21 @@ from typing import Any, Literal, TypeVar, Union, get_args, get_origin
 from dynotrace.errors import InputError
 from dynotrace.model.job import CompileFacts, Divergence, JobReport, MissingRank, RankDetail, RankGroup
 from dynotrace.model.report import Function, Functions, Location, ReadProblems, Report, RunInfo, Summary
+from dynotrace.model.trials import Trials
 
 SCHEMA_VERSION = 3
+#: Versions that only added what ``dynotrace diff`` does not compare, with the version
+#: before them: two reports whose versions differ only so are compared in full.
+_SAME_FOR_DIFF: dict[int, int] = {}
+
+
+def compared_version(version: int) -> int:
+    """The schema version as far as a diff of two reports is concerned (none such
+    yet: 3 changed how functions are keyed)."""
+    while version in _SAME_FOR_DIFF:
+        version = _SAME_FOR_DIFF[version]
+    return version
+
 
 T = TypeVar("T")
 
@@ -157,6 +179,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
             "messages": list(problems.messages),
         },
         "functions": [_function_dict(f) for f in report.functions],
+        **({"trials": to_plain(report.trials)} if report.trials is not None else {}),
         "timing": dict(report.timing),
     }
 
@@ -397,6 +420,7 @@ def report_from_dict(data: Any, *, origin: str = "report") -> Report:
         notes=_build(tuple[str, ...], data.get("notes", []), "notes"),
         timing=_build(dict[str, float], data.get("timing", {}) or {}, "timing"),
         schema_version=version,
+        trials=_build(Trials | None, data.get("trials"), "trials"),
     )
     return report
 
