@@ -69,7 +69,7 @@ def test_the_document_holds_each_rank_as_a_single_rank_report(tmp_path: Path) ->
     path = tmp_path / "job.yaml"
     write_job(job, str(path))
     data = yaml.safe_load(path.read_text())
-    assert data["schema_version"] == 2
+    assert data["schema_version"] == SCHEMA_VERSION
     assert list(data["ranks"]) == ["0", "1", "3"]
     assert data["summary"]["ranks"] == 3 and data["summary"]["missing_ranks"] == [2]
     assert data["summary"]["recompiles"] == {"min": 0, "max": 1, "min_ranks": [0, 3], "max_ranks": [1]}
