@@ -15,13 +15,14 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
-from dynotrace.events import TraceEvent
+from dynotrace.events import ARTIFACT_KINDS, CACHE_ARTIFACTS, TraceEvent
 from dynotrace.analysis.explain import explain_report
 from dynotrace.analysis.graph_breaks import parse_graph_break
 from dynotrace.analysis.names import user_function_name
 from dynotrace.analysis.reasons import parse_recompile_reasons
 from dynotrace.analysis.tree import GuardTreeParser, guarded_source, guarded_types
-from dynotrace.model import Compile, CompileStatus, Function, Functions, GraphBreak, Guard, Location, ReadProblems
+from dynotrace.model import CacheLookup, Compile, CompileStatus, CompileTime, Function, Functions, GraphBreak, Guard
+from dynotrace.model import Location, ReadProblems
 from dynotrace.model import Report, RunInfo, ShapeGuard, ShapeSymbol, Specialization, is_library_file
 from dynotrace.releases import canonical_events, identify
 
@@ -147,6 +148,23 @@ class _CompileEvents:
     metrics: dict[str, Any] | None = None
     last_attempt: int = 0
     events: list[TraceEvent] = field(default_factory=list)
+    #: Events logged for this compile after its metrics: the compile of its backward graph
+    #: (at the first backward call) and that compile's cache lookups and generated code.
+    later: list[TraceEvent] = field(default_factory=list)
+
+
+# Artifacts of Dynamo's own analysis: after a compile's metrics, one of these with the same
+# ids starts another compile (after torch._dynamo.reset()).
+_DYNAMO_ARTIFACTS = frozenset({"dynamo_graph_break_reason", "recompile_reasons", "dynamo_error"})
+
+
+def _comes_later(ev: TraceEvent) -> bool:
+    """An event that belongs to the compile whose metrics came before it: the backward's
+    compile (``bwd_compilation_metrics``), and what AOTAutograd and Inductor log for it
+    (cache lookups, graphs, generated code)."""
+    if ev.kind == "artifact":
+        return ev.artifact_name not in _DYNAMO_ARTIFACTS
+    return ev.kind == "bwd_compilation_metrics" or (ev.kind in ARTIFACT_KINDS and ev.kind != "dynamo_output_graph")
 
 
 def fold_events(
@@ -156,11 +174,15 @@ def fold_events(
     base_dir: str | None,
     problems: ReadProblems | None = None,
     seed_strings: Mapping[int, str] | None = None,
+    compile_events: list[tuple[dict[str, Any], list[TraceEvent], list[TraceEvent]]] | None = None,
 ) -> tuple[Report, dict[str, float]]:
     """Build the report for a run from its events, and its timing section.
 
     ``seed_strings`` adds entries to the string table that were interned before the
     events began (a live capture started after torch had already compiled something).
+    ``compile_events``, when given, is filled with each compile's metrics, events, and the
+    events logged after its metrics, in the order of ``report.compiles``
+    (``analysis.artifacts`` reads what tlparse shows from them).
     """
     events = list(events)
     release = identify(events, running=run.torch_version if run.source == "live" else None)
@@ -181,6 +203,9 @@ def fold_events(
             continue
         key = (ev.frame_id, ev.frame_compile_id)
         group = current.get(key)
+        if group is not None and group.metrics is not None and _comes_later(ev):
+            group.later.append(ev)
+            continue
         if group is None or group.metrics is not None:
             # A finished compile takes no more events: the same ids again mean a new
             # compile after torch._dynamo.reset() (one log can hold several sessions).
@@ -203,7 +228,9 @@ def fold_events(
     )
     paths.known_files.discard("")
 
-    built: list[tuple[str, str, int, bool, Compile]] = []
+    built: list[tuple[str, str, int, bool, Compile, _CompileEvents]] = []
+    starts = [t for g in order if isinstance(t := (g.metrics or {}).get("start_time"), (int, float))]
+    first_start = min(starts) if starts else None
     total_time = 0.0
     compile_times: dict[str, float] = {}
     # Dynamo's metrics for an attempt the recompile limit refused name no function; the
@@ -221,10 +248,11 @@ def fold_events(
             }
         compile_ = _build_compile(group, strings, paths, has_break_artifacts)
         metrics = group.metrics or {}
+        compile_ = replace(compile_, time=_compile_time(group, first_start))
         name, resume_line = user_function_name(compile_.code_name)
         file = paths.display(str(metrics.get("co_filename") or ""))
         first_line = int(metrics.get("co_firstlineno") or 0)
-        built.append((file, name, first_line, resume_line is not None, compile_))
+        built.append((file, name, first_line, resume_line is not None, compile_, group))
         seconds = metrics.get("entire_frame_compile_time_s")
         if isinstance(seconds, (int, float)):
             total_time += float(seconds)
@@ -234,13 +262,17 @@ def fold_events(
     # A resume function's own first line is not its user function's; take the user
     # function's from its own compile when there is one.
     first_lines: dict[tuple[str, str], int] = {}
-    for file, name, first_line, is_resume, _ in built:
+    for file, name, first_line, is_resume, _, _ in built:
         if not is_resume:
             first_lines.setdefault((file, name), first_line)
     functions: dict[tuple[str, str], list[Compile]] = {}
-    for file, name, first_line, is_resume, compile_ in built:
+    function_groups: dict[tuple[str, str], list[_CompileEvents]] = {}
+    for file, name, first_line, is_resume, compile_, group in built:
         functions.setdefault((file, name), []).append(compile_)
+        function_groups.setdefault((file, name), []).append(group)
         first_lines.setdefault((file, name), first_line)
+    if compile_events is not None:
+        compile_events.extend((g.metrics or {}, g.events, g.later) for gs in function_groups.values() for g in gs)
 
     report = Report(
         run=run,
@@ -255,6 +287,71 @@ def fold_events(
     timing = {"compile_s": round(total_time, 6)}
     timing.update({f"compile_s[{cid}]": s for cid, s in compile_times.items()})
     return report, timing
+
+
+def _seconds(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _compile_time(group: _CompileEvents, first_start: float | None) -> CompileTime | None:
+    """Where the compile's time went, from its metrics (the ``*_s`` fields every release
+    writes: the whole frame, the backend, Inductor; each includes the next) and its
+    backward's, and its cache lookups; ``None`` when the log has none of them."""
+    metrics = group.metrics or {}
+    total = _seconds(metrics.get("entire_frame_compile_time_s"))
+    backend = _seconds(metrics.get("backend_compile_time_s"))
+    inductor = _seconds(metrics.get("inductor_compile_time_s"))
+    start = _seconds(metrics.get("start_time"))
+    backward = [
+        s for ev in group.later
+        if ev.kind == "bwd_compilation_metrics" and isinstance(ev.data, dict)
+        and (s := _seconds(ev.data.get("inductor_compile_time_s"))) is not None
+    ]
+    cache = tuple(
+        lookup for ev in group.events + group.later if (lookup := _cache_lookup(ev)) is not None
+    )
+    if total is None and backend is None and inductor is None and not backward and not cache:
+        return None
+
+    def r(value: float | None) -> float | None:
+        return None if value is None else round(max(value, 0.0), 6)
+
+    return CompileTime(
+        start_s=r(start - first_start) if start is not None and first_start is not None else None,
+        total_s=r(total),
+        dynamo_s=r(total - backend) if total is not None and backend is not None else r(total),
+        aot_s=r(backend - inductor) if backend is not None and inductor is not None else r(backend),
+        inductor_s=r(inductor),
+        backward_s=r(sum(backward)) if backward else None,
+        cache=cache,
+    )
+
+
+def _cache_lookup(ev: TraceEvent) -> CacheLookup | None:
+    """A cache lookup artifact (``fx_graph_cache_miss``, ...) as the report keeps it."""
+    name = ev.artifact_name
+    if name not in CACHE_ARTIFACTS:
+        return None
+    cache, _, outcome = name.rpartition("_cache_")
+    data: Any = None
+    if ev.payload is not None:
+        try:
+            data = json.loads(ev.payload)
+        except ValueError:
+            data = None
+    data = data if isinstance(data, dict) else {}
+
+    def text(key: str) -> str | None:
+        value = data.get(key)
+        return " ".join(str(value).split()) if value not in (None, "") else None
+
+    return CacheLookup(
+        cache=cache,
+        outcome=text("cache_state") or outcome,
+        detail=text("cache_status_detailed"),
+        reason=text("cache_bypass_reason"),
+        guard=text("cache_status_guard_expr"),
+    )
 
 
 def _notes(order: list[_CompileEvents]) -> tuple[str, ...]:

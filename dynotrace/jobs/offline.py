@@ -32,15 +32,16 @@ import json
 import os
 import re
 import zlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from dynotrace.analysis.build import read_log
+from dynotrace.analysis.build import read_log, read_log_with_artifacts
 from dynotrace.errors import InputError
 from dynotrace.files.documents import Sections, section_text
 from dynotrace.jobs.parallel import FAILED, can_fork, cpu_count, run_forked
-from dynotrace.model import JobReport, MissingRank, RankDetail, Report, RunInfo, format_ranks
+from dynotrace.model import Artifact, Artifacts, CompileArtifacts, JobReport, MissingRank, RankDetail, Report, RunInfo
+from dynotrace.model import format_ranks
 from dynotrace.model.schema import detail_from_dict, rank_to_dict, report_from_dict
 
 #: ``dedicated_log_torch_trace_rank_<N>[_<suffix>].log[.gz]``
@@ -173,12 +174,45 @@ class _Task:
     run: RunInfo
     base_dir: str
     section_format: str | None
+    #: Keep what tlparse shows for each compile (an HTML report).
+    artifacts: bool = False
 
 
 def _read_one(task: _Task) -> tuple[Report, RankDetail]:
     """One rank's report and detail, read and folded as a single-rank log is."""
-    report, facts = read_log(task.log.path, task.run, strict=task.strict, base_dir=task.base_dir)
-    return report, RankDetail(rank=task.log.rank, logs=(task.log.path.name,), compiles=facts)
+    report, detail, _ = _read_with_artifacts(task)
+    return report, detail
+
+
+def _read_with_artifacts(task: _Task) -> tuple[Report, RankDetail, Artifacts | None]:
+    """``_read_one``, and the rank's artifacts when the task asks for them."""
+    artifacts = None
+    if task.artifacts:
+        report, facts, artifacts = read_log_with_artifacts(
+            task.log.path, task.run, strict=task.strict, base_dir=task.base_dir
+        )
+    else:
+        report, facts = read_log(task.log.path, task.run, strict=task.strict, base_dir=task.base_dir)
+    return report, RankDetail(rank=task.log.rank, logs=(task.log.path.name,), compiles=facts), artifacts
+
+
+def _artifacts_data(artifacts: Artifacts | None) -> Any:
+    """Artifacts as plain data for the pipe (``jobs.parallel`` marshals its results)."""
+    if artifacts is None:
+        return None
+    return {
+        "configs": dict(artifacts.configs),
+        "compiles": [[c.compile_id, [[a.kind, a.title, a.text] for a in c.items]] for c in artifacts.compiles],
+    }
+
+
+def _artifacts_from(data: Any) -> Artifacts | None:
+    if not isinstance(data, dict):
+        return None
+    return Artifacts(
+        tuple(CompileArtifacts(cid, tuple(Artifact(*item) for item in items)) for cid, items in data["compiles"]),
+        dict(data["configs"]),
+    )
 
 
 def _section(report: Report, detail: RankDetail, fmt: str) -> str:
@@ -190,7 +224,7 @@ def _read_as_data(task: _Task) -> dict[str, Any]:
     """``_read_one`` as plain data for the pipe: the rank's document, its serialised part
     of the job's file, and what the document leaves out (each op's output metadata)."""
     try:
-        report, detail = _read_one(task)
+        report, detail, artifacts = _read_with_artifacts(task)
     except InputError as exc:
         return {"error": str(exc)}
     data = rank_to_dict(report, detail)
@@ -198,6 +232,7 @@ def _read_as_data(task: _Task) -> dict[str, Any]:
         "data": data,
         "section": section_text("ranks", str(task.log.rank), data, task.section_format) if task.section_format else None,
         "ops_text": {c.compile_id: list(c.output_ops_text) for c in detail.compiles if c.output_ops_text},
+        "artifacts": _artifacts_data(artifacts),
     }
 
 
@@ -209,15 +244,16 @@ class _Read:
     detail: RankDetail | None
     section: str | None
     error: str | None = None
+    artifacts: Artifacts | None = None
 
 
 def _read_here(task: _Task) -> _Read:
     try:
-        report, detail = _read_one(task)
+        report, detail, artifacts = _read_with_artifacts(task)
     except InputError as exc:
         return _Read(None, None, None, str(exc))
     section = _section(report, detail, task.section_format) if task.section_format else None
-    return _Read(report, detail, section)
+    return _Read(report, detail, section, artifacts=artifacts)
 
 
 def _from_data(rank: int, result: dict[str, Any]) -> tuple[Report, RankDetail]:
@@ -242,20 +278,29 @@ class RanksRead:
     #: Each rank's part of the job's file, serialised by the process that read it, when a
     #: format was asked for (``Sections`` of ``dynotrace.files.documents``).
     sections: dict[int, str]
+    #: Each rank's artifacts, when asked for.
+    artifacts: dict[int, Artifacts] = field(default_factory=dict)
 
 
 def read_ranks(
-    layout: TraceLayout, run: RunInfo, *, strict: bool = False, section_format: str | None = None
+    layout: TraceLayout,
+    run: RunInfo,
+    *,
+    strict: bool = False,
+    section_format: str | None = None,
+    artifacts: bool = False,
 ) -> RanksRead:
-    """Read each rank of ``layout``: side by side in forked children when that pays."""
+    """Read each rank of ``layout``: side by side in forked children when that pays
+    (keeping each rank's artifacts with ``artifacts``)."""
     base_dir = os.getcwd()
-    tasks = [_Task(log, strict, run, base_dir, section_format) for log in layout.logs]
+    tasks = [_Task(log, strict, run, base_dir, section_format, artifacts) for log in layout.logs]
     sizes = [_size(t.log.path) for t in tasks]
     workers = min(cpu_count(), len(tasks))
     reports: dict[int, Report] = {}
     details: dict[int, RankDetail] = {}
     sections: dict[int, str] = {}
     errors: dict[int, str] = {}
+    kept: dict[int, Artifacts] = {}
 
     def keep(task: _Task, result: dict[str, Any]) -> None:
         rank = task.log.rank
@@ -265,6 +310,8 @@ def read_ranks(
         reports[rank], details[rank] = _from_data(rank, result)
         if result.get("section"):
             sections[rank] = result["section"]
+        if (found := _artifacts_from(result.get("artifacts"))) is not None:
+            kept[rank] = _with_ids(found, reports[rank])
 
     if sum(sizes) >= PARALLEL_MIN_BYTES and can_fork(workers):
         # This process reads a share too (its ranks need no trip through a file), and
@@ -281,6 +328,8 @@ def read_ranks(
                     reports[rank], details[rank] = result.report, result.detail
                     if result.section is not None:
                         sections[rank] = result.section
+                    if result.artifacts is not None:
+                        kept[rank] = result.artifacts
             else:
                 keep(tasks[index], result)
         for task in sorted(redo, key=lambda t: t.log.rank):
@@ -288,15 +337,25 @@ def read_ranks(
     else:
         for task in tasks:
             try:
-                reports[task.log.rank], details[task.log.rank] = _read_one(task)
+                reports[task.log.rank], details[task.log.rank], found = _read_with_artifacts(task)
             except InputError as exc:
                 errors[task.log.rank] = str(exc)
+                continue
+            if found is not None:
+                kept[task.log.rank] = found
     if errors and strict:
         raise InputError(errors[min(errors)])
     missing = tuple(MissingRank(rank, f"its log could not be read: {errors[rank]}") for rank in sorted(errors))
     return RanksRead(
-        dict(sorted(reports.items())), dict(sorted(details.items())), missing, sections
+        dict(sorted(reports.items())), dict(sorted(details.items())), missing, sections, dict(sorted(kept.items()))
     )
+
+
+def _with_ids(artifacts: Artifacts, report: Report) -> Artifacts:
+    """Artifacts read back from a child, checked against the report they belong to."""
+    if len(artifacts.compiles) != len(report.compiles):
+        return Artifacts((), artifacts.configs)
+    return artifacts
 
 
 def _size(path: Path) -> int:
@@ -307,13 +366,21 @@ def _size(path: Path) -> int:
 
 
 def read_job(
-    layout: TraceLayout, run: RunInfo, *, strict: bool = False, section_format: str | None = None
+    layout: TraceLayout,
+    run: RunInfo,
+    *,
+    strict: bool = False,
+    section_format: str | None = None,
+    artifacts: dict[int, Artifacts] | None = None,
 ) -> tuple[JobReport, dict[int, str]]:
     """The job of a multi-rank directory, and each rank's serialised part of its file
-    (when ``section_format`` asks for one)."""
+    (when ``section_format`` asks for one). ``artifacts``, when given, is filled with each
+    rank's artifacts."""
     from dynotrace.jobs.combine import build_job
 
-    read = read_ranks(layout, run, strict=strict, section_format=section_format)
+    read = read_ranks(layout, run, strict=strict, section_format=section_format, artifacts=artifacts is not None)
+    if artifacts is not None:
+        artifacts.update(read.artifacts)
     if not read.reports:
         raise InputError(
             f"No rank log in TORCH_TRACE directory '{layout.directory}' could be read: "
@@ -335,14 +402,24 @@ def read_job(
 
 
 def read_trace(
-    path: str, run: RunInfo, *, strict: bool = False, section_format: str | None = None
+    path: str,
+    run: RunInfo,
+    *,
+    strict: bool = False,
+    section_format: str | None = None,
+    artifacts: dict[int, Artifacts] | None = None,
 ) -> tuple[JobReport, Sections | None]:
     """What ``dynotrace explain --trace PATH`` reads: a distributed job when ``PATH`` is a
     directory with the logs of several ranks (and, with ``section_format``, each rank's
-    part of its file, serialised while it was read), else one process's run."""
+    part of its file, serialised while it was read), else one process's run.
+    ``artifacts``, when given, is filled with each rank's artifacts (rank 0's for one
+    process's run)."""
     layout = classify(path)
     if layout is not None:
-        job, sections = read_job(layout, run, strict=strict, section_format=section_format)
+        job, sections = read_job(layout, run, strict=strict, section_format=section_format, artifacts=artifacts)
         return job, Sections(section_format, sections) if section_format else None
-    report, _ = read_log(path, run, strict=strict)
+    if artifacts is not None:
+        report, _, artifacts[0] = read_log_with_artifacts(path, run, strict=strict)
+    else:
+        report, _ = read_log(path, run, strict=strict)
     return JobReport.single(report), None
