@@ -7,7 +7,7 @@ import sys
 import click
 
 from dynotrace.cli.common import backend_option, command_line, fail, rank_timeout_option, script_args, target_options
-from dynotrace.cli.common import terminal_options
+from dynotrace.cli.common import perfetto_option, terminal_options
 from dynotrace.errors import DynotraceError
 
 
@@ -17,6 +17,8 @@ from dynotrace.errors import DynotraceError
 Examples:
   dynotrace explain train.py --epochs 1
   dynotrace explain train.py --epochs 1 -o report.yaml
+  dynotrace explain train.py -o report.html         one page: the report, graphs, compile time
+  dynotrace explain train.py --perfetto trace.json  the compile timeline for ui.perfetto.dev
   dynotrace explain -m mypkg.train -o report.json
   dynotrace explain --backend eager train.py        fast: skip inductor codegen
   dynotrace explain --trace /tmp/trace_dir          a TORCH_TRACE log, offline
@@ -40,14 +42,16 @@ first.""",
     "-o",
     "--output",
     metavar="FILE",
-    help="Save the report: YAML, or JSON when FILE ends in .json; `-` for stdout.",
+    help="Save the report: YAML, or JSON when FILE ends in .json, or one self-contained HTML page "
+    "(with the compiled graphs and code) when it ends in .html; `-` for stdout.",
 )
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["yaml", "json"]),
+    type=click.Choice(["yaml", "json", "html"]),
     help="Report format for -o, when its extension does not say.",
 )
+@perfetto_option
 @backend_option
 @click.option("--strict", is_flag=True, help="With --trace: fail on malformed lines, bad checksums and unknown events.")
 @click.option("-q", "--quiet", is_flag=True, help="Print no terminal report (use with -o).")
@@ -81,6 +85,7 @@ def explain(
     trace_path: str | None,
     output: str | None,
     fmt: str | None,
+    perfetto: str | None,
     backend: str | None,
     strict: bool,
     quiet: bool,
@@ -127,6 +132,7 @@ def explain(
                 output=output,
                 fmt=fmt,
                 rank_timeout=rank_timeout,
+                artifacts=output is not None and api.output_format(output, fmt) == "html",
             )
             if run.gathered_elsewhere:
                 run.keep_own_findings(output=output, fmt=fmt, quiet=quiet, **terminal)
@@ -140,6 +146,8 @@ def explain(
                     # The file is what the other ranks of a live job wait for: they are told
                     # as soon as it is out, before it is printed.
                     run.save(output, fmt)
+                if perfetto:
+                    api.render(run.job, "perfetto", perfetto)
                 if not quiet and not (output and api.writes_to_stdout(output)):
                     options = dict(terminal, rank=show_rank) if run.job.distributed else terminal
                     api.render(run.job, "terminal", sys.__stdout__, **options)
