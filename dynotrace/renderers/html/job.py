@@ -44,7 +44,7 @@ def job_headline(job: JobReport, timing: bool) -> str:
                 f"<b>{min(known.values()):.2f}-{high:.2f}s</b> compiling "
                 f'<span class="dim">({esc(format_ranks(slowest))}: {high:.2f}s)</span>'
             )
-    sep = '<span class="sep">·</span>'
+    sep = '<span class="sep"> · </span>'
     out = f'<p class="counts">{sep.join(line)}</p><p class="counts">per rank: {sep.join(counts)}</p>'
     for sentence in words.exit_lines(job):
         out += f'<p class="red bold">{esc(sentence)}</p>'

@@ -80,6 +80,10 @@ class ReportView:
         self.prefix = prefix
         self.timing = timing
         self.index = {id(c): i for i, c in enumerate(report.compiles)}
+        self.breaks = graph_break_findings(report)
+        # Breaks Dynamo marks as caused by an earlier one come after the breaks that caused them.
+        self.breaks.sort(key=lambda f: bool(f.graph_break and f.graph_break.caused_by_earlier_break))
+        self.break_of = {id(gb): n for n, f in enumerate(self.breaks) for c in f.compiles for gb in c.graph_breaks if gb.location == f.location}
         self.anchors: dict[int, str] = {}
         seen: dict[str, int] = {}
         for i, c in enumerate(report.compiles):
@@ -113,7 +117,7 @@ class ReportView:
             if wall:
                 text += f' <span class="dim">of a {wall:.2f}s run</span>'
             parts.append(f"<span>{text}</span>")
-        out = '<p class="counts">' + '<span class="sep">·</span>'.join(parts) + "</p>"
+        out = '<p class="counts">' + '<span class="sep"> · </span>'.join(parts) + "</p>"
         limited = words.limit_headline(report.functions)
         if limited:
             out += f'<p class="red bold">{esc(limited)}</p>'
@@ -289,6 +293,13 @@ class ReportView:
             spent = words.compile_time_line(c)
             if spent:
                 parts.append(f'<div class="time">{esc(spent)}</div>')
+        for gb in c.graph_breaks:
+            n = self.break_of.get(id(gb))
+            text = f"graph break {(gb.gb_id + ' ') if gb.gb_id else ''}{gb.gb_type}"
+            text = esc(text) + (f" at {where(gb.location, code=False)}" if gb.location else "")
+            if n is not None:
+                text += f' <a href="#{esc(self.prefix)}gb{n}">(explained below)</a>'
+            parts.append(f'<div class="ind yellow">{text}</div>')
         if c.guard_failures:
             any_new = False
             repeated: dict[tuple[Any, ...], list[tuple[GuardFailure, int]]] = {}
@@ -397,12 +408,10 @@ class ReportView:
         )
 
     def graph_breaks(self) -> str:
-        findings = graph_break_findings(self.report)
-        if not findings:
+        if not self.breaks:
             return ""
-        findings.sort(key=lambda f: bool(f.graph_break and f.graph_break.caused_by_earlier_break))
         out = [f'<section id="{esc(self.prefix)}breaks"><h2>Graph breaks</h2>']
-        for n, f in enumerate(findings):
+        for n, f in enumerate(self.breaks):
             out.append(self.graph_break(f, n))
         out.append("</section>")
         return "".join(out)

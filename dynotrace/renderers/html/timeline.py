@@ -124,9 +124,11 @@ def timeline_svg(report: Report, anchors: dict[int, str]) -> str:
                 f'<a href="#{escape(anchor)}"><rect class="c" x="{x:.1f}" y="{y + 3}" width="{w:.1f}" height="{ROW - 6}" '
                 f'fill="{colour}"><title>{escape(_tooltip(c))}</title></rect></a>'
             )
-            for n, _ in enumerate(c.graph_breaks[:3]):
-                mx = x + 1 + 4 * n
-                out.append(f'<path class="gbm" d="M{mx:.1f},{y + 1} l3,5 l-6,0 z"><title>{GRAPH_BREAK}</title></path>')
+            for n, gb in enumerate(c.graph_breaks[:3]):
+                mx = x + 4 + 8 * n
+                out.append(
+                    f'<path class="gbm" d="M{mx:.1f},{y + 1} l5,9 l-10,0 z"><title>{GRAPH_BREAK}: {escape(gb.gb_type)}</title></path>'
+                )
             index += 1
     out.append("</svg>")
     legend = ['<div class="legend">']
