@@ -658,7 +658,8 @@ def run(
         print_problem(rank)
         if rank.job is None:
             return Run(None, rank.exit_code, rank.report.run.interrupted, rank=rank)
-        return Run(rank.job, rank.job.run.exit_code or 0, rank.job.run.interrupted, rank=rank)
+        # Ranks' captures travel without their artifacts: an HTML page says where to get them.
+        return Run(rank.job, rank.job.run.exit_code or 0, rank.job.run.interrupted, rank=rank, artifacts={} if artifacts else None)
     from dynotrace.analysis.build import build_report, build_report_with_artifacts
     from dynotrace.capture.live import capture_target
     from dynotrace.events import ARTIFACT_KINDS

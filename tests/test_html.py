@@ -246,7 +246,8 @@ CHROMIUM_FLAGS = (
 
 
 def dom(page: Path, fragment: str = "", *, javascript: bool = True) -> str:
-    """The page's DOM after its scripts ran (``--dump-dom``), opened at ``#fragment``; with
+    """The page's DOM after its scripts ran (``--dump-dom``), opened at ``fragment``
+    (``#0/1``, ``?q=dtype``); with
     ``javascript=False``, as loaded with scripts disabled (``_dom_without_scripts``)."""
     if not javascript:
         return _dom_without_scripts(page.as_uri() + fragment)
@@ -346,6 +347,15 @@ def test_in_chromium_opening_a_compile_shows_its_graph(tmp_path: Path) -> None:
     # The timeline: one row per function, a bar per compile.
     svg = shown[shown.index("<svg") : shown.index("</svg>")]
     assert ">layer</text>" in svg and svg.count('class="c"') == 3
+
+
+@needs_chromium
+def test_in_chromium_a_search_link_shows_what_matches(tmp_path: Path) -> None:
+    page = page_of(RECOMPILES, tmp_path)
+    shown = dom(page, "?q=now%20Double")
+    blocks = re.findall(r'<div class="compile ([^"]*)" id="(0/\d)"', shown)
+    hidden = {cid for css, cid in blocks if "hidden-by-search" in css}
+    assert hidden == {"0/0", "0/1"}  # only 0/2, the recompile for a dtype, matches
 
 
 @needs_chromium

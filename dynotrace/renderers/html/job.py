@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dynotrace.model import Artifacts, JobReport, format_ranks
 from dynotrace.renderers import words
 from dynotrace.renderers.html.pack import Packer
-from dynotrace.renderers.html.report import ReportView, esc, run_title, where
+from dynotrace.renderers.html.report import NO_ARTIFACTS, NOT_CARRIED, ReportView, esc, run_title, where
 from dynotrace.renderers.labels import DIVERGENCE_LABELS
 
 #: Functions (rows) of the grid; the others are counted below it.
@@ -114,6 +114,7 @@ def job_body(job: JobReport, artifacts: Mapping[int, Artifacts] | None, packer: 
             packer,
             prefix=f"r{first}/",
             timing=timing,
+            missing=NO_ARTIFACTS if artifacts is None else NOT_CARRIED,
         )
         opened = " open" if n == 0 else ""
         parts.append(

@@ -93,6 +93,12 @@
         el.classList.toggle(hide, !!q && el.textContent.toLowerCase().indexOf(q) < 0);
       });
     });
+    // page.html?q=dtype opens the page searched: a search can be shared as a link.
+    var asked = new URLSearchParams(location.search).get("q");
+    if (asked) {
+      box.value = asked;
+      box.dispatchEvent(new Event("input"));
+    }
   }
 
   document.documentElement.setAttribute("data-js", "ready");

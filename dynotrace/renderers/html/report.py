@@ -27,6 +27,12 @@ NO_ARTIFACTS = (
     "compilation metrics are only in pages written from a run or a log "
     "(dynotrace explain SCRIPT -o report.html, or dynotrace explain --trace LOG -o report.html)."
 )
+#: Tell of the texts a live distributed job does not carry from its ranks.
+NOT_CARRIED = (
+    "The ranks of a live job send rank 0 their reports, not their compiled graphs: for Dynamo's and "
+    "AOTAutograd's graphs, Inductor's output code, guard trees and compilation metrics, write the ranks' "
+    "TORCH_TRACE logs (TORCH_TRACE=DIR torchrun ...) and read them: dynotrace explain --trace DIR -o job.html."
+)
 
 
 def esc(value: Any) -> str:
@@ -73,8 +79,10 @@ class ReportView:
         *,
         prefix: str = "",
         timing: bool = True,
+        missing: str = NO_ARTIFACTS,
     ) -> None:
         self.report = report
+        self.missing = missing
         self.artifacts = artifacts
         self.packer = packer
         self.prefix = prefix
@@ -135,7 +143,7 @@ class ReportView:
                 f'{esc(words.plural(sum(n for _, n in p.unknown_kinds), "event"))} of unknown kinds (skipped)</p>'
             )
         if self.artifacts is None:
-            out.append(f'<p class="dim">{esc(NO_ARTIFACTS)}</p>')
+            out.append(f'<p class="dim">{esc(self.missing)}</p>')
         return "".join(out)
 
     def fix_first(self) -> str:
