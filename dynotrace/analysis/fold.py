@@ -229,7 +229,7 @@ def fold_events(
     paths.known_files.discard("")
 
     built: list[tuple[str, str, int, bool, Compile, _CompileEvents]] = []
-    starts = [t for g in order if isinstance(t := (g.metrics or {}).get("start_time"), (int, float))]
+    starts = [t for g in order if (t := _metric_s(g.metrics or {}, _START)) is not None]
     first_start = min(starts) if starts else None
     total_time = 0.0
     compile_times: dict[str, float] = {}
@@ -293,19 +293,34 @@ def _seconds(value: Any) -> float | None:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
+#: The metrics of a compile's time, each as microseconds or, failing that, seconds: the
+#: whole frame compile, the backend's part of it, Inductor's part of that, and the start.
+#: Every release 2.6-2.15 writes both forms (equal); logs of torch's development builds
+#: between releases may carry only the first.
+_TOTAL = ("dynamo_cumulative_compile_time_us", "entire_frame_compile_time_s")
+_BACKEND = ("aot_autograd_cumulative_compile_time_us", "backend_compile_time_s")
+_INDUCTOR = ("inductor_cumulative_compile_time_us", "inductor_compile_time_s")
+_START = ("start_time_us", "start_time")
+
+
+def _metric_s(metrics: Mapping[str, Any], names: tuple[str, str]) -> float | None:
+    us = _seconds(metrics.get(names[0]))
+    return us / 1e6 if us is not None else _seconds(metrics.get(names[1]))
+
+
 def _compile_time(group: _CompileEvents, first_start: float | None) -> CompileTime | None:
-    """Where the compile's time went, from its metrics (the ``*_s`` fields every release
-    writes: the whole frame, the backend, Inductor; each includes the next) and its
-    backward's, and its cache lookups; ``None`` when the log has none of them."""
+    """Where the compile's time went, from its metrics (the whole frame, the backend,
+    Inductor; each includes the next) and its backward's, and its cache lookups; ``None``
+    when the log has none of them."""
     metrics = group.metrics or {}
-    total = _seconds(metrics.get("entire_frame_compile_time_s"))
-    backend = _seconds(metrics.get("backend_compile_time_s"))
-    inductor = _seconds(metrics.get("inductor_compile_time_s"))
-    start = _seconds(metrics.get("start_time"))
+    total = _metric_s(metrics, _TOTAL)
+    backend = _metric_s(metrics, _BACKEND)
+    inductor = _metric_s(metrics, _INDUCTOR)
+    start = _metric_s(metrics, _START)
     backward = [
         s for ev in group.later
         if ev.kind == "bwd_compilation_metrics" and isinstance(ev.data, dict)
-        and (s := _seconds(ev.data.get("inductor_compile_time_s"))) is not None
+        and (s := _metric_s(ev.data, _INDUCTOR)) is not None
     ]
     cache = tuple(
         lookup for ev in group.events + group.later if (lookup := _cache_lookup(ev)) is not None
