@@ -171,7 +171,9 @@ def load_times(chromium: str, page: Path, n: int) -> tuple[list[float], list[flo
 
 def chromium_version(chromium: str) -> str:
     done = subprocess.run([chromium, "--version"], capture_output=True, text=True)
-    return done.stdout.strip().rsplit(" ", 1)[-1] if done.returncode == 0 else "?"
+    # "Chromium 150.0.7871.100 built on Debian GNU/Linux 12 (bookworm)"
+    words = done.stdout.split()
+    return words[1] if done.returncode == 0 and len(words) > 1 else "?"
 
 
 if __name__ == "__main__":
