@@ -212,6 +212,15 @@ def test_perfetto_trace_events(tmp_path: Path) -> None:
         assert parent["tid"] == p["tid"]
 
 
+def test_perfetto_of_a_job_has_a_process_per_rank(shared_traces: Path, tmp_path: Path) -> None:
+    job = dynotrace.read_trace_job(str(shared_traces / "tlparse" / "multi_rank_runtime"))
+    dynotrace.render(job, "perfetto", tmp_path / "job.json")
+    events = json.loads((tmp_path / "job.json").read_text())["traceEvents"]
+    processes = {e["pid"]: e["args"]["name"] for e in events if e["name"] == "process_name"}
+    assert sorted(processes) == list(range(7)) and processes[5].startswith("rank 5: ")
+    assert {e["pid"] for e in events if e["ph"] == "X"} == set(range(7))
+
+
 @pytest.mark.torch
 def test_explain_writes_the_page_and_the_timeline_of_a_run(tmp_path: Path) -> None:
     page, trace = tmp_path / "run.html", tmp_path / "run.json"
