@@ -6,7 +6,9 @@ reuses one), in alternating rounds:
 (A) ``tlparse LOG -o out --overwrite --no-browser``: a folder of HTML pages with every
     compile's artifacts;
 (B) ``dynotrace explain --trace LOG -o page.html -q``: one page with the explanation and
-    every compile's graphs, guard tree and metrics (packed with gzip).
+    every compile's graphs, guard tree and metrics (packed with gzip);
+(C) ``dynotrace explain --trace LOG -o r.yaml -q``, the same read written as the YAML report:
+    what the page costs beyond the report (``--no-yaml`` skips it).
 
 It prints each side's user and system CPU, wall time, peak RSS and load average, the ratios
 per round, the sizes (tlparse's folder: its bytes and files; the page: its bytes, and how
@@ -74,6 +76,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--warmup", type=int, default=1)
     parser.add_argument("--loads", type=int, default=5, help="Chromium loads of each page (default 5)")
+    parser.add_argument("--no-yaml", action="store_true", help="do not also time the same read written as a YAML report")
     parser.add_argument("--scratch", metavar="DIR", help="where outputs (and a copy of --log) go; default: a temporary directory")
     parser.add_argument("--json")
     args = parser.parse_args()
@@ -106,12 +109,19 @@ def main() -> None:
             variants.append(Variant("tlparse LOG -o out", run_tlparse))
         dt_cmd = dynotrace_cmd() + ["explain", "--trace", str(log), "-o", str(page), "-q"]
         variants.append(Variant("dynotrace explain --trace LOG -o page.html -q", lambda: run_timed(dt_cmd, cwd=REPO)))
+        if not args.no_yaml:
+            # The same read as a YAML report: what the page costs beyond the report itself.
+            yaml_cmd = dynotrace_cmd() + ["explain", "--trace", str(log), "-o", str(tmp / "r.yaml"), "-q"]
+            variants.append(Variant("dynotrace explain --trace LOG -o r.yaml -q", lambda: run_timed(yaml_cmd, cwd=REPO)))
         alternate(variants, repeats=args.repeats, warmup=args.warmup)
         print_cpu_table(variants, title=f"Writing the report of a {fmt_mb(size)} log, {args.repeats} alternating rounds (medians [IQR])")
         if tlparse is not None:
             print()
             for attr, label in (("wall_s", "wall"), ("user_s", "user cpu"), ("cpu_s", "user + system cpu")):
                 print(ratio_line(variants[0], variants[1], attr, target=1.0 if attr == "wall_s" else None, label=label))
+        if not args.no_yaml:
+            page_side, yaml_side = variants[-2], variants[-1]
+            print(ratio_line(yaml_side, page_side, "cpu_s", label="user + system cpu, the page against the YAML report"))
         raw.update({v.name: v.samples for v in variants})
 
         rows = []
