@@ -22,9 +22,9 @@ from dynotrace.renderers.html.timeline import timeline_svg
 OPEN_UP_TO = 400
 #: Tell of the texts a report file does not hold.
 NO_ARTIFACTS = (
-    "This page was written from a report file, which holds the explanation, not the compiled "
+    "This page was written from a report, which holds the explanation, not the compiled "
     "graphs: Dynamo's and AOTAutograd's graphs, Inductor's output code, guard trees and "
-    "compilation metrics are only in pages written from a run or a log "
+    "compilation metrics are only in pages written straight from a run or a log "
     "(dynotrace explain SCRIPT -o report.html, or dynotrace explain --trace LOG -o report.html)."
 )
 #: Tell of the texts a live distributed job does not carry from its ranks.
@@ -184,7 +184,7 @@ class ReportView:
 
     def time_table(self) -> str:
         report = self.report
-        if not self.timing:
+        if not self.timing or not report.compiles:
             return ""
         rows = []
         for f in report.functions:
