@@ -21,7 +21,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, TextIO
 
 from dynotrace.errors import InputError, UsageError
-from dynotrace.model import JobReport, Report, RunInfo
+from dynotrace.model import Artifacts, JobReport, Report, RunInfo
 
 if TYPE_CHECKING:
     from dynotrace.capture.live import LiveCapture
@@ -36,11 +36,15 @@ if TYPE_CHECKING:
 #: What a report of ``dynotrace.capture()`` names as its ``command`` unless told otherwise.
 DEFAULT_CAPTURE_NAME = "dynotrace.capture()"
 #: The formats ``render`` knows (``dynotrace.renderers``).
-RENDER_FORMATS = ("terminal", "yaml", "json", "markdown", "sarif", "github")
+RENDER_FORMATS = ("terminal", "yaml", "json", "markdown", "sarif", "github", "html", "perfetto")
 #: Keyword options ``render(..., "terminal")`` takes.
 TERMINAL_OPTIONS = ("width", "color", "only", "function", "guards", "full", "timing", "rank", "labels")
+#: Keyword options ``render(..., "html")`` takes.
+HTML_OPTIONS = ("artifacts", "labels")
 #: The formats a report file is written in.
 FILE_FORMATS = ("yaml", "json")
+#: What ``save`` and ``explain -o`` write: a report file, or one self-contained HTML page.
+OUTPUT_FORMATS = FILE_FORMATS + ("html",)
 #: Backends ``--backend`` and ``capture(backend=...)`` accept.
 BACKENDS = ("eager", "aot_eager", "inductor")
 
@@ -163,19 +167,22 @@ def render(
 ) -> None:
     """Write ``subject`` (one run's report, a distributed job's, a diff of two, or a
     check's outcome) as ``terminal`` text, ``yaml``, ``json``, ``markdown``, ``sarif`` or
-    ``github`` annotations; a format that cannot show that subject raises ``UsageError``.
+    ``github`` annotations, one self-contained ``html`` page, or a ``perfetto`` timeline
+    (Chromium trace events); a format that cannot show that subject raises ``UsageError``.
 
     ``file`` is a text stream, a path (written atomically; ``-`` is stdout) or ``None`` for
     stdout. Terminal options: ``width``, ``color`` (default: colour only on a terminal,
     never in a file unless asked), ``only`` (sections among ``breaks``, ``recompiles``,
     ``shapes``, ``guards``), ``function`` (a name to filter on), ``guards`` (list every
     guard), ``full`` (explain every recompile in full), ``timing``; for a job also ``rank``
-    (show that rank's report); for a diff, ``labels`` (the two sides' names). The other
+    (show that rank's report); for a diff, ``labels`` (the two sides' names). HTML options:
+    ``artifacts``, what tlparse shows for each compile (a ``Run``'s ``artifacts``: rank ->
+    ``Artifacts``; without them the page says where to get them), ``labels``. The other
     formats take no options: YAML and JSON are the report files of ``explain -o``.
     """
     if fmt not in RENDER_FORMATS:
         raise UsageError(f"unknown format {fmt!r}; choose from {', '.join(RENDER_FORMATS)}")
-    allowed = TERMINAL_OPTIONS if fmt == "terminal" else ()
+    allowed = TERMINAL_OPTIONS if fmt == "terminal" else HTML_OPTIONS if fmt == "html" else ()
     unknown = sorted(set(options) - set(allowed))
     if unknown:
         takes = f"takes only {', '.join(allowed)}" if allowed else "takes no options"
@@ -197,7 +204,7 @@ def _render_to(subject: Any, fmt: str, stream: TextIO, options: dict[str, Any], 
     from dynotrace.compare.gate import CheckOutcome
     from dynotrace.renderers import renderer
 
-    opts = _options(options, to_file=to_file) if fmt == "terminal" else None
+    opts = _options(options, to_file=to_file) if fmt == "terminal" else _html_options(options) if fmt == "html" else None
     if fmt == "terminal":
         sys.stdout.flush()
         sys.stderr.flush()
@@ -233,6 +240,15 @@ def _options(options: dict[str, Any], *, to_file: bool) -> Options:
     )
 
 
+def _html_options(options: dict[str, Any]) -> Options:
+    from dynotrace.renderers.base import Options
+
+    artifacts = options.get("artifacts")
+    if isinstance(artifacts, Artifacts):
+        artifacts = {0: artifacts}
+    return Options(artifacts=artifacts, labels=tuple(options.get("labels") or ("before", "after")))  # type: ignore[arg-type]
+
+
 def _job_diff(diff: ReportDiff) -> JobDiff:
     """A diff of two reports as the diff of two runs of one process."""
     from dynotrace.compare.jobs import JobDiff, RankDiff
@@ -258,19 +274,22 @@ def save(
     *,
     sections: Sections | None = None,
     extra: dict[str, Any] | None = None,
+    artifacts: dict[int, Artifacts] | None = None,
 ) -> None:
     """Write the report file of ``subject`` to ``path``, atomically (``-`` is stdout):
-    YAML, or JSON when ``path`` ends in ``.json`` (``fmt`` chooses). ``sections`` holds
-    ranks' parts of a job's file already serialised; ``extra`` adds top-level sections to
-    one process's report before its ``timing`` (``load`` ignores them)."""
+    YAML, or JSON when ``path`` ends in ``.json``, or one self-contained HTML page when it
+    ends in ``.html`` (``fmt`` chooses). ``sections`` holds ranks' parts of a job's file
+    already serialised; ``extra`` adds top-level sections to one process's report before
+    its ``timing`` (``load`` ignores them); ``artifacts`` (rank -> ``Artifacts``) are what
+    an HTML page shows of each compile besides the report."""
     from dynotrace.files.output import open_output
     from dynotrace.renderers import format_for, renderer
     from dynotrace.renderers.base import Options
 
     target = os.fspath(path)
-    chosen = format_for(target, fmt, default="yaml", among=FILE_FORMATS)
+    chosen = format_for(target, fmt, default="yaml", among=OUTPUT_FORMATS)
     with open_output(target) as stream:
-        renderer(chosen, Options(sections=sections, extra=extra)).report(_job(subject), stream)
+        renderer(chosen, Options(sections=sections, extra=extra, artifacts=artifacts)).report(_job(subject), stream)
 
 
 def _load_jobs(*paths: str) -> list[JobReport]:
@@ -519,6 +538,7 @@ def read_trace(
     command: str | None = None,
     section_format: str | None = None,
     keep_ranks: Collection[int] | None = None,
+    artifacts: dict[int, Artifacts] | None = None,
 ) -> tuple[JobReport, Sections | None]:
     """What ``dynotrace explain --trace PATH`` reads: a distributed job when ``PATH`` is a
     directory with the logs of several ranks, else one process's run; and, with
@@ -527,12 +547,15 @@ def read_trace(
     ``keep_ranks`` (for a job whose output is its file and terminal report) names the ranks
     whose whole report is needed besides the lowest rank of each way of compiling; the
     others are kept in outline (``RankOutline``), so memory does not grow with the number
-    of ranks. ``None`` (the default) keeps every rank's report."""
+    of ranks. ``None`` (the default) keeps every rank's report. ``artifacts``, when given, is
+    filled with what tlparse shows of each rank's compiles."""
     from dynotrace.capture.live import run_info
     from dynotrace.jobs.offline import read_trace as read_job_trace
 
     info = run_info(command or f"dynotrace explain --trace {path}", source="trace")
-    return read_job_trace(path, info, strict=strict, section_format=section_format, keep=keep_ranks)
+    return read_job_trace(
+        path, info, strict=strict, section_format=section_format, keep=keep_ranks, artifacts=artifacts
+    )
 
 
 @dataclass
@@ -548,6 +571,8 @@ class Run:
     sections: Sections | None = None
     #: This process's part in a live distributed job.
     rank: RankRun | None = None
+    #: What tlparse shows of each rank's compiles, when asked for (an HTML report).
+    artifacts: dict[int, Artifacts] | None = None
 
     @property
     def gathered_elsewhere(self) -> bool:
@@ -565,7 +590,7 @@ class Run:
     def save(self, output: str, fmt: str | None = None) -> None:
         """Write the report file; rank 0 of a live job then tells the other ranks it is out."""
         assert self.job is not None
-        save(self.job, output, fmt, sections=self.sections)
+        save(self.job, output, fmt, sections=self.sections, artifacts=self.artifacts)
         if self.sections is not None:
             self.sections.discard()
             self.sections = None
@@ -624,6 +649,7 @@ def run(
     fmt: str | None = None,
     rank_timeout: float | None = None,
     keep_ranks: Collection[int] | None = None,
+    artifacts: bool = False,
 ) -> Run:
     """Run a script (``args``, or ``-m`` module) like python would, under a capture, or
     read the TORCH_TRACE log ``trace``. Under a launcher (``RANK``/``WORLD_SIZE`` set) each
@@ -632,13 +658,18 @@ def run(
     (the ranks' exchange lives beside it; a log's ranks are serialised in that format as
     they are read; ``keep_ranks`` as ``read_trace``). Raises ``NoTargetError`` before
     anything runs when the script cannot be run; the script's own failure is its exit
-    code."""
+    code. With ``artifacts`` (an HTML report), what tlparse shows of each compile is kept
+    too (``Run.artifacts``; not for the ranks of a live distributed job, whose captures
+    travel without them)."""
     if trace is not None:
         section_format = _file_format(output, fmt) if output else None
+        if section_format not in FILE_FORMATS:
+            section_format = None
+        kept: dict[int, Artifacts] | None = {} if artifacts else None
         job, sections = read_trace(
-            trace, strict=strict, command=command, section_format=section_format, keep_ranks=keep_ranks
+            trace, strict=strict, command=command, section_format=section_format, keep_ranks=keep_ranks, artifacts=kept
         )
-        return Run(job, sections=sections)
+        return Run(job, sections=sections, artifacts=kept)
     assert args is not None
     from dynotrace.jobs.launcher import rank_env
 
@@ -651,19 +682,33 @@ def run(
         print_problem(rank)
         if rank.job is None:
             return Run(None, rank.exit_code, rank.report.run.interrupted, rank=rank)
-        return Run(rank.job, rank.job.run.exit_code or 0, rank.job.run.interrupted, rank=rank)
-    from dynotrace.analysis.build import build_report
+        # Ranks' captures travel without their artifacts: an HTML page says where to get them.
+        return Run(rank.job, rank.job.run.exit_code or 0, rank.job.run.interrupted, rank=rank, artifacts={} if artifacts else None)
+    from dynotrace.analysis.build import build_report, build_report_with_artifacts
     from dynotrace.capture.live import capture_target
+    from dynotrace.events import ARTIFACT_KINDS
 
-    result = capture_target(args, as_module=module, backend=backend, command=command)
-    report = build_report(result.events, result.run, seed_strings=result.seed_strings, wall_s=result.wall_s)
-    return Run(JobReport.single(report), result.exit_code, result.interrupted)
+    result = capture_target(
+        args, as_module=module, backend=backend, command=command, keep=ARTIFACT_KINDS if artifacts else frozenset()
+    )
+    if not artifacts:
+        report = build_report(result.events, result.run, seed_strings=result.seed_strings, wall_s=result.wall_s)
+        return Run(JobReport.single(report), result.exit_code, result.interrupted)
+    report, texts = build_report_with_artifacts(
+        result.events, result.run, seed_strings=result.seed_strings, wall_s=result.wall_s
+    )
+    return Run(JobReport.single(report), result.exit_code, result.interrupted, artifacts={0: texts})
 
 
 def _file_format(output: str | None, fmt: str | None) -> str:
     from dynotrace.renderers import format_for
 
-    return format_for(output, fmt, default="yaml", among=FILE_FORMATS)
+    return format_for(output, fmt, default="yaml", among=OUTPUT_FORMATS)
+
+
+def output_format(output: str, fmt: str | None = None) -> str:
+    """What ``explain -o OUTPUT`` writes: ``yaml``, ``json`` or ``html``."""
+    return _file_format(output, fmt)
 
 
 def distributed_target(trace: str | None) -> bool:

@@ -9,6 +9,7 @@ that record as it is; the fold (``dynotrace.analysis.fold``) gives it meaning.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +39,16 @@ PAYLOAD_KINDS = frozenset({"dynamo_cpp_guards_str", "dynamo_guards"})
 #: distributed job's ranks reads (``dynotrace.analysis.facts``): Inductor's collective
 #: schedule (a short list, logged only for graphs with collectives) and its runtime
 #: estimates (logged only with ``LOG_TLPARSE=1``).
+#: The compile caches' lookups (Inductor's FX-graph cache, AOTAutograd's cache, and the
+#: caches of Dynamo and precompile that newer releases log): each payload is JSON with the
+#: outcome and torch's reason for a miss or a bypass, plus the cache key's whole inputs
+#: (tens of KB), which ``slim_payload`` drops as the event arrives.
+CACHE_ARTIFACTS = frozenset(
+    f"{cache}_cache_{outcome}"
+    for cache in ("fx_graph", "aotautograd", "dynamo", "precompile")
+    for outcome in ("hit", "miss", "bypass")
+)
+
 PAYLOAD_ARTIFACTS = frozenset(
     {
         "dynamo_graph_break_reason",
@@ -47,7 +58,26 @@ PAYLOAD_ARTIFACTS = frozenset(
         "inductor_collective_schedule",
         "inductor_runtime_and_tensor_meta",
     }
+) | CACHE_ARTIFACTS
+
+#: What tlparse shows for each compile, by event kind: Dynamo's output graph, AOTAutograd's
+#: graphs, Inductor's post-grad graph and output code. Big (generated code), so their
+#: payloads are kept only when asked for (``wants_payload``'s ``keep``: an HTML report);
+#: the guard tree (``dynamo_cpp_guards_str``) and the metrics (an envelope) always are.
+ARTIFACT_KINDS = frozenset(
+    {
+        "dynamo_output_graph",
+        "aot_forward_graph",
+        "aot_backward_graph",
+        "aot_inference_graph",
+        "aot_joint_graph",
+        "inductor_post_grad_graph",
+        "inductor_output_code",
+    }
 )
+
+#: The keys of a cache lookup's payload that a report reads; ``slim_payload`` keeps only these.
+CACHE_KEYS = ("cache_state", "cache_status_detailed", "cache_bypass_reason", "cache_status_guard_expr")
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,13 +114,30 @@ def event_kind(metadata: dict[str, Any]) -> str | None:
     return None
 
 
-def wants_payload(kind: str, data: Any) -> bool:
-    """Whether the fold needs this event's payload (all others are dropped on arrival)."""
-    if kind in PAYLOAD_KINDS:
+def wants_payload(kind: str, data: Any, keep: frozenset[str] = frozenset()) -> bool:
+    """Whether the fold needs this event's payload (all others are dropped on arrival);
+    ``keep`` names more event kinds (or artifact names) whose payload is wanted."""
+    if kind in PAYLOAD_KINDS or kind in keep:
         return True
     if kind == "artifact" and isinstance(data, dict):
-        return data.get("name") in PAYLOAD_ARTIFACTS
+        name = data.get("name")
+        return name in PAYLOAD_ARTIFACTS or name in keep
     return False
+
+
+def slim_payload(kind: str, data: Any, payload: str) -> str:
+    """The part of a kept payload a report reads: of a cache lookup, its ``CACHE_KEYS``
+    (compact JSON; the cache key's inputs it also carries are tens of KB per lookup). Any
+    other payload, and one that is not the JSON expected, as it is."""
+    if kind != "artifact" or not isinstance(data, dict) or data.get("name") not in CACHE_ARTIFACTS:
+        return payload
+    try:
+        value = json.loads(payload)
+    except ValueError:
+        return payload
+    if not isinstance(value, dict):
+        return payload
+    return json.dumps({k: value[k] for k in CACHE_KEYS if value.get(k) is not None}, sort_keys=True)
 
 
 def _int(value: Any) -> int | None:
@@ -98,9 +145,10 @@ def _int(value: Any) -> int | None:
 
 
 def make_event(
-    metadata: dict[str, Any], payload: str | None, line: int = 0
+    metadata: dict[str, Any], payload: str | None, line: int = 0, keep: frozenset[str] = frozenset()
 ) -> TraceEvent | None:
-    """Build a TraceEvent from a metadata dict and payload; ``None`` if it names no kind."""
+    """Build a TraceEvent from a metadata dict and payload; ``None`` if it names no kind.
+    The payload is kept when ``wants_payload`` (with ``keep``) says so, slimmed."""
     kind = event_kind(metadata)
     if kind is None:
         return None
@@ -114,6 +162,6 @@ def make_event(
         frame_id=_int(metadata.get("frame_id")),
         frame_compile_id=_int(metadata.get("frame_compile_id")),
         attempt=_int(metadata.get("attempt")),
-        payload=payload if payload is not None and wants_payload(kind, data) else None,
+        payload=slim_payload(kind, data, payload) if payload is not None and wants_payload(kind, data, keep) else None,
         line=line,
     )

@@ -302,8 +302,10 @@ def test_render_terminal_yaml_json(report: dynotrace.Report, tmp_path: Path) -> 
 
 
 def test_render_rejects_unknown_formats_and_options(report: dynotrace.Report) -> None:
-    with pytest.raises(dynotrace.UsageError, match="unknown format 'html'"):
-        dynotrace.render(report, "html")
+    with pytest.raises(dynotrace.UsageError, match="unknown format 'pdf'"):
+        dynotrace.render(report, "pdf")
+    with pytest.raises(TypeError, match="unexpected option 'width'"):
+        dynotrace.render(report, "html", width=80)
     with pytest.raises(TypeError, match="unexpected option 'colour'"):
         dynotrace.render(report, "terminal", colour=False)
     with pytest.raises(TypeError, match="yaml takes no options"):

@@ -9,12 +9,15 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
 
+from typing import Any
+
+from dynotrace.analysis.artifacts import collect_artifacts
 from dynotrace.analysis.facts import compile_facts
 from dynotrace.analysis.fold import fold_events
 from dynotrace.capture.listener import FOLD_KINDS
 from dynotrace.capture.tracelog import ReadStats, read_trace
-from dynotrace.events import TraceEvent
-from dynotrace.model import CompileFacts, ReadProblems, Report, RunInfo
+from dynotrace.events import ARTIFACT_KINDS, TraceEvent
+from dynotrace.model import Artifacts, CompileFacts, ReadProblems, Report, RunInfo
 
 
 def build_report(
@@ -29,12 +32,43 @@ def build_report(
     """The explained report of a run from its events, with its timing section (the run's
     ``wall_s`` first when it is known). File names are shown relative to ``base_dir``
     (default: the working directory)."""
+    return _build(events, run, base_dir, problems, seed_strings, wall_s, None)
+
+
+def build_report_with_artifacts(
+    events: Iterable[TraceEvent],
+    run: RunInfo,
+    *,
+    base_dir: str | None = None,
+    problems: ReadProblems | None = None,
+    seed_strings: Mapping[int, str] | None = None,
+    wall_s: float | None = None,
+) -> tuple[Report, Artifacts]:
+    """``build_report``, and what tlparse shows for each of its compiles (from events
+    kept with ``events.ARTIFACT_KINDS``' payloads)."""
+    collected: list[tuple[dict[str, Any], list[TraceEvent], list[TraceEvent]]] = []
+    report = _build(events, run, base_dir, problems, seed_strings, wall_s, collected)
+    base = os.getcwd() if base_dir is None else base_dir
+    ids = (c.compile_id for c in report.compiles)
+    return report, collect_artifacts(((cid, *parts) for cid, parts in zip(ids, collected)), base_dir=base)
+
+
+def _build(
+    events: Iterable[TraceEvent],
+    run: RunInfo,
+    base_dir: str | None,
+    problems: ReadProblems | None,
+    seed_strings: Mapping[int, str] | None,
+    wall_s: float | None,
+    collected: list[tuple[dict[str, Any], list[TraceEvent], list[TraceEvent]]] | None,
+) -> Report:
     report, timing = fold_events(
         events,
         run,
         base_dir=os.getcwd() if base_dir is None else base_dir,
         problems=problems,
         seed_strings=seed_strings,
+        compile_events=collected,
     )
     if wall_s is not None:
         timing = {"wall_s": round(wall_s, 6), **timing}
@@ -60,6 +94,18 @@ def read_log(
         events, stats = read_trace(path, strict=strict, keep_kinds=FOLD_KINDS)
         report = build_report(events, run, base_dir=base_dir, problems=read_problems(stats))
         return report, compile_facts(events)
+
+
+def read_log_with_artifacts(
+    path: str | os.PathLike[str], run: RunInfo, *, strict: bool = False, base_dir: str | None = None
+) -> tuple[Report, tuple[CompileFacts, ...], Artifacts]:
+    """``read_log``, keeping what tlparse shows for each compile (``analysis.artifacts``)."""
+    with _collector_paused():
+        events, stats = read_trace(
+            path, strict=strict, keep_kinds=FOLD_KINDS | ARTIFACT_KINDS, keep_payloads=ARTIFACT_KINDS
+        )
+        report, artifacts = build_report_with_artifacts(events, run, base_dir=base_dir, problems=read_problems(stats))
+        return report, compile_facts(events), artifacts
 
 
 @contextmanager

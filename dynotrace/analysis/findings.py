@@ -74,7 +74,12 @@ class Finding:
         return len(self.compiles)
 
     def compile_seconds(self, timing: dict[str, float]) -> float:
-        return sum(timing.get(f"compile_s[{c.compile_id}]", 0.0) for c in self.compiles)
+        # Each compile's own time where the report has it: ``timing``'s are per compile id,
+        # which several compiles share after torch._dynamo.reset().
+        return sum(
+            c.time.total_s if c.time is not None and c.time.total_s is not None else timing.get(f"compile_s[{c.compile_id}]", 0.0)
+            for c in self.compiles
+        )
 
 
 def recompile_findings(report: Report) -> list[Finding]:

@@ -15,13 +15,14 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
-from dynotrace.events import TraceEvent
+from dynotrace.events import ARTIFACT_KINDS, CACHE_ARTIFACTS, TraceEvent
 from dynotrace.analysis.explain import explain_report
 from dynotrace.analysis.graph_breaks import parse_graph_break
 from dynotrace.analysis.names import user_function_name, user_names_in
 from dynotrace.analysis.reasons import parse_recompile_reasons
 from dynotrace.analysis.tree import GuardTreeParser, guarded_source, guarded_types
-from dynotrace.model import Compile, CompileStatus, Function, Functions, GraphBreak, Guard, Location, ReadProblems
+from dynotrace.model import CacheLookup, Compile, CompileStatus, CompileTime, Function, Functions, GraphBreak, Guard
+from dynotrace.model import Location, ReadProblems
 from dynotrace.model import Report, RunInfo, ShapeGuard, ShapeSymbol, Specialization, is_library_file
 from dynotrace.releases import canonical_events, identify
 
@@ -170,6 +171,23 @@ class _CompileEvents:
     metrics: dict[str, Any] | None = None
     last_attempt: int = 0
     events: list[TraceEvent] = field(default_factory=list)
+    #: Events logged for this compile after its metrics: the compile of its backward graph
+    #: (at the first backward call) and that compile's cache lookups and generated code.
+    later: list[TraceEvent] = field(default_factory=list)
+
+
+# Artifacts of Dynamo's own analysis: after a compile's metrics, one of these with the same
+# ids starts another compile (after torch._dynamo.reset()).
+_DYNAMO_ARTIFACTS = frozenset({"dynamo_graph_break_reason", "recompile_reasons", "dynamo_error"})
+
+
+def _comes_later(ev: TraceEvent) -> bool:
+    """An event that belongs to the compile whose metrics came before it: the backward's
+    compile (``bwd_compilation_metrics``), and what AOTAutograd and Inductor log for it
+    (cache lookups, graphs, generated code)."""
+    if ev.kind == "artifact":
+        return ev.artifact_name not in _DYNAMO_ARTIFACTS
+    return ev.kind == "bwd_compilation_metrics" or (ev.kind in ARTIFACT_KINDS and ev.kind != "dynamo_output_graph")
 
 
 def fold_events(
@@ -179,11 +197,15 @@ def fold_events(
     base_dir: str | None,
     problems: ReadProblems | None = None,
     seed_strings: Mapping[int, str] | None = None,
+    compile_events: list[tuple[dict[str, Any], list[TraceEvent], list[TraceEvent]]] | None = None,
 ) -> tuple[Report, dict[str, float]]:
     """Build the report for a run from its events, and its timing section.
 
     ``seed_strings`` adds entries to the string table that were interned before the
     events began (a live capture started after torch had already compiled something).
+    ``compile_events``, when given, is filled with each compile's metrics, events, and the
+    events logged after its metrics, in the order of ``report.compiles``
+    (``analysis.artifacts`` reads what tlparse shows from them).
     """
     events = list(events)
     release = identify(events, running=run.torch_version if run.source == "live" else None)
@@ -204,6 +226,9 @@ def fold_events(
             continue
         key = (ev.frame_id, ev.frame_compile_id)
         group = current.get(key)
+        if group is not None and group.metrics is not None and _comes_later(ev):
+            group.later.append(ev)
+            continue
         if group is None or group.metrics is not None:
             # A finished compile takes no more events: the same ids again mean a new
             # compile after torch._dynamo.reset() (one log can hold several sessions).
@@ -226,10 +251,12 @@ def fold_events(
     )
     paths.known_files.discard("")
 
-    built: list[tuple[str, str, int, bool, Compile]] = []
+    built: list[tuple[str, str, int, bool, Compile, _CompileEvents]] = []
     # What the guard tree says each guarded source is (``L['self']`` -> its class), per
     # compile: what the explanations read a source's structure with.
     types: dict[int, dict[str, str]] = {}
+    starts = [t for g in order if (t := _metric_s(g.metrics or {}, _START)) is not None]
+    first_start = min(starts) if starts else None
     total_time = 0.0
     compile_times: dict[str, float] = {}
     # Dynamo's metrics for an attempt the recompile limit refused name no function; the
@@ -245,11 +272,14 @@ def fold_events(
                 **metrics,
                 **{k: known.get(k) for k in ("co_name", "co_filename", "co_firstlineno")},
             }
-        compile_, types[id(compile_)] = _build_compile(group, strings, paths, has_break_artifacts)
+        compile_before_time, types[id(compile_before_time)] = _build_compile(group, strings, paths, has_break_artifacts)
+        compile_ = compile_before_time
         metrics = group.metrics or {}
+        compile_ = replace(compile_, time=_compile_time(group, first_start))
+        types[id(compile_)] = types.pop(id(compile_before_time))
         file = paths.display(str(metrics.get("co_filename") or ""))
         first_line = int(metrics.get("co_firstlineno") or 0)
-        built.append((file, compile_.code_name, first_line, compile_.resume_line is not None, compile_))
+        built.append((file, compile_.code_name, first_line, compile_.resume_line is not None, compile_, group))
         seconds = metrics.get("entire_frame_compile_time_s")
         if isinstance(seconds, (int, float)):
             total_time += float(seconds)
@@ -257,11 +287,14 @@ def fold_events(
             compile_times[compile_.compile_id] = round(previous + float(seconds), 6)
 
     functions = _functions_by_code_object(built)
+    if compile_events is not None:
+        compile_events.extend((g.metrics or {}, g.events, g.later) for entries in functions.values() for _, g in entries)
+
     report = Report(
         run=run,
         functions=Functions(
-            Function(name=name, file=file, first_line=first_line, compiles=tuple(cs))
-            for (file, name, first_line), cs in functions.items()
+            Function(name=name, file=file, first_line=first_line, compiles=tuple(c for c, _ in entries))
+            for (file, name, first_line), entries in functions.items()
         ),
         problems=problems or ReadProblems(),
         notes=release.notes() + _notes(order),
@@ -273,24 +306,104 @@ def fold_events(
 
 
 def _functions_by_code_object(
-    built: list[tuple[str, str, int, bool, Compile]],
-) -> dict[tuple[str, str, int], list[Compile]]:
+    built: list[tuple[str, str, int, bool, Compile, _CompileEvents]],
+) -> dict[tuple[str, str, int], list[tuple[Compile, _CompileEvents]]]:
     """Compiles by the code object of the user function they belong to: its file, name and
     first line (two methods of one file that share a name are two functions). A resume
     function (whose first line is where it resumes) belongs to the function of that name
     in that file that starts last before its line."""
     starts: dict[tuple[str, str], list[int]] = {}
-    for file, name, first_line, is_resume, _ in built:
+    for file, name, first_line, is_resume, _, _ in built:
         if not is_resume and first_line not in starts.setdefault((file, name), []):
             starts[(file, name)].append(first_line)
-    functions: dict[tuple[str, str, int], list[Compile]] = {}
-    for file, name, first_line, is_resume, compile_ in built:
+    functions: dict[tuple[str, str, int], list[tuple[Compile, _CompileEvents]]] = {}
+    for file, name, first_line, is_resume, compile_, group in built:
         if is_resume:
             candidates = [line for line in starts.get((file, name), ()) if line <= (compile_.resume_line or first_line)]
             first_line = max(candidates) if candidates else first_line
             starts.setdefault((file, name), []).append(first_line)
-        functions.setdefault((file, name, first_line), []).append(compile_)
+        functions.setdefault((file, name, first_line), []).append((compile_, group))
     return functions
+
+
+def _seconds(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+#: The metrics of a compile's time, each as microseconds or, failing that, seconds: the
+#: whole frame compile, the backend's part of it, Inductor's part of that, and the start.
+#: Every release 2.6-2.15 writes both forms (equal); logs of torch's development builds
+#: between releases may carry only the first.
+_TOTAL = ("dynamo_cumulative_compile_time_us", "entire_frame_compile_time_s")
+_BACKEND = ("aot_autograd_cumulative_compile_time_us", "backend_compile_time_s")
+_INDUCTOR = ("inductor_cumulative_compile_time_us", "inductor_compile_time_s")
+_START = ("start_time_us", "start_time")
+
+
+def _metric_s(metrics: Mapping[str, Any], names: tuple[str, str]) -> float | None:
+    us = _seconds(metrics.get(names[0]))
+    return us / 1e6 if us is not None else _seconds(metrics.get(names[1]))
+
+
+def _compile_time(group: _CompileEvents, first_start: float | None) -> CompileTime | None:
+    """Where the compile's time went, from its metrics (the whole frame, the backend,
+    Inductor; each includes the next) and its backward's, and its cache lookups; ``None``
+    when the log has none of them."""
+    metrics = group.metrics or {}
+    total = _metric_s(metrics, _TOTAL)
+    backend = _metric_s(metrics, _BACKEND)
+    inductor = _metric_s(metrics, _INDUCTOR)
+    start = _metric_s(metrics, _START)
+    backward = [
+        s for ev in group.later
+        if ev.kind == "bwd_compilation_metrics" and isinstance(ev.data, dict)
+        and (s := _metric_s(ev.data, _INDUCTOR)) is not None
+    ]
+    cache = tuple(
+        lookup for ev in group.events + group.later if (lookup := _cache_lookup(ev)) is not None
+    )
+    if total is None and backend is None and inductor is None and not backward and not cache:
+        return None
+
+    def r(value: float | None) -> float | None:
+        return None if value is None else round(max(value, 0.0), 6)
+
+    return CompileTime(
+        start_s=r(start - first_start) if start is not None and first_start is not None else None,
+        total_s=r(total),
+        dynamo_s=r(total - backend) if total is not None and backend is not None else r(total),
+        aot_s=r(backend - inductor) if backend is not None and inductor is not None else r(backend),
+        inductor_s=r(inductor),
+        backward_s=r(sum(backward)) if backward else None,
+        cache=cache,
+    )
+
+
+def _cache_lookup(ev: TraceEvent) -> CacheLookup | None:
+    """A cache lookup artifact (``fx_graph_cache_miss``, ...) as the report keeps it."""
+    name = ev.artifact_name
+    if name not in CACHE_ARTIFACTS:
+        return None
+    cache, _, outcome = name.rpartition("_cache_")
+    data: Any = None
+    if ev.payload is not None:
+        try:
+            data = json.loads(ev.payload)
+        except ValueError:
+            data = None
+    data = data if isinstance(data, dict) else {}
+
+    def text(key: str) -> str | None:
+        value = data.get(key)
+        return " ".join(str(value).split()) if value not in (None, "") else None
+
+    return CacheLookup(
+        cache=cache,
+        outcome=text("cache_state") or outcome,
+        detail=text("cache_status_detailed"),
+        reason=text("cache_bypass_reason"),
+        guard=text("cache_status_guard_expr"),
+    )
 
 
 def _notes(order: list[_CompileEvents]) -> tuple[str, ...]:

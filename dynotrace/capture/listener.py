@@ -18,7 +18,7 @@ from functools import lru_cache
 from typing import Any
 
 from dynotrace.releases import RELEASE_KINDS
-from dynotrace.events import CONTEXT_KEYS, PAYLOAD_KINDS, TraceEvent, make_event, wants_payload
+from dynotrace.events import CONTEXT_KEYS, PAYLOAD_KINDS, TraceEvent, make_event, slim_payload, wants_payload
 
 TRACE_LOGGER = "torch.__trace"
 #: The graph-break log of Dynamo's frame converter (see ``_log_skipped_frames``).
@@ -82,10 +82,15 @@ def _skipped_dirs() -> tuple[str, ...]:
 
 
 class TraceListener(logging.Handler):
-    """A logging handler that keeps Dynamo's trace records for the fold."""
+    """A logging handler that keeps Dynamo's trace records for the fold.
 
-    def __init__(self) -> None:
+    ``keep`` names more event kinds (``events.ARTIFACT_KINDS``: the compiled graphs and
+    code an HTML report shows) whose records and payloads are kept too."""
+
+    def __init__(self, keep: frozenset[str] = frozenset()) -> None:
         super().__init__(logging.DEBUG)
+        self.keep = keep
+        self.kinds = FOLD_KINDS | keep
         self.records: list[tuple[dict[str, Any], str | None]] = []
         self._restore_init_logs: Callable[[], None] | None = None
         self._restore_trace_structured: Callable[[], None] | None = None
@@ -101,11 +106,13 @@ class TraceListener(logging.Handler):
                 break
         else:
             return
-        if kind not in FOLD_KINDS:
+        if kind not in self.kinds:
             return
         payload = getattr(record, "payload", None)
-        if payload is not None and not wants_payload(kind, metadata[kind]):
-            payload = None
+        if payload is not None:
+            # Kept payloads are slimmed now: a cache lookup's is tens of KB, of which a
+            # report reads a few keys.
+            payload = slim_payload(kind, metadata[kind], payload) if wants_payload(kind, metadata[kind], self.keep) else None
         if kind == "dynamo_start" and isinstance(metadata[kind], dict):
             metadata = {**metadata, kind: {**metadata[kind], "python_stack": _python_stack()}}
         self.records.append((metadata, payload))
@@ -114,7 +121,7 @@ class TraceListener(logging.Handler):
         """The stored records as events, in arrival order."""
         events = []
         for metadata, payload in self.records:
-            event = make_event(metadata, payload)
+            event = make_event(metadata, payload, keep=self.keep)
             if event is not None:
                 events.append(event)
         return events
@@ -200,6 +207,7 @@ class TraceListener(logging.Handler):
 
         original = torch_logging.trace_structured
         only_self = [self]
+        kinds, keep = self.kinds, self.keep
 
         def trace_structured(
             name: str,
@@ -214,14 +222,14 @@ class TraceListener(logging.Handler):
                 # capture would silently end there.
                 logger.disabled = False
             if logger.handlers == only_self:
-                if name not in FOLD_KINDS:
+                if name not in kinds:
                     return  # no handler would keep it: what torch does with no handler at all
                 if payload_fn is not _no_payload and name == "artifact":
                     metadata = metadata_fn()
                     metadata_fn = lambda: metadata  # noqa: E731 - evaluated once, as torch would
-                    if not wants_payload(name, metadata):
+                    if not wants_payload(name, metadata, keep):
                         payload_fn = _no_payload
-                elif name not in PAYLOAD_KINDS:
+                elif name not in PAYLOAD_KINDS and name not in keep:
                     payload_fn = _no_payload
             original(name, metadata_fn, payload_fn=payload_fn, **kwargs)
 

@@ -65,12 +65,13 @@ class LiveCapture:
 
     ``events()`` are the events Dynamo reported in between. Strings that torch interned
     before ``start()`` are taken from torch's table (``seed_strings``), so a capture that
-    starts after earlier compiles still resolves its file names.
+    starts after earlier compiles still resolves its file names. ``keep`` names more
+    event kinds whose payloads are kept (``events.ARTIFACT_KINDS``, for an HTML report).
     """
 
-    def __init__(self, *, backend: str | None = None) -> None:
+    def __init__(self, *, backend: str | None = None, keep: frozenset[str] = frozenset()) -> None:
         self.backend = backend
-        self._listener = TraceListener()
+        self._listener = TraceListener(keep)
         self._undo_backend: Callable[[], None] | None = None
         self.seed_strings: dict[int, str] = {}
         self._started = 0.0
@@ -184,8 +185,10 @@ def capture_target(
     as_module: bool = False,
     backend: str | None = None,
     command: str | None = None,
+    keep: frozenset[str] = frozenset(),
 ) -> CaptureResult:
-    """Run a script (or ``-m`` module) like python would, under a live capture.
+    """Run a script (or ``-m`` module) like python would, under a live capture (keeping
+    the payloads of the event kinds ``keep`` names too).
 
     Raises ``NoTargetError`` before importing torch when the target cannot be run. The
     target's own failure is not an error here: it is printed as python prints it and its
@@ -198,7 +201,7 @@ def capture_target(
     runner.prepare()
     # A rerun of --try-fixes: its candidate's Python settings, as if at the script's top.
     finish_trial = apply_trial_config()
-    capture = LiveCapture(backend=backend)
+    capture = LiveCapture(backend=backend, keep=keep)
     interrupted = False
     started_in = os.getpid()
     exit_code = 1

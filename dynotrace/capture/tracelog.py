@@ -197,6 +197,7 @@ def read_trace(
     known_kinds: frozenset[str] = KNOWN_KINDS,
     verify_all_payloads: bool = True,
     keep_kinds: frozenset[str] | None = None,
+    keep_payloads: frozenset[str] = frozenset(),
 ) -> tuple[list[TraceEvent], ReadStats]:
     """Read a TORCH_TRACE log file or directory into events, in file order.
 
@@ -213,6 +214,8 @@ def read_trace(
     ``keep_kinds`` returns only the events of those kinds (the fold reads a fifth of a
     log's records: ``listener.FOLD_KINDS``); the others are still read, checked and
     counted (``ReadStats.events`` counts every record), only not returned.
+    ``keep_payloads`` names event kinds (or artifact names) whose payloads are kept besides
+    those the fold reads (``events.wants_payload``).
 
     Raises ``InputError`` for a missing or unreadable path, a directory without logs, a
     binary or empty file, or a file with no trace record at all (in a directory such a
@@ -223,7 +226,7 @@ def read_trace(
     events: list[TraceEvent] = []
     files = list_trace_files(path)
     for file in files:
-        reader = _FileReader(file, strict, known_kinds, verify_all_payloads, keep_kinds)
+        reader = _FileReader(file, strict, known_kinds, verify_all_payloads, keep_kinds, keep_payloads)
         try:
             file_events = reader.read()
         except InputError as exc:
@@ -249,8 +252,10 @@ class _FileReader:
         known_kinds: frozenset[str],
         verify_all: bool,
         keep_kinds: frozenset[str] | None = None,
+        keep_payloads: frozenset[str] = frozenset(),
     ) -> None:
         self.path = path
+        self.keep_payloads = keep_payloads
         self.strict = strict
         self.known_kinds = known_kinds
         self.verify_all = verify_all
@@ -371,7 +376,7 @@ class _FileReader:
         event_payload: str | None = None
         expected = metadata.get("has_payload")
         if expected is not None:
-            keep = kind is not None and wants_payload(kind, metadata[kind])
+            keep = kind is not None and wants_payload(kind, metadata[kind], self.keep_payloads)
             has_lines = 0 <= body < end
             if has_lines and (keep or self.verify_all):
                 crlf = buf[envelope_end - 1] == 0x0D
@@ -398,7 +403,7 @@ class _FileReader:
             unknown[kind] = unknown.get(kind, 0) + 1
         if self.keep_kinds is not None and kind not in self.keep_kinds:
             return
-        event = make_event(metadata, event_payload, line)
+        event = make_event(metadata, event_payload, line, self.keep_payloads)
         assert event is not None  # it names a kind
         self.events.append(event)
 

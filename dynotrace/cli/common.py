@@ -106,3 +106,12 @@ def command_line(command: str, args: list[str]) -> str:
         arg = arg.removeprefix(cwd)
         shown.append(os.fsencode(arg).decode("utf-8", "backslashreplace"))
     return f"dynotrace {command} " + shlex.join(shown)
+
+
+def perfetto_option(f: F) -> F:
+    return click.option(  # type: ignore[no-any-return]
+        "--perfetto",
+        metavar="FILE",
+        help="Also write the compile timeline as Chromium trace events (JSON), for ui.perfetto.dev or "
+        "chrome://tracing: a track per function, a slice per compile with its phases, graph breaks as marks.",
+    )(f)

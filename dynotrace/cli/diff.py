@@ -15,7 +15,7 @@ from dynotrace.cli.common import fail, fail_on_option, terminal_options
 from dynotrace.errors import EXIT_OK, EXIT_REGRESSION, DynotraceError
 
 #: The formats of a diff (``dynotrace.renderers``).
-FORMATS = ("terminal", "yaml", "json", "markdown")
+FORMATS = ("terminal", "yaml", "json", "markdown", "html")
 
 
 @click.command(
@@ -23,6 +23,7 @@ FORMATS = ("terminal", "yaml", "json", "markdown")
 Examples:
   dynotrace diff before.yaml after.yaml
   dynotrace diff before.yaml after.yaml --format markdown -o diff.md
+  dynotrace diff before.yaml after.yaml -o diff.html   side by side, in one page
   dynotrace diff before.yaml after.yaml --fail-on graph-breaks,recompiles,guards
 
 \b
@@ -34,7 +35,7 @@ report or bad usage.""",
 @click.argument("before", metavar="BEFORE")
 @click.argument("after", metavar="AFTER")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), help="Output format (default: from -o's extension, else terminal).")
-@click.option("-o", "--output", metavar="FILE", help="Write the diff to FILE (.md, .json, .yaml pick the format); `-` for stdout.")
+@click.option("-o", "--output", metavar="FILE", help="Write the diff to FILE (.md, .json, .yaml, .html pick the format); `-` for stdout.")
 @fail_on_option
 @click.option("--sarif", metavar="FILE", help="Also write AFTER's graph breaks and recompiles as SARIF 2.1.0, marked new or unchanged.")
 @terminal_options

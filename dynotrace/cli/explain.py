@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from dynotrace.cli.common import backend_option, command_line, fail, rank_timeout_option, script_args, target_options
-from dynotrace.cli.common import terminal_options
+from dynotrace.cli.common import perfetto_option, terminal_options
 from dynotrace.errors import DynotraceError
 
 if TYPE_CHECKING:
@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 Examples:
   dynotrace explain train.py --epochs 1
   dynotrace explain train.py --epochs 1 -o report.yaml
+  dynotrace explain train.py -o report.html         one page: the report, graphs, compile time
+  dynotrace explain train.py --perfetto trace.json  the compile timeline for ui.perfetto.dev
   dynotrace explain -m mypkg.train -o report.json
   dynotrace explain --backend eager train.py        fast: skip inductor codegen
   dynotrace explain --trace /tmp/trace_dir          a TORCH_TRACE log, offline
@@ -50,14 +52,16 @@ first.""",
     "-o",
     "--output",
     metavar="FILE",
-    help="Save the report: YAML, or JSON when FILE ends in .json; `-` for stdout.",
+    help="Save the report: YAML, or JSON when FILE ends in .json, or one self-contained HTML page "
+    "(with the compiled graphs and code) when it ends in .html; `-` for stdout.",
 )
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["yaml", "json"]),
+    type=click.Choice(["yaml", "json", "html"]),
     help="Report format for -o, when its extension does not say.",
 )
+@perfetto_option
 @backend_option
 @click.option("--strict", is_flag=True, help="With --trace: fail on malformed lines, bad checksums and unknown events.")
 @click.option("-q", "--quiet", is_flag=True, help="Print no terminal report (use with -o).")
@@ -123,6 +127,7 @@ def explain(
     trace_path: str | None,
     output: str | None,
     fmt: str | None,
+    perfetto: str | None,
     backend: str | None,
     strict: bool,
     quiet: bool,
@@ -163,6 +168,7 @@ def explain(
         )
         try_fixes = False
 
+    html = output is not None and api.output_format(output, fmt) == "html"
     shown = ["--trace", trace_path] if trace_path is not None else (["-m"] if as_module else []) + args
     terminal = {
         "width": width,
@@ -186,8 +192,10 @@ def explain(
                 fmt=fmt,
                 rank_timeout=rank_timeout,
                 # A job read from logs: the file and the terminal need every rank's summary,
-                # the report of the lowest rank of each way of compiling, and --rank's.
-                keep_ranks=() if show_rank is None else (show_rank,),
+                # the report of the lowest rank of each way of compiling, and --rank's; an
+                # HTML page shows every rank's compiles.
+                keep_ranks=None if html else () if show_rank is None else (show_rank,),
+                artifacts=html,
             )
             if run.gathered_elsewhere:
                 run.keep_own_findings(output=output, fmt=fmt, quiet=quiet, **terminal)
@@ -216,6 +224,8 @@ def explain(
                     # The file is what the other ranks of a live job wait for: they are told
                     # as soon as it is out, before it is printed.
                     run.save(output, fmt)
+                if perfetto:
+                    api.render(run.job, "perfetto", perfetto)
                 if not quiet and not (output and api.writes_to_stdout(output)):
                     options = dict(terminal, rank=show_rank) if run.job.distributed else terminal
                     api.render(run.job, "terminal", sys.__stdout__, **options)

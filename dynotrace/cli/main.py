@@ -13,6 +13,7 @@ from dynotrace.cli.check import check
 from dynotrace.cli.common import fail
 from dynotrace.cli.diff import diff
 from dynotrace.cli.explain import explain
+from dynotrace.cli.html import html
 from dynotrace.errors import DynotraceError
 from dynotrace.version import __version__
 
@@ -39,6 +40,7 @@ def cli() -> None:
     Start with:
       dynotrace explain train.py --epochs 1          run it, print the explanation
       dynotrace explain train.py -o report.yaml       ... and save a versioned report
+      dynotrace explain train.py -o report.html       ... or one page to open and share
       dynotrace explain --trace /tmp/torch_trace      read a TORCH_TRACE log instead
     """
 
@@ -54,5 +56,6 @@ def main(prog_name: str | None = None) -> None:
 cli.add_command(explain)
 cli.add_command(diff)
 cli.add_command(check)
+cli.add_command(html)
 
 __all__ = ["cli", "main"]

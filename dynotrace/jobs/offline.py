@@ -38,16 +38,17 @@ import shutil
 import tempfile
 import zlib
 from collections.abc import Callable, Collection
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from dynotrace.analysis.build import read_log
+from dynotrace.analysis.build import read_log, read_log_with_artifacts
 from dynotrace.compare.divergence import function_signature
 from dynotrace.errors import InputError
 from dynotrace.files.documents import Sections, section_text, write_section_of
 from dynotrace.jobs.parallel import FAILED, can_fork, cpu_count, run_pool
-from dynotrace.model import JobReport, MissingRank, RankDetail, RankOutline, ReadProblems, Report, RunInfo, Summary
+from dynotrace.model import Artifact, Artifacts, CompileArtifacts, JobReport, MissingRank, RankDetail, RankOutline
+from dynotrace.model import ReadProblems, Report, RunInfo, Summary
 from dynotrace.model import format_ranks
 from dynotrace.model.schema import detail_from_dict, detail_to_dict, from_plain, rank_to_dict, report_from_dict, to_plain
 
@@ -186,12 +187,40 @@ class _Task:
     sections_dir: str | None = None
     #: Where a worker leaves the rank's whole report, as plain data, for this process.
     spool: str | None = None
+    #: Keep what tlparse shows for each compile (an HTML report).
+    artifacts: bool = False
 
 
-def _read_one(task: _Task) -> tuple[Report, RankDetail]:
-    """One rank's report and detail, read and folded as a single-rank log is."""
-    report, facts = read_log(task.log.path, task.run, strict=task.strict, base_dir=task.base_dir)
-    return report, RankDetail(rank=task.log.rank, logs=(task.log.path.name,), compiles=facts)
+def _read_one(task: _Task) -> tuple[Report, RankDetail, Artifacts | None]:
+    """One rank's report and detail, read and folded as a single-rank log is, and its
+    artifacts when the task asks for them."""
+    artifacts = None
+    if task.artifacts:
+        report, facts, artifacts = read_log_with_artifacts(
+            task.log.path, task.run, strict=task.strict, base_dir=task.base_dir
+        )
+    else:
+        report, facts = read_log(task.log.path, task.run, strict=task.strict, base_dir=task.base_dir)
+    return report, RankDetail(rank=task.log.rank, logs=(task.log.path.name,), compiles=facts), artifacts
+
+
+def _artifacts_data(artifacts: Artifacts | None) -> Any:
+    """Artifacts as plain data, as a worker hands them back."""
+    if artifacts is None:
+        return None
+    return {
+        "configs": dict(artifacts.configs),
+        "compiles": [[c.compile_id, [[a.kind, a.title, a.text] for a in c.items]] for c in artifacts.compiles],
+    }
+
+
+def _artifacts_from(data: Any) -> Artifacts | None:
+    if not isinstance(data, dict):
+        return None
+    return Artifacts(
+        tuple(CompileArtifacts(cid, tuple(Artifact(*item) for item in items)) for cid, items in data["compiles"]),
+        dict(data["configs"]),
+    )
 
 
 def _section(report: Report, detail: RankDetail, fmt: str) -> str:
@@ -226,11 +255,17 @@ def _read_in_worker(task: _Task) -> dict[str, Any]:
     whole report, as plain data, to ``task.spool`` (read back only if this process needs
     it: ``_whole``)."""
     try:
-        report, detail = _read_one(task)
+        report, detail, artifacts = _read_one(task)
     except InputError as exc:
         return {"error": str(exc)}
     data = rank_to_dict(report, detail)
-    result: dict[str, Any] = {"outline": _outline_data(report, detail), "compiled_as": compiled_as(report), "section": None}
+    result: dict[str, Any] = {
+        "outline": _outline_data(report, detail),
+        "compiled_as": compiled_as(report),
+        "section": None,
+        "artifacts": _artifacts_data(artifacts),
+    }
+    del artifacts
     del report  # what follows needs only the plain data: less memory at the peak
     if task.section_format and task.sections_dir:
         result["section"] = write_section_of(task.sections_dir, "ranks", task.log.rank, data, task.section_format)
@@ -295,6 +330,8 @@ class RanksRead:
     #: Each rank's part of the job's file, serialised by the process that read it, when a
     #: format was asked for (``Sections`` of ``dynotrace.files.documents``).
     sections: Sections | None
+    #: Each rank's artifacts, when asked for.
+    artifacts: dict[int, Artifacts] = field(default_factory=dict)
 
 
 def read_ranks(
@@ -304,6 +341,7 @@ def read_ranks(
     strict: bool = False,
     section_format: str | None = None,
     keep: Collection[int] | None = None,
+    artifacts: bool = False,
 ) -> RanksRead:
     """Read each rank of ``layout``: side by side in worker processes when that pays.
 
@@ -312,14 +350,16 @@ def read_ranks(
     the file, with ``section_format``, goes to a file as each is read), but for the lowest
     rank of each way of compiling (``compiled_as``), whose report stands for the ranks that
     compiled as it did: what the job's groups, divergence and terminal report need. So the
-    memory held grows with the number of different ranks, not with the number of ranks."""
+    memory held grows with the number of different ranks, not with the number of ranks.
+    With ``artifacts``, each rank's artifacts are kept too (``RanksRead.artifacts``)."""
     base_dir = os.getcwd()
     sections_dir = tempfile.mkdtemp(prefix="dynotrace-sections-") if section_format else None
     sections = Sections(section_format, directory=sections_dir) if section_format and sections_dir else None
     spool = tempfile.mkdtemp(prefix="dynotrace-ranks-")
     try:
-        tasks = [_Task(log, strict, run, base_dir, section_format, sections_dir, spool) for log in layout.logs]
+        tasks = [_Task(log, strict, run, base_dir, section_format, sections_dir, spool, artifacts) for log in layout.logs]
         kept = _Kept(keep)
+        found: dict[int, Artifacts] = {}
         errors: dict[int, str] = {}
         sizes = [_size(t.log.path) for t in tasks]
         workers = min(cpu_count(), len(tasks))
@@ -335,6 +375,8 @@ def read_ranks(
                     if result.error is not None:
                         errors[rank] = result.error
                     else:
+                        if result.artifacts is not None:
+                            found[rank] = result.artifacts
                         lean = keep is not None
                         kept.arrive(rank, compiled_as(result.report), result.outline, functools.partial(_held_here, result, rank, lean))
                 elif "error" in result:
@@ -342,6 +384,8 @@ def read_ranks(
                 else:
                     if result["section"] is not None and sections is not None:
                         sections.files[rank] = result["section"]
+                    if (rank_artifacts := _artifacts_from(result.get("artifacts"))) is not None:
+                        found[rank] = rank_artifacts
                     kept.arrive(
                         rank,
                         result["compiled_as"],
@@ -356,6 +400,8 @@ def read_ranks(
             if read.error is not None:
                 errors[task.log.rank] = read.error
             else:
+                if read.artifacts is not None:
+                    found[task.log.rank] = read.artifacts
                 kept.arrive(
                     task.log.rank, compiled_as(read.report), read.outline, functools.partial(_held_here, read, task.log.rank, keep is not None)
                 )
@@ -366,7 +412,7 @@ def read_ranks(
     if errors and strict:
         raise InputError(errors[min(errors)])
     missing = tuple(MissingRank(rank, f"its log could not be read: {errors[rank]}") for rank in sorted(errors))
-    return RanksRead(reports, details, missing, sections)
+    return RanksRead(reports, details, missing, sections, dict(sorted(found.items())))
 
 
 @dataclass(frozen=True)
@@ -377,6 +423,7 @@ class _Read:
     detail: Any = None
     outline: Any = None
     error: str | None = None
+    artifacts: Artifacts | None = None
 
     def pair(self) -> tuple[Report, RankDetail]:
         return self.report, self.detail
@@ -384,14 +431,14 @@ class _Read:
 
 def _read_here(task: _Task, sections: Sections | None) -> _Read:
     try:
-        report, detail = _read_one(task)
+        report, detail, artifacts = _read_one(task)
     except InputError as exc:
         return _Read(error=str(exc))
     if task.section_format and sections is not None and sections.directory is not None:
         data = rank_to_dict(report, detail)
         sections.files[task.log.rank] = write_section_of(sections.directory, "ranks", task.log.rank, data, task.section_format)
         del data
-    read = _Read(report, detail, _outline_data(report, detail))
+    read = _Read(report, detail, _outline_data(report, detail), artifacts=artifacts)
     _collect()
     return read
 
@@ -486,12 +533,18 @@ def read_job(
     strict: bool = False,
     section_format: str | None = None,
     keep: Collection[int] | None = None,
+    artifacts: dict[int, Artifacts] | None = None,
 ) -> tuple[JobReport, Sections | None]:
     """The job of a multi-rank directory, and each rank's serialised part of its file
-    (when ``section_format`` asks for one); ``keep`` as ``read_ranks``."""
+    (when ``section_format`` asks for one); ``keep`` as ``read_ranks``. ``artifacts``,
+    when given, is filled with each rank's artifacts."""
     from dynotrace.jobs.combine import build_job
 
-    read = read_ranks(layout, run, strict=strict, section_format=section_format, keep=keep)
+    read = read_ranks(
+        layout, run, strict=strict, section_format=section_format, keep=keep, artifacts=artifacts is not None
+    )
+    if artifacts is not None:
+        artifacts.update(read.artifacts)
     if not read.reports:
         raise InputError(
             f"No rank log in TORCH_TRACE directory '{layout.directory}' could be read: "
@@ -519,13 +572,18 @@ def read_trace(
     strict: bool = False,
     section_format: str | None = None,
     keep: Collection[int] | None = None,
+    artifacts: dict[int, Artifacts] | None = None,
 ) -> tuple[JobReport, Sections | None]:
     """What ``dynotrace explain --trace PATH`` reads: a distributed job when ``PATH`` is a
     directory with the logs of several ranks (and, with ``section_format``, each rank's
     part of its file, serialised while it was read; ``keep`` as ``read_ranks``), else one
-    process's run."""
+    process's run. ``artifacts``, when given, is filled with each rank's artifacts (rank
+    0's for one process's run)."""
     layout = classify(path)
     if layout is not None:
-        return read_job(layout, run, strict=strict, section_format=section_format, keep=keep)
-    report, _ = read_log(path, run, strict=strict)
+        return read_job(layout, run, strict=strict, section_format=section_format, keep=keep, artifacts=artifacts)
+    if artifacts is not None:
+        report, _, artifacts[0] = read_log_with_artifacts(path, run, strict=strict)
+    else:
+        report, _ = read_log(path, run, strict=strict)
     return JobReport.single(report), None

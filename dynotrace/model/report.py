@@ -161,6 +161,46 @@ class GuardSetDiff:
 
 
 @dataclass(frozen=True)
+class CacheLookup:
+    """One compile cache lookup of a compile, as Inductor or AOTAutograd logged it (the
+    ``fx_graph_cache_*`` and ``aotautograd_cache_*`` artifacts).
+
+    ``cache`` names the cache (``fx_graph``, ``aotautograd``, ...), ``outcome`` is ``hit``,
+    ``miss`` or ``bypass``; ``detail`` is torch's finer status where it gives one (2.9+:
+    ``full_miss``, no entry for this graph; ``guard_miss``, entries whose shape guards
+    failed, ``guard`` holding one of them), ``reason`` why the cache was bypassed.
+    """
+
+    cache: str
+    outcome: str
+    detail: str | None = None
+    reason: str | None = None
+    guard: str | None = None
+
+
+@dataclass(frozen=True)
+class CompileTime:
+    """Where one compile's time went, from its own ``compilation_metrics`` (seconds).
+
+    ``total_s`` is the whole frame compile; ``dynamo_s`` the part outside the backend
+    (tracing, guards); ``aot_s`` the backend's part outside Inductor (AOTAutograd);
+    ``inductor_s`` Inductor's; ``backward_s`` the Inductor compile of the backward graph,
+    which happens at the first backward call. ``start_s`` is when the compile started,
+    seconds after the first compile of the report started. ``cache`` lists the compile
+    caches' lookups. All of it may differ between two runs of the same program: it lives
+    in the report file's ``timing`` section.
+    """
+
+    start_s: float | None = None
+    total_s: float | None = None
+    dynamo_s: float | None = None
+    aot_s: float | None = None
+    inductor_s: float | None = None
+    backward_s: float | None = None
+    cache: tuple[CacheLookup, ...] = ()
+
+
+@dataclass(frozen=True)
 class Compile:
     """One frame compile, id ``frame/compile`` as Dynamo numbers it."""
 
@@ -206,6 +246,9 @@ class Compile:
     #: when it compiled (``compilation_metrics.cache_size``: those guarding the same
     #: ``ID_MATCH``-ed objects).
     cache_size: int | None = None
+    #: Where its compile time went, and its cache lookups (``None`` when not known). Not
+    #: compared: two runs of one program differ here (the report file keeps it in ``timing``).
+    time: CompileTime | None = field(default=None, compare=False)
 
     @property
     def is_recompile(self) -> bool:

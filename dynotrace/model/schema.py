@@ -34,6 +34,13 @@ Schema changelog (bump ``SCHEMA_VERSION`` on any change a reader must know about
   ``note``), the ``code_changes`` no setting can make, ``interrupted`` and ``notes``
   (``dynotrace/model/trials.py``). A measurement's ``compile_s`` and ``wall_s`` differ
   from run to run, like ``timing``. A report where no fix was tried has no ``trials``.
+  Reports gain where compile time went: ``timing`` gains ``compiles``, one entry per compile in the
+  order of ``functions[].compiles[]`` (``compile_id``, ``start_s``, ``total_s``,
+  ``dynamo_s``, ``aot_s``, ``inductor_s``, ``backward_s``: seconds from the compile's own
+  ``compilation_metrics``, ``start_s`` counted from the report's first compile; ``cache``:
+  its FX-graph and AOTAutograd cache lookups, ``{cache, outcome, detail, reason, guard}``).
+  They are in ``timing`` because they differ between two runs of one program (a second run
+  hits the caches the first one filled). Reports of schema 1 and 2 load with none.
 
 The document of a distributed job (schema 2)
 --------------------------------------------
@@ -71,7 +78,7 @@ from typing import Any, Literal, TypeVar, Union, get_args, get_origin
 
 from dynotrace.errors import InputError
 from dynotrace.model.job import CompileFacts, Divergence, JobReport, MissingRank, RankDetail, RankGroup
-from dynotrace.model.report import Function, Functions, Location, ReadProblems, Report, RunInfo, Summary
+from dynotrace.model.report import CompileTime, Function, Functions, Location, ReadProblems, Report, RunInfo, Summary
 from dynotrace.model.trials import Trials
 
 SCHEMA_VERSION = 3
@@ -127,14 +134,51 @@ def _field_names(kind: type) -> tuple[str, ...] | None:
 
 
 def _function_dict(function: Function) -> dict[str, Any]:
+    compiles = to_plain(function.compiles)
+    for c in compiles:
+        # Times and cache lookups differ between runs: they are written in ``timing``.
+        del c["time"]
     return {
         "name": function.name,
         "qualified_name": function.display_name,
         "file": function.file,
         "first_line": function.first_line,
         "summary": function.counts(),
-        "compiles": to_plain(function.compiles),
+        "compiles": compiles,
     }
+
+
+def _timing_dict(report: Report) -> dict[str, Any]:
+    """The report's ``timing`` section: its own figures, then each compile's time and cache
+    lookups (``compiles``, in report order) when any compile has them."""
+    timing: dict[str, Any] = dict(report.timing)
+    times = [(c.compile_id, c.time) for c in report.compiles]
+    if any(t is not None for _, t in times):
+        timing["compiles"] = [
+            {"compile_id": cid, **({k: v for k, v in to_plain(t).items() if v not in (None, [])} if t else {})}
+            for cid, t in times
+        ]
+    return timing
+
+
+def _with_times(report: Report, entries: Any, origin: str) -> Report:
+    """``report`` with each compile's ``CompileTime`` from the ``timing.compiles`` list (in
+    report order; an entry whose ``compile_id`` differs from its compile's is ignored)."""
+    if not isinstance(entries, list):
+        raise InputError(f"{origin}: timing.compiles: expected a list")
+    functions = []
+    index = 0
+    for function in report.functions:
+        compiles = []
+        for c in function.compiles:
+            entry = entries[index] if index < len(entries) else None
+            index += 1
+            if isinstance(entry, dict) and entry.get("compile_id") == c.compile_id and len(entry) > 1:
+                data = {k: v for k, v in entry.items() if k != "compile_id"}
+                c = dataclasses.replace(c, time=_build(CompileTime, data, f"timing.compiles[{index - 1}]"))
+            compiles.append(c)
+        functions.append(dataclasses.replace(function, compiles=tuple(compiles)))
+    return dataclasses.replace(report, functions=Functions(functions))
 
 
 def _head(run: RunInfo) -> dict[str, Any]:
@@ -180,7 +224,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         },
         "functions": [_function_dict(f) for f in report.functions],
         **({"trials": to_plain(report.trials)} if report.trials is not None else {}),
-        "timing": dict(report.timing),
+        "timing": _timing_dict(report),
     }
 
 
@@ -400,6 +444,11 @@ def report_from_dict(data: Any, *, origin: str = "report") -> Report:
     functions = data.get("functions") or []
     if not isinstance(functions, list):
         raise InputError(f"{origin}: functions: expected a list")
+    timing = data.get("timing", {}) or {}
+    compile_times = None
+    if isinstance(timing, dict) and "compiles" in timing:
+        timing = dict(timing)
+        compile_times = timing.pop("compiles")
     built = _converted_functions(functions)
     if built is None:
         built = tuple(
@@ -418,10 +467,12 @@ def report_from_dict(data: Any, *, origin: str = "report") -> Report:
             messages=_build(tuple[str, ...], problems.get("messages", []), "problems.messages"),
         ),
         notes=_build(tuple[str, ...], data.get("notes", []), "notes"),
-        timing=_build(dict[str, float], data.get("timing", {}) or {}, "timing"),
+        timing=_build(dict[str, float], timing, "timing"),
         schema_version=version,
         trials=_build(Trials | None, data.get("trials"), "trials"),
     )
+    if compile_times is not None:
+        report = _with_times(report, compile_times, origin)
     return report
 
 

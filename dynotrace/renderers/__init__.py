@@ -2,7 +2,8 @@
 
 Each format is a module, imported only when it is used (the terminal's, rich, takes tens
 of milliseconds to import): ``terminal``, ``yaml`` and ``json`` (``data``), ``markdown``,
-``sarif``, and ``github`` (workflow-command annotations).
+``sarif``, ``github`` (workflow-command annotations), ``html`` (one self-contained page)
+and ``perfetto`` (the compile timeline as Chromium trace events).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ _RENDERERS = {
     "markdown": "dynotrace.renderers.markdown:MarkdownRenderer",
     "sarif": "dynotrace.renderers.sarif:SarifRenderer",
     "github": "dynotrace.renderers.github:GithubRenderer",
+    "html": "dynotrace.renderers.html:HtmlRenderer",
+    "perfetto": "dynotrace.renderers.perfetto:PerfettoRenderer",
 }
 FORMATS = tuple(_RENDERERS)
 #: The formats a file's extension names.
@@ -31,6 +34,8 @@ _EXTENSIONS = {
     ".md": "markdown",
     ".markdown": "markdown",
     ".sarif": "sarif",
+    ".html": "html",
+    ".htm": "html",
 }
 
 

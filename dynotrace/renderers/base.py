@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from dynotrace.compare.gate import CheckOutcome
     from dynotrace.compare.jobs import JobDiff
     from dynotrace.files.documents import Sections
-    from dynotrace.model import JobReport
+    from dynotrace.model import Artifacts, JobReport
 
 #: The parts of the terminal report ``only`` may choose.
 SECTIONS = ("breaks", "recompiles", "shapes", "guards")
@@ -35,7 +35,8 @@ class Options:
     the first of each cause; ``rank`` shows that rank's report of a job. Diffs and checks:
     ``labels`` name the two sides. YAML and JSON: ``sections``, ranks' parts of a job's
     document already serialised; ``extra``, top-level sections to add before ``timing``
-    (the pytest plugin's ``tests:``).
+    (the pytest plugin's ``tests:``). HTML: ``artifacts``, what tlparse shows of each
+    rank's compiles (``None``: the page was made from a report file, which has none).
     """
 
     width: int | None = None
@@ -49,6 +50,7 @@ class Options:
     labels: tuple[str, str] = ("before", "after")
     sections: Sections | None = None
     extra: Mapping[str, Any] | None = None
+    artifacts: Mapping[int, Artifacts] | None = None
 
     def shows(self, section: str) -> bool:
         return not self.only or section in self.only

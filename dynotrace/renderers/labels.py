@@ -19,6 +19,21 @@ SUMMARY_LABELS = {
 }
 
 
+#: A divergence's kind in words.
+DIVERGENCE_LABELS = {
+    "recompile_limit": "recompile limit",
+    "functions": "functions",
+    "recompiles": "recompiles",
+    "graph_breaks": "graph breaks",
+    "failed_compiles": "failed compiles",
+    "compile_order": "compile order",
+    "collectives": "collectives",
+    "output_meta": "output metadata",
+    "cache": "compile cache",
+    "runtime": "runtime estimates",
+}
+
+
 def verdict_policy(outcome: CheckOutcome) -> tuple[str, ...]:
     """The policy a check's verdict names: a job's; for one process's run, the diff's
     (a check of budgets alone names none)."""

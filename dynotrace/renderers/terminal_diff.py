@@ -17,11 +17,12 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
-from dynotrace.compare.diff import FunctionDiff, ReportDiff, cause_location, describe_causes
+from dynotrace.compare.diff import FunctionDiff, ReportDiff
 from dynotrace.compare.gate import CheckOutcome
 from dynotrace.compare.jobs import JobDiff
 from dynotrace.compare.policy import DIVERGENCE, Regression
 from dynotrace.model import Compile, GraphBreak, Location, RunInfo, format_ranks
+from dynotrace.renderers import words
 from dynotrace.renderers.base import Options
 from dynotrace.renderers.console import make_console
 from dynotrace.renderers.labels import SUMMARY_LABELS, budget_rows, ranks_line, verdict_policy
@@ -203,17 +204,7 @@ def _break_lines(text: Text, mark: str, style: str, label: str, gb: GraphBreak) 
 
 
 def _compile_line(text: Text, mark: str, style: str, c: Compile, f: FunctionDiff) -> None:
-    if c.status == "recompile_limit":
-        label, detail = "recompile limit hit", "the call raised" if c.limit_raised else "later calls run eagerly"
-    elif c.is_recompile:
-        label, detail = "recompile", f"because {describe_causes(c)}"
-        where = cause_location(c, f)
-        if where.line:
-            detail += f"  ({where})"
-    elif c.resume_line is not None:
-        label, detail = "compile", f"resume function after the graph break at line {c.resume_line}"
-    else:
-        label, detail = "compile", "first compile" if c.status == "ok" else c.status.replace("_", " ")
+    label, detail = words.diff_compile(c, f)
     text.append(f"\n  {mark} {label:<20}", style=style)
     text.append(f"{c.compile_id} ", style="bold")
     text.append(detail)
@@ -224,10 +215,9 @@ def _function_block(f: FunctionDiff) -> Text:
     text.append(f.name, style="bold magenta")
     line = f.first_line_after if f.first_line_after is not None else f.first_line_before
     text.append(f"  {f.file}:{line}", style="cyan")
-    if f.status in ("added", "removed"):
-        text.append(f"  {'new: only in after' if f.status == 'added' else 'gone: only in before'}", style="bold")
-    elif f.first_line_before != f.first_line_after:
-        text.append(f"  (moved from line {f.first_line_before})", style="dim")
+    status = words.function_diff_status(f)
+    if status:
+        text.append(f"  {status}", style="bold" if f.status in ("added", "removed") else "dim")
     changed_counts = [d for d in f.counts if d.change]
     if changed_counts:
         text.append(

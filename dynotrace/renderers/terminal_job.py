@@ -22,9 +22,10 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
-from dynotrace.model import Report
-from dynotrace.model import CountRange, Divergence, JobReport, format_ranks
+from dynotrace.model import CountRange, Divergence, JobReport, Report, format_ranks
+from dynotrace.renderers import words
 from dynotrace.renderers.base import Options
+from dynotrace.renderers.labels import DIVERGENCE_LABELS
 from dynotrace.renderers.console import trimmed
 from dynotrace.renderers.terminal_run import render_terminal, run_title
 
@@ -35,26 +36,8 @@ MAX_GROUPS_SHOWN = 4
 MAX_COLUMNS = 8
 MAX_ROWS = 20
 
-_HEADLINE_COUNTS = (
-    ("functions", "function"),
-    ("compiles", "compile"),
-    ("graphs", "graph"),
-    ("graph_breaks", "graph break"),
-    ("recompiles", "recompile"),
-    ("recompile_limit_hits", "limit hit"),
-)
-_KIND_LABELS = {
-    "recompile_limit": "recompile limit",
-    "functions": "functions",
-    "recompiles": "recompiles",
-    "graph_breaks": "graph breaks",
-    "failed_compiles": "failed compiles",
-    "compile_order": "compile order",
-    "collectives": "collectives",
-    "output_meta": "output metadata",
-    "cache": "compile cache",
-    "runtime": "runtime estimates",
-}
+_HEADLINE_COUNTS = words.HEADLINE_COUNTS
+_KIND_LABELS = DIVERGENCE_LABELS
 
 
 def _plural(n: int, word: str) -> str:
@@ -68,13 +51,11 @@ def _range_text(name: str, word: str, counts: CountRange) -> Text:
         style = "yellow"
     if name == "recompile_limit_hits" and counts.max:
         style = "bold red"
-    if counts.uniform:
-        text.append(str(counts.min), style=style)
-        text.append(" " + (word if counts.min == 1 else word + "s"))
-        return text
-    text.append(f"{counts.min}-{counts.max}", style=style)
-    text.append(f" {word}s")
-    text.append(f" ({format_ranks(counts.max_ranks)}: {counts.max})", style="dim")
+    value, label, extra = words.count_range(counts, word)
+    text.append(value, style=style)
+    text.append(" " + label)
+    if extra:
+        text.append(f" ({extra})", style="dim")
     return text
 
 
@@ -82,21 +63,17 @@ def _headline(job: JobReport, timing: bool) -> Text:
     head = run_title(job.run)
     s = job.summary
     line = Text("\n")
-    if job.launcher is not None:
-        line.append(f"{job.launcher} job, ")
-        line.append(f"{s.ranks} of {job.world_size} ranks" if job.world_size and s.ranks != job.world_size else _plural(s.ranks, "rank"), style="bold")
-    else:
-        line.append(_plural(s.ranks, "rank"), style="bold")
-        line.append(f" ({format_ranks(job.ranks, word=False)}) read from their logs", style="dim")
+    launcher, count, read = words.ranks_scope(job)
+    line.append(launcher)
+    line.append(count, style="bold")
+    line.append(read, style="dim")
     if s.missing_ranks:
         line.append(" · ", style="dim")
         line.append(f"{format_ranks(s.missing_ranks)} missing", style="bold red")
-    if s.ranks >= 2:
+    state = words.groups_state(job)
+    if state:
         line.append(" · ", style="dim")
-        if s.rank_groups <= 1:
-            line.append("all compiled the same way", style="green")
-        else:
-            line.append(f"{s.rank_groups} groups compiled differently", style="bold yellow")
+        line.append(state, style="green" if s.rank_groups <= 1 else "bold yellow")
     if s.divergences:
         line.append(" · ", style="dim")
         line.append(_plural(s.divergences, "divergence"), style="bold yellow")
@@ -114,15 +91,9 @@ def _headline(job: JobReport, timing: bool) -> Text:
             counts.append(" · ", style="dim")
             counts.append(f"{min(known.values()):.2f}-{high:.2f}s", style="bold")
             counts.append(f" compiling ({format_ranks(slowest)}: {high:.2f}s)", style="dim")
-    failed = {r: report.run.exit_code for r, report in job.ranks.items() if report.run.exit_code not in (None, 0)}
     exits = Text()
-    for code in sorted(set(failed.values()), key=lambda c: c or 0):
-        ranks = [r for r, c in failed.items() if c == code]
-        how = {130: "was interrupted (Ctrl-C, exit code 130)", 143: "was stopped (SIGTERM, exit code 143)"}
-        verb = how.get(code or 0, f"exited with code {code}")
-        if len(ranks) > 1:
-            verb = verb.replace("was ", "were ", 1)
-        exits.append(f"\n{format_ranks(ranks)} {verb}", style="bold red")
+    for sentence in words.exit_lines(job):
+        exits.append(f"\n{sentence}", style="bold red")
     return head + line + counts + exits
 
 
@@ -182,11 +153,7 @@ def _compiles_view(job: JobReport, function: str | None) -> Table | None:
 
 
 def _cell(report: Report, key: str) -> str:
-    for f in report.functions:
-        if f.key == key:
-            limit = f.recompile_limit_hits
-            return f"{len(f.compiles)}" + (f" !{limit}" if limit else "")
-    return "-"
+    return words.function_cell(report, key)
 
 
 def render_job_terminal(job: JobReport, file: TextIO | None = None, *, options: Options | None = None) -> None:
@@ -219,7 +186,7 @@ def render_job_terminal(job: JobReport, file: TextIO | None = None, *, options: 
         else:
             shown = tuple((group, group[0]) for group in job.groups[:MAX_GROUPS_SHOWN])
         for group, first in shown:
-            title = f"{format_ranks(group)}: compiled the same way; the report of rank {first}" if len(group) > 1 else f"rank {first}"
+            title = words.group_title(group, first)
             console.print(Rule(Text(title, style="bold"), style="bold", characters="═"))
             out.flush()
             render_terminal(job.ranks[first], out.out, options=replace(opts, width=out.target.width))
