@@ -532,15 +532,10 @@ def test_a_report_without_trials_has_no_trials_section(tmp_path: Path) -> None:
     assert "\ntrials:" not in path.read_text() and dynotrace.load(path).trials is None
 
 
-def test_trials_do_not_make_a_diff_noisy(with_trials: Report, tmp_path: Path) -> None:
+def test_trials_do_not_make_a_diff_noisy(with_trials: Report) -> None:
     plain = replace(with_trials, trials=None)
     changes = dynotrace.diff(plain, with_trials)
     assert changes.empty and not changes.notes
-    # A report written before trials existed (schema 2) is compared without a note either.
-    old = tmp_path / "old.yaml"
-    dynotrace.save(plain, old)
-    old.write_text(old.read_text().replace("schema_version: 3", "schema_version: 2", 1))
-    assert not dynotrace.diff(old, with_trials).notes
 
 
 def test_the_verified_fixes_panel(with_trials: Report) -> None:

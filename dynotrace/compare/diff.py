@@ -35,7 +35,7 @@ from dynotrace.analysis.identity import diff_guards, failure_identity, graph_bre
 from dynotrace.analysis.identity import shape_guard_identity, specialization_identity, torch_internal
 from dynotrace.model import FUNCTION_COUNTS, Compile, Function, GraphBreak, Guard, GuardFailure, Location, Report, RunInfo
 from dynotrace.releases import releases_differ
-from dynotrace.model.schema import SCHEMA_VERSION, compared_version, pick, to_plain
+from dynotrace.model.schema import SCHEMA_VERSION, pick, to_plain
 
 #: Version of the ``dynotrace diff --format yaml|json`` document.
 DIFF_FORMAT_VERSION = 1
@@ -176,8 +176,8 @@ def diff_reports(
 def comparability_notes(before: Report, after: Report) -> tuple[str, ...]:
     """What makes the two reports less than fully comparable, in words for the user."""
     notes: list[str] = []
-    sv_before = compared_version(SCHEMA_VERSION if before.schema_version is None else before.schema_version)
-    sv_after = compared_version(SCHEMA_VERSION if after.schema_version is None else after.schema_version)
+    sv_before = SCHEMA_VERSION if before.schema_version is None else before.schema_version
+    sv_after = SCHEMA_VERSION if after.schema_version is None else after.schema_version
     if sv_before is not None and sv_after is not None and sv_before != sv_after:
         notes.append(
             f"the reports use schema versions {sv_before} and {sv_after}: only what both record is "

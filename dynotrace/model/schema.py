@@ -82,17 +82,6 @@ from dynotrace.model.report import CompileTime, Function, Functions, Location, R
 from dynotrace.model.trials import Trials
 
 SCHEMA_VERSION = 3
-#: Versions that only added what ``dynotrace diff`` does not compare, with the version
-#: before them: two reports whose versions differ only so are compared in full.
-_SAME_FOR_DIFF: dict[int, int] = {}
-
-
-def compared_version(version: int) -> int:
-    """The schema version as far as a diff of two reports is concerned (none such
-    yet: 3 changed how functions are keyed)."""
-    while version in _SAME_FOR_DIFF:
-        version = _SAME_FOR_DIFF[version]
-    return version
 
 
 T = TypeVar("T")

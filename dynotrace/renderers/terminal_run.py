@@ -411,6 +411,10 @@ def _render(console: Console, report: Report, opts: Options) -> None:
             console.print(_function_block(f, opts))
     if opts.shows("breaks"):
         _print_breaks(console, report, functions)
+    if report.trials is not None and not opts.only and opts.function is None:
+        from dynotrace.renderers.terminal_trials import trials_panel
+
+        console.print(trials_panel(report.trials, opts))
 
 
 def _print_breaks(console: Console, report: Report, functions: Iterable[Function]) -> None:
