@@ -287,6 +287,16 @@ def _only_autocast_differs(expected: str, actual: str) -> bool:
     return bool(changed) and all(k.startswith(_AUTOCAST_KEY) for k in changed)
 
 
+def stack_lacks_caller(release: TorchRelease) -> bool:
+    """Whether the release's ``dynamo_start`` stack may leave out the line that called the
+    compiled frame. From 2.9 (``log_dynamo_start``) Dynamo skips two frames too many at the
+    inner end: for a function compiled with ``torch.compile``, torch's wrapper and the
+    caller's own frame (for a module, two of ``nn.Module``'s call frames, so the caller is
+    still there). 2.6-2.8 skip only torch's wrapper. A log whose release nothing tells is
+    taken to be one that may."""
+    return release.minor is None or release.minor >= (2, 9)
+
+
 def is_limit_hit(metrics: dict[str, Any]) -> bool:
     """Whether a compile attempt was refused because its function reached the limit."""
     fail_type = str(metrics.get("fail_type") or "").rsplit(".", 1)[-1]

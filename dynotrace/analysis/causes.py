@@ -329,9 +329,11 @@ def _shape_fix(failure: GuardFailure, p: Premises) -> str:
     if p.in_library and variable is None:
         mark = f"torch._dynamo.mark_dynamic(t, {dim}) on the tensor you pass{p.yours}"
         first_mark = f"torch._dynamo.mark_dynamic(t, {dim}) on the tensor you pass"
-    elif p.yours:
-        mark += f" before your call{p.yours}"
+    else:
+        if p.yours:
+            mark += f" before your call{p.yours}"
         if variable is None and argument:
+            # Whether or not the caller's line is known (a log may not name it).
             first_mark += f" on the tensor you pass as {argument}"
     if dim == "1" and argument in _TOKEN_INPUTS and not cache:
         return (

@@ -24,7 +24,7 @@ from dynotrace.analysis.tree import GuardTreeParser, guarded_source, guarded_typ
 from dynotrace.model import CacheLookup, Compile, CompileStatus, CompileTime, Function, Functions, GraphBreak, Guard
 from dynotrace.model import Location, ReadProblems
 from dynotrace.model import Report, RunInfo, ShapeGuard, ShapeSymbol, Specialization, is_library_file
-from dynotrace.releases import canonical_events, identify
+from dynotrace.releases import canonical_events, identify, stack_lacks_caller
 
 _ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{6,}\b")
 _OBJ_ID = re.compile(r"(___check_(?:obj|type)_id\(.*?, )\d{6,}(\))")
@@ -272,7 +272,9 @@ def fold_events(
                 **metrics,
                 **{k: known.get(k) for k in ("co_name", "co_filename", "co_firstlineno")},
             }
-        compile_before_time, types[id(compile_before_time)] = _build_compile(group, strings, paths, has_break_artifacts)
+        compile_before_time, types[id(compile_before_time)] = _build_compile(
+            group, strings, paths, has_break_artifacts, caller_may_be_missing=stack_lacks_caller(release)
+        )
         compile_ = compile_before_time
         metrics = group.metrics or {}
         compile_ = replace(compile_, time=_compile_time(group, first_start))
@@ -486,6 +488,13 @@ def _is_compile_wrapper(code_name: str, metrics: Mapping[str, Any]) -> bool:
     )
 
 
+def _call_machinery(file: str) -> bool:
+    """A frame of torch's call path into a compiled module (``nn.Module``'s call, Dynamo's
+    wrappers), wherever torch is installed."""
+    file = file.replace(os.sep, "/")
+    return file.endswith("torch/nn/modules/module.py") or "torch/_dynamo/" in file
+
+
 def _user_code(file: str) -> bool:
     """A frame of the user's own code: not torch, an installed package or the standard
     library (nor Python's own ``<string>``-like pseudo files)."""
@@ -509,9 +518,15 @@ def _break_from_restart(reason: str) -> GraphBreak:
 
 
 def _build_compile(
-    group: _CompileEvents, strings: Mapping[int, str], paths: PathStyle, has_break_artifacts: bool = True
+    group: _CompileEvents,
+    strings: Mapping[int, str],
+    paths: PathStyle,
+    has_break_artifacts: bool = True,
+    *,
+    caller_may_be_missing: bool = False,
 ) -> tuple[Compile, dict[str, str]]:
-    """The compile, and the types its guard tree names for the sources it guards."""
+    """The compile, and the types its guard tree names for the sources it guards
+    (``caller_may_be_missing``: ``releases.stack_lacks_caller`` of the log's release)."""
     metrics = group.metrics or {}
     code_name = str(metrics.get("co_name") or "")
     _, resume_line = user_function_name(code_name)
@@ -605,6 +620,11 @@ def _build_compile(
         if (callers[-1].file, callers[-1].function) == own:
             callers.pop()
     call_site = next((loc for loc in reversed(callers) if _user_code(loc.file)), None)
+    if not python_stack and caller_may_be_missing and resume_line is None and callers and not _call_machinery(callers[-1].file):
+        # In this release the log's stack lacks the two frames right above the compiled one
+        # (releases.stack_lacks_caller): unless those were torch's own module-call frames,
+        # the caller was one of them, and the line found is a caller's caller: unknown.
+        call_site = None
     # Where neither stack names a caller of the user's (a log whose Dynamo stack leaves out a
     # module-level caller), the call site is unknown: a graph break's stack starts inside
     # the compiled function and names no caller.

@@ -26,9 +26,14 @@ for needle, report, behaviour in json.loads(os.environ["FAKE_RERUN"]):
     if needle and needle not in os.environ and needle not in config:
         continue
     if behaviour == "hang":
-        with open(os.environ["FAKE_RERUN_PIDS"], "a") as fh:
-            child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
-            fh.write(f"{os.getpid()} {child.pid}\n")
+        # The file appears whole, once both processes run: a test waiting for it to exist
+        # then reads both pids (never an empty file that was only just created).
+        pids = os.environ["FAKE_RERUN_PIDS"]
+        child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+        before = open(pids).read() if os.path.exists(pids) else ""
+        with open(pids + ".part", "w") as fh:
+            fh.write(f"{before}{os.getpid()} {child.pid}\n")
+        os.replace(pids + ".part", pids)
         time.sleep(600)
     if behaviour == "crash":
         print("Traceback (most recent call last):\nRuntimeError: the rerun crashed", file=sys.stderr)
