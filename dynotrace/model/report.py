@@ -25,29 +25,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+# Re-exported: the model's places live in location.py, which trials.py shares.
+from dynotrace.model.location import Location as Location, is_library_file as is_library_file
 from dynotrace.model.trials import Trials
 
 CompileStatus = Literal["ok", "failed", "recompile_limit", "skipped"]
-
-
-def is_library_file(file: str) -> bool:
-    """Whether a report's file name is an installed package's or the standard library's
-    (``<site-packages>/...``, ``<stdlib>/...``), not the user's own code."""
-    return file.startswith(("<site-packages>/", "<stdlib>/", "<frozen "))
-
-
-@dataclass(frozen=True)
-class Location:
-    """A place in user code: file (relative to the run's directory when inside it), line,
-    function, and the source line when known."""
-
-    file: str
-    line: int
-    function: str = ""
-    code: str = ""
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}"
 
 
 @dataclass(frozen=True)

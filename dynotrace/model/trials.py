@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from dynotrace.model.location import Location
+
 #: What a trial showed, as the report file spells it:
 #:
 #: * ``verified``: the finding it addresses cost fewer compiles or graph breaks, the total
@@ -44,19 +46,6 @@ PROBLEM_COUNTS = ("graph_breaks", "recompiles", "recompile_limit_hits", "failed_
 
 
 @dataclass(frozen=True)
-class TrialSite:
-    """Where a finding is: file (as the report names it), line, function, source line."""
-
-    file: str
-    line: int
-    function: str = ""
-    code: str = ""
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}"
-
-
-@dataclass(frozen=True)
 class TrialFinding:
     """A finding of the report, as the trials name it: its kind (``graph_break``,
     ``recompile``, ``recompile_limit``), its title in the report's words, the function,
@@ -65,7 +54,7 @@ class TrialFinding:
     kind: Literal["graph_break", "recompile", "recompile_limit"]
     title: str
     function: str
-    site: TrialSite | None
+    site: Location | None
     key: str
     #: Compiles (recompiles, graph-broken compiles, refused attempts) it cost in the report.
     count: int = 0

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from dynotrace.analysis.findings import Finding, graph_break_findings, recompile_findings
 from dynotrace.analysis.identity import failure_identity, graph_break_identity
 from dynotrace.model import Compile, Function, GuardFailure, Report
-from dynotrace.model.trials import CodeChange, TrialFinding, TrialSite
+from dynotrace.model.trials import CodeChange, TrialFinding
 from dynotrace.trials import knobs
 from dynotrace.trials.sources import TorchSource, failed_compile, made_dynamic, torch_source, writable
 
@@ -395,11 +395,6 @@ def value_kind(failure: GuardFailure) -> str:
     return _number(failure.expected) or "other"
 
 
-def _site(finding: Finding) -> TrialSite | None:
-    loc = finding.location
-    return TrialSite(loc.file, loc.line, loc.function, loc.code) if loc is not None else None
-
-
 def finding_key(finding: Finding) -> str:
     """What identifies a finding in another run's report of the same script."""
     if finding.kind == "graph_break" and finding.graph_break is not None:
@@ -416,7 +411,7 @@ def trial_finding(finding: Finding) -> TrialFinding:
         kind=finding.kind,  # type: ignore[arg-type]
         title=finding.title,
         function=finding.function.display_name,
-        site=_site(finding),
+        site=finding.location,
         key=finding_key(finding),
         count=finding.count,
     )
