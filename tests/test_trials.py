@@ -422,7 +422,18 @@ def test_a_rerun_that_hangs_is_stopped_with_its_children_and_reported(
         assert not _alive(pid), "a process of the stopped rerun is still running"
 
 
-def _alive(pid: int) -> bool:
+def _alive(pid: int, within: float = 10.0) -> bool:
+    """Whether ``pid`` still runs ``within`` seconds from now (a killed process is gone once
+    the kernel has run it to its end, which takes a moment on a loaded machine)."""
+    deadline = time.monotonic() + within
+    while _running(pid):
+        if time.monotonic() > deadline:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def _running(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

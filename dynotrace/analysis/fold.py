@@ -488,11 +488,16 @@ def _is_compile_wrapper(code_name: str, metrics: Mapping[str, Any]) -> bool:
     )
 
 
-def _call_machinery(file: str) -> bool:
-    """A frame of torch's call path into a compiled module (``nn.Module``'s call, Dynamo's
-    wrappers), wherever torch is installed."""
-    file = file.replace(os.sep, "/")
-    return file.endswith("torch/nn/modules/module.py") or "torch/_dynamo/" in file
+def _module_call_path(callers: list[Location]) -> bool:
+    """The frames below the innermost user frame are torch's call of a compiled module:
+    ``nn.Module``'s call and Dynamo's wrapper, nothing else (wherever torch is installed)."""
+    own = max((i for i, loc in enumerate(callers) if _user_code(loc.file)), default=None)
+    if own is None:
+        return False
+    files = [loc.file.replace(os.sep, "/") for loc in callers[own + 1 :]]
+    module = [f.endswith("torch/nn/modules/module.py") for f in files]
+    dynamo = ["torch/_dynamo/" in f for f in files]
+    return any(module) and any(dynamo) and all(m or d for m, d in zip(module, dynamo))
 
 
 def _user_code(file: str) -> bool:
@@ -620,10 +625,17 @@ def _build_compile(
         if (callers[-1].file, callers[-1].function) == own:
             callers.pop()
     call_site = next((loc for loc in reversed(callers) if _user_code(loc.file)), None)
-    if not python_stack and caller_may_be_missing and resume_line is None and callers and not _call_machinery(callers[-1].file):
+    if (
+        not python_stack
+        and caller_may_be_missing
+        and resume_line is None
+        and not _is_compile_wrapper(code_name, metrics)  # torch's own frame: torch's from the user's line on
+        and not _module_call_path(callers)
+    ):
         # In this release the log's stack lacks the two frames right above the compiled one
-        # (releases.stack_lacks_caller): unless those were torch's own module-call frames,
-        # the caller was one of them, and the line found is a caller's caller: unknown.
+        # (releases.stack_lacks_caller). Only where the user's line called a compiled module
+        # (torch's own frames from there on) were those two torch's; otherwise the caller was
+        # one of them, and the line found would be a caller's caller: unknown.
         call_site = None
     # Where neither stack names a caller of the user's (a log whose Dynamo stack leaves out a
     # module-level caller), the call site is unknown: a graph break's stack starts inside
