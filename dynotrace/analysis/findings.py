@@ -104,7 +104,10 @@ def recompile_findings(report: Report) -> list[Finding]:
                 # Library code (a model's forward, its loss, its output class) recompiled
                 # because of what the user passed at their line: one cause there, however
                 # many library functions it reached (the last smaller batch reaches them all).
-                key = ("call", failure.category, failure.source or failure.reason, str(c.call_site))
+                # Each function names what changed by its own parameter (``input_ids``,
+                # ``kwargs['input_ids']``, ``labels``): the change itself (4 -> 2) is the cause.
+                change = f"{failure.expected} -> {failure.actual}" if failure.expected and failure.actual else None
+                key = ("call", failure.category, change or failure.source or failure.reason, str(c.call_site))
                 where = c.call_site
             else:
                 key = (function.key, failure.category, failure.source or failure.reason, str(failure.location))

@@ -280,7 +280,7 @@ def _wrapper_note(f: Function) -> RenderableType | None:
         return None
     text = Text()
     if wrapped:
-        text.append(f"wraps a call on a {wrapped} (its first argument)", style="dim")
+        text.append(words.wraps_note(wrapped), style="dim")
     if sites:
         text.append("; " if wrapped else "", style="dim")
         text.append("called from ", style="dim")

@@ -316,6 +316,12 @@ def wrapped_class(f: Function) -> str | None:
     return wrapped
 
 
+def wraps_note(wrapped: str) -> str:
+    """``wraps a call on an AdamW (its first argument)``."""
+    article = "an" if wrapped[:1].lower() in "aeiou" else "a"
+    return f"wraps a call on {article} {wrapped} (its first argument)"
+
+
 def call_sites(f: Function) -> list[Location]:
     """Where the user's code called the function, each place once, in order."""
     return list(dict.fromkeys(c.call_site for c in f.compiles if c.call_site))

@@ -259,7 +259,7 @@ class ReportView:
         if wrapped or sites:
             note = []
             if wrapped:
-                note.append(f"wraps a call on a {esc(wrapped)} (its first argument)")
+                note.append(esc(words.wraps_note(wrapped)))
             if sites:
                 shown = ", ".join(where(site, code=False) for site in sites[:3])
                 more = f" and {len(sites) - 3} more places" if len(sites) > 3 else ""
