@@ -410,14 +410,20 @@ def test_a_script_that_configures_logging_is_still_captured() -> None:
     import logging.config
 
     compiled = torch.compile(double, backend="eager")
-    trace_log = logging.getLogger("torch.__trace")
+    # dictConfig disables every logger of this process: the later tests of this worker
+    # need torch's loggers as they were.
+    loggers = [lg for lg in logging.Logger.manager.loggerDict.values() if isinstance(lg, logging.Logger)]
+    was = {id(lg): lg.disabled for lg in loggers}
+    root_level = logging.getLogger().level
     try:
         with counted() as torch_side, dynotrace.capture() as cap:
             logging.config.dictConfig({"version": 1, "root": {"level": "WARNING"}})
             compiled(torch.ones(9))
             compiled(torch.ones(9, 3))
     finally:
-        trace_log.disabled = False
+        for lg in loggers:
+            lg.disabled = was[id(lg)]
+        logging.getLogger().setLevel(root_level)
     assert cap.report.summary.compiles == torch_side.compiles == 2
 
 

@@ -18,6 +18,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 from dataclasses import replace
@@ -260,7 +261,7 @@ def dom(page: Path, fragment: str = "", *, javascript: bool = True) -> str:
     ``javascript=False``, as loaded with scripts disabled (``_dom_without_scripts``)."""
     if not javascript:
         return _dom_without_scripts(page.as_uri() + fragment)
-    with tempfile.TemporaryDirectory() as profile:
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile:
         cmd = [str(_chromium()), *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--virtual-time-budget=5000", "--dump-dom"]
         done = subprocess.run(cmd + [page.as_uri() + fragment], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr[-2000:]
@@ -280,11 +281,13 @@ def _dom_without_scripts(url: str) -> str:
         os.dup2(a, 3)
         os.dup2(b, 4)
 
-    with tempfile.TemporaryDirectory() as profile:
+    # Chromium's helper processes may still write to the profile as it is removed.
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile:
         proc = subprocess.Popen(
             [str(_chromium()), *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--remote-debugging-pipe", "about:blank"],
             preexec_fn=as_fds_3_and_4,
             close_fds=False,
+            start_new_session=True,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -326,7 +329,7 @@ def _dom_without_scripts(url: str) -> str:
             root = call("DOM.getDocument", {"depth": -1}, session)["root"]["nodeId"]
             return call("DOM.getOuterHTML", {"nodeId": root}, session)["outerHTML"]  # type: ignore[no-any-return]
         finally:
-            proc.kill()
+            os.killpg(proc.pid, signal.SIGKILL)  # the browser and its helper processes
             proc.wait(timeout=30)
             os.close(to_browser_w)
             os.close(from_browser_r)

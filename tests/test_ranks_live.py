@@ -15,7 +15,9 @@ import os
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -53,6 +55,10 @@ TRUTH = {
 }
 
 
+def _without_call_sites(functions: Any) -> list[Any]:
+    return [replace(f, compiles=tuple(replace(c, call_site=None) for c in f.compiles)) for f in functions]
+
+
 def test_one_report_for_the_job_with_each_rank_s_own_counts(tmp_path: Path) -> None:
     counts = torchrun("--no-python", sys.executable, str(HELPERS / "torch_counts.py"), str(tmp_path / "counts_{rank}.json"), UNEVEN)
     assert counts.returncode == 0, counts.stderr
@@ -86,7 +92,11 @@ def test_one_report_for_the_job_with_each_rank_s_own_counts(tmp_path: Path) -> N
     offline = dynotrace.read_trace_job(str(tmp_path / "trace"))
     assert len(list((tmp_path / "trace").iterdir())) == 4  # two runs x two ranks: the newest read
     for rank in (0, 1):
-        assert offline.ranks[rank].functions == job.ranks[rank].functions
+        # A log may not show where the user's code called a compiled function (releases.
+        # stack_lacks_caller): offline then says unknown, never another line.
+        for live_c, log_c in zip(job.ranks[rank].compiles, offline.ranks[rank].compiles, strict=True):
+            assert log_c.call_site in (None, live_c.call_site)
+        assert _without_call_sites(offline.ranks[rank].functions) == _without_call_sites(job.ranks[rank].functions)
         assert offline.ranks[rank].summary == job.ranks[rank].summary
     assert [x.summary for x in offline.divergence] == [x.summary for x in job.divergence]
     # Nothing but the reports and the logs is left behind.

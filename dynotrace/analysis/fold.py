@@ -490,14 +490,17 @@ def _is_compile_wrapper(code_name: str, metrics: Mapping[str, Any]) -> bool:
 
 def _module_call_path(callers: list[Location]) -> bool:
     """The frames below the innermost user frame are torch's call of a compiled module:
-    ``nn.Module``'s call and Dynamo's wrapper, nothing else (wherever torch is installed)."""
+    torch's own frames only, among them ``nn.Module``'s call and Dynamo's wrapper (a DDP
+    wrapper's forward may come between), wherever torch is installed."""
     own = max((i for i, loc in enumerate(callers) if _user_code(loc.file)), default=None)
     if own is None:
         return False
     files = [loc.file.replace(os.sep, "/") for loc in callers[own + 1 :]]
-    module = [f.endswith("torch/nn/modules/module.py") for f in files]
-    dynamo = ["torch/_dynamo/" in f for f in files]
-    return any(module) and any(dynamo) and all(m or d for m, d in zip(module, dynamo))
+    return (
+        all(_in_torch(f) for f in files)
+        and any(f.endswith("torch/nn/modules/module.py") for f in files)
+        and any("torch/_dynamo/" in f for f in files)
+    )
 
 
 def _user_code(file: str) -> bool:
