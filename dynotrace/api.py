@@ -283,11 +283,11 @@ def save(
     its ``timing`` (``load`` ignores them); ``artifacts`` (rank -> ``Artifacts``) are what
     an HTML page shows of each compile besides the report."""
     from dynotrace.files.output import open_output
-    from dynotrace.renderers import format_for, renderer
+    from dynotrace.renderers import renderer
     from dynotrace.renderers.base import Options
 
     target = os.fspath(path)
-    chosen = format_for(target, fmt, default="yaml", among=OUTPUT_FORMATS)
+    chosen = _file_format(target, fmt)
     with open_output(target) as stream:
         renderer(chosen, Options(sections=sections, extra=extra, artifacts=artifacts)).report(_job(subject), stream)
 
@@ -701,9 +701,20 @@ def run(
 
 
 def _file_format(output: str | None, fmt: str | None) -> str:
+    """The format of a report file: ``fmt``, else the one its extension names. A file whose
+    extension names none of them is refused, not guessed (standard output gets YAML)."""
+    from dynotrace.files.output import writes_to_stdout as to_stdout
     from dynotrace.renderers import format_for
 
-    return format_for(output, fmt, default="yaml", among=OUTPUT_FORMATS)
+    chosen = format_for(output, fmt, default="", among=OUTPUT_FORMATS)
+    if chosen:
+        return chosen
+    if not output or to_stdout(output):
+        return "yaml"
+    raise UsageError(
+        f"cannot tell which report to write to '{output}' from its name: end it in .yaml, .json or .html, "
+        "or give the format (--format)"
+    )
 
 
 def output_format(output: str, fmt: str | None = None) -> str:

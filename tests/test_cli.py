@@ -97,6 +97,22 @@ def test_usage_errors_exit_2(tmp_path: Path, args: list[str]) -> None:
     assert "Traceback" not in run.stderr
 
 
+@pytest.mark.parametrize("name", ["r.pdf", "report", "r.txt"])
+def test_an_output_name_that_names_no_format_is_refused_before_anything_runs(tmp_path: Path, name: str) -> None:
+    (tmp_path / "writes.py").write_text("open('ran', 'w').write('yes')\n")
+    run = run_dynotrace("explain", "writes.py", "-o", name, cwd=tmp_path)
+    assert run.returncode == 2
+    assert run.stderr.strip().splitlines() == [
+        f"dynotrace: error: cannot tell which report to write to '{name}' from its name: end it in .yaml, "
+        ".json or .html, or give the format (--format)"
+    ]
+    assert not (tmp_path / "ran").exists() and not (tmp_path / name).exists()
+    # With the format given, the name is the user's to choose.
+    given = run_dynotrace("explain", "writes.py", "-o", name, "--format", "json", "-q", cwd=tmp_path)
+    assert given.returncode == 0, given.stderr
+    assert json.loads((tmp_path / name).read_text())["schema_version"] == SCHEMA_VERSION
+
+
 @pytest.mark.torch
 def test_target_exception_is_shown_as_python_shows_it_and_the_report_is_written(tmp_path: Path) -> None:
     (tmp_path / "boom.py").write_text(TORCH_TARGET + "raise ValueError('boom')\n")
