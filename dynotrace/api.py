@@ -702,19 +702,29 @@ def run(
 
 def _file_format(output: str | None, fmt: str | None) -> str:
     """The format of a report file: ``fmt``, else the one its extension names. A file whose
-    extension names none of them is refused, not guessed (standard output gets YAML)."""
+    extension names none of them is refused, not guessed (standard output, a pipe, a
+    device or a link the user set up get YAML)."""
     from dynotrace.files.output import writes_to_stdout as to_stdout
     from dynotrace.renderers import format_for
 
     chosen = format_for(output, fmt, default="", among=OUTPUT_FORMATS)
     if chosen:
         return chosen
-    if not output or to_stdout(output):
+    if not output or to_stdout(output) or _set_up_node(output):
         return "yaml"
     raise UsageError(
         f"cannot tell which report to write to '{output}' from its name: end it in .yaml, .json or .html, "
         "or give the format (--format)"
     )
+
+
+def _set_up_node(path: str) -> bool:
+    """An output the user set up before the run: a link, a pipe, a device (``/dev/fd/63``
+    of a shell's ``>(...)``), whose name need not say a format: YAML goes there."""
+    try:
+        return os.path.islink(path) or (os.path.exists(path) and not os.path.isfile(path))
+    except OSError:
+        return False
 
 
 def output_format(output: str, fmt: str | None = None) -> str:

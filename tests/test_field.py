@@ -80,8 +80,7 @@ LOOP_NEEDS = {
 NEEDS.update(LOOP_NEEDS)
 #: What runs without DYNOTRACE_FIELD=all (CI runs these).
 DEFAULT = {
-    "gpt2_generate_train", "bert_train_eval", "ddp_compile_wrapped",
-    "adamw_lr_schedule", "sampler_dict_config", "llama_moe_blocks", "profiled_blocks",
+    "gpt2_generate_train", "bert_train_eval", "ddp_compile_wrapped", "adamw_lr_schedule", "sampler_dict_config",
 }
 
 #: Per loop: the categories its recompiles are explained with (all of them), and what its
