@@ -631,7 +631,6 @@ def _build_compile(
     if (
         not python_stack
         and caller_may_be_missing
-        and resume_line is None
         and not _is_compile_wrapper(code_name, metrics)  # torch's own frame: torch's from the user's line on
         and not _module_call_path(callers)
     ):
