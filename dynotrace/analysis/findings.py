@@ -6,6 +6,8 @@ graph-break section.
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 
 from dynotrace.analysis.graph_breaks import torch_context
@@ -82,6 +84,9 @@ class Finding:
         )
 
 
+_SIZE = re.compile(r"\.size\(\)\[(\d+)\]$")
+
+
 def recompile_findings(report: Report) -> list[Finding]:
     """Recompiles grouped by (function, cause, source, guard origin)."""
     found: dict[tuple[str, str, str, str], Finding] = {}
@@ -104,10 +109,13 @@ def recompile_findings(report: Report) -> list[Finding]:
                 # Library code (a model's forward, its loss, its output class) recompiled
                 # because of what the user passed at their line: one cause there, however
                 # many library functions it reached (the last smaller batch reaches them all).
-                # Each function names what changed by its own parameter (``input_ids``,
-                # ``kwargs['input_ids']``, ``labels``): the change itself (4 -> 2) is the cause.
-                change = f"{failure.expected} -> {failure.actual}" if failure.expected and failure.actual else None
-                key = ("call", failure.category, change or failure.source or failure.reason, str(c.call_site))
+                # Each function names a size that changed by its own parameter (``input_ids``,
+                # ``kwargs['input_ids']``, ``labels``): a change of that dimension at that call
+                # is one cause (the batch that shrank reaches them all). Other values keep
+                # their source.
+                size = _SIZE.search(failure.source or "")
+                dim = f"size()[{size[1]}]" if size and failure.category == "tensor_shape" else None
+                key = ("call", failure.category, dim or failure.source or failure.reason, str(c.call_site))
                 where = c.call_site
             else:
                 key = (function.key, failure.category, failure.source or failure.reason, str(failure.location))
