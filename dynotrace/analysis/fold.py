@@ -251,6 +251,7 @@ def fold_events(
     )
     paths.known_files.discard("")
 
+    caller_may_be_missing = stack_lacks_caller(release)
     built: list[tuple[str, str, int, bool, Compile, _CompileEvents]] = []
     # What the guard tree says each guarded source is (``L['self']`` -> its class), per
     # compile: what the explanations read a source's structure with.
@@ -272,13 +273,12 @@ def fold_events(
                 **metrics,
                 **{k: known.get(k) for k in ("co_name", "co_filename", "co_firstlineno")},
             }
-        compile_before_time, types[id(compile_before_time)] = _build_compile(
-            group, strings, paths, has_break_artifacts, caller_may_be_missing=stack_lacks_caller(release)
+        built_compile, guarded = _build_compile(
+            group, strings, paths, has_break_artifacts, caller_may_be_missing=caller_may_be_missing
         )
-        compile_ = compile_before_time
+        compile_ = replace(built_compile, time=_compile_time(group, first_start))
+        types[id(compile_)] = guarded
         metrics = group.metrics or {}
-        compile_ = replace(compile_, time=_compile_time(group, first_start))
-        types[id(compile_)] = types.pop(id(compile_before_time))
         file = paths.display(str(metrics.get("co_filename") or ""))
         first_line = int(metrics.get("co_firstlineno") or 0)
         built.append((file, compile_.code_name, first_line, compile_.resume_line is not None, compile_, group))
