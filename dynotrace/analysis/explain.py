@@ -73,6 +73,40 @@ def _run_notes(report: Report) -> tuple[str, ...]:
     return tuple(notes)
 
 
+class _GuardIndex:
+    """One compile's guards looked up by what a failure names: its check, its tensor, its
+    source (each the first guard in the compile's order), and whether a tensor was a view.
+    A recompile lists a failure for every cache entry before it (8,000 failures over 700
+    compiles in a big log); scanning the guards for each took a quarter of the explaining."""
+
+    __slots__ = ("by_check", "tensors", "by_source", "global_state", "_checks", "_sources")
+
+    def __init__(self, compile_: Compile) -> None:
+        self.by_check: dict[str, Guard] = {}
+        self.tensors: dict[str, Guard] = {}
+        self.by_source: dict[str, Guard] = {}
+        self.global_state: Guard | None = None
+        for guard in compile_.guards:
+            self.by_check.setdefault(user_source(guard.check), guard)
+            self.by_check.setdefault(guard.check, guard)
+            if guard.source:
+                source = user_source(guard.source)
+                self.by_source.setdefault(source, guard)
+                if guard.kind == "TENSOR_MATCH":
+                    self.tensors.setdefault(source, guard)
+            if guard.kind == "GLOBAL_STATE" and self.global_state is None:
+                self.global_state = guard
+        # Sources and checks are single lines: one search of the joined text finds what a
+        # search of each would.
+        self._checks = "\n".join(g.check for g in compile_.guards)
+        self._sources = "\n" + "\n".join(g.source or "" for g in compile_.guards)
+
+    def mentions_view(self, source: str) -> bool:
+        """Some guard's source starts with ``source._base``, or its check names it."""
+        base = source + "._base"
+        return base in self._checks or "\n" + base in self._sources
+
+
 def _explain_function(function: Function, types: SourceTypes) -> Function:
     # Compile ids repeat after torch._dynamo.reset(); a recompile's failed compile is the
     # latest one with that id before it.
@@ -80,8 +114,9 @@ def _explain_function(function: Function, types: SourceTypes) -> Function:
     explained = []
     in_library = is_library_file(function.file)
     changed: set[str] = set()  # the sources that already failed once in this function
+    indexes: dict[int, _GuardIndex] = {}
     for c in function.compiles:
-        explained.append(_explain_compile(c, by_id, in_library, types, changed))
+        explained.append(_explain_compile(c, by_id, in_library, types, changed, indexes))
         by_id[c.compile_id] = c
         changed.update(f.source or f.reason for f in c.guard_failures)
     compiles = _shared_code(function.name, tuple(explained))
@@ -184,21 +219,29 @@ def _explain_compile(
     in_library: bool = False,
     types: SourceTypes | None = None,
     changed: set[str] | None = None,
+    indexes: dict[int, _GuardIndex] | None = None,
 ) -> Compile:
     names = symbol_names(compile_.symbols)
     shape_guards = tuple(replace(g, named=rename(g.expr, names)) for g in compile_.shape_guards)
     shape_constraints = constraints((g.expr for g in compile_.shape_guards if not g.runtime_assert), names)
-    failures = tuple(
-        _explain_failure(
-            f,
-            by_id.get(f.failed_compile_id),
-            compile_,
-            in_library,
-            (types or {}).get(id(by_id[f.failed_compile_id]), {}) if f.failed_compile_id in by_id else {},
-            first_change=(f.source or f.reason) not in (changed or set()),
+    indexes = {} if indexes is None else indexes
+    failures = []
+    for f in compile_.guard_failures:
+        failed = by_id.get(f.failed_compile_id)
+        index = None
+        if failed is not None and (index := indexes.get(id(failed))) is None:
+            index = indexes[id(failed)] = _GuardIndex(failed)
+        failures.append(
+            _explain_failure(
+                f,
+                failed,
+                compile_,
+                in_library,
+                (types or {}).get(id(failed), {}) if failed is not None else {},
+                first_change=(f.source or f.reason) not in (changed or set()),
+                index=index,
+            )
         )
-        for f in compile_.guard_failures
-    )
     guard_diff = None
     if failures and failures[0].failed_compile_id in by_id:
         guard_diff = diff_guards(by_id[failures[0].failed_compile_id].guards, compile_.guards)
@@ -206,28 +249,22 @@ def _explain_compile(
         compile_,
         shape_guards=shape_guards,
         shape_constraints=shape_constraints,
-        guard_failures=failures,
+        guard_failures=tuple(failures),
         guard_diff=guard_diff,
     )
 
 
-def _failing_guard(failure: GuardFailure, failed: Compile | None) -> Guard | None:
-    """The guard of the failed compile that Dynamo's reason is about."""
-    if failed is None:
+def _failing_guard(failure: GuardFailure, index: _GuardIndex | None) -> Guard | None:
+    """The guard of the failed compile (its ``index``) that Dynamo's reason is about."""
+    if index is None:
         return None
     m = _TENSOR_REASON.match(failure.reason)
-    for guard in failed.guards:
-        if m:
-            if guard.kind == "TENSOR_MATCH" and user_source(guard.source or "") == user_source(m["name"]):
-                return guard
-        elif user_source(guard.check) == failure.reason or guard.check == failure.reason:
-            return guard
+    guard = index.tensors.get(user_source(m["name"])) if m else index.by_check.get(failure.reason)
+    if guard is not None:
+        return guard
     if failure.reason.startswith("GLOBAL_STATE"):
-        return next((g for g in failed.guards if g.kind == "GLOBAL_STATE"), None)
-    for guard in failed.guards:
-        if failure.source and guard.source and user_source(guard.source) == failure.source:
-            return guard
-    return None
+        return index.global_state
+    return index.by_source.get(failure.source) if failure.source else None
 
 
 def _new_value(failure: GuardFailure, new: Compile) -> tuple[str | None, bool]:
@@ -304,8 +341,11 @@ def _explain_failure(
     in_library: bool = False,
     types: Mapping[str, str] | None = None,
     first_change: bool = True,
+    index: _GuardIndex | None = None,
 ) -> GuardFailure:
-    guard = _failing_guard(failure, failed)
+    if index is None and failed is not None:
+        index = _GuardIndex(failed)
+    guard = _failing_guard(failure, index)
     category = classify(failure, guard, types)
     actual = failure.actual
     became_dynamic = False
@@ -330,7 +370,7 @@ def _explain_failure(
         became_dynamic=became_dynamic,
         call_site=new.call_site,
         in_library=in_library,
-        view=_is_view(failure, guard, failed),
+        view=_is_view(guard, index),
         first_change=first_change,
         resume_line=failed.resume_line if failed is not None else new.resume_line,
         types=types or {},
@@ -346,10 +386,9 @@ def _explain_failure(
     )
 
 
-def _is_view(failure: GuardFailure, guard: Guard | None, failed: Compile | None) -> bool:
+def _is_view(guard: Guard | None, index: _GuardIndex | None) -> bool:
     """The tensor whose size failed was a view of another when it was compiled (its
     ``._base`` is guarded): a tensor computed inside the model, not one a loop passes."""
-    if failed is None or guard is None or not guard.source:
+    if index is None or guard is None or not guard.source:
         return False
-    base = guard.source + "._base"
-    return any((g.source or "").startswith(base) or base in g.check for g in failed.guards)
+    return index.mentions_view(guard.source)

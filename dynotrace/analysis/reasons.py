@@ -13,6 +13,7 @@ names the cache entry that failed and the first guard of it that failed::
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 
@@ -65,6 +66,7 @@ def _tensor_property(what: str, index: str | None) -> str:
     return template.format(index) if "{}" in template else template
 
 
+@functools.lru_cache(maxsize=8192)
 def user_source(source: str) -> str:
     """A guard source in the user's terms: ``L['self'].layer`` -> ``self.layer``,
     ``G['SCALE']`` -> ``SCALE``, ``dict.__getitem__(d, k)`` -> ``d[k]``."""
