@@ -382,7 +382,7 @@ def _explain_failure(
         guard_kind=guard.kind if guard else failure.guard_kind,
         actual=actual,
         location=location,
-        suggestion=suggest(replace(failure, actual=actual), category, premises),
+        suggestion=suggest(failure if actual == failure.actual else replace(failure, actual=actual), category, premises),
     )
 
 

@@ -95,10 +95,15 @@ def write(data: Any, emit: Callable[[str], None] | None = None) -> Any:
                 scalars[text] = written
         return written
 
+    keys: dict[Any, str] = {}  # a report has a few dozen distinct keys, written 250,000 times
+
     def key(text: Any) -> str:
-        if type(text) is not str or len(text) > _SIMPLE_KEY_LENGTH or not text.isprintable():
-            raise _NotSimple
-        return scalar(text, "")
+        written = keys.get(text) if type(text) is str else None
+        if written is None:
+            if type(text) is not str or len(text) > _SIMPLE_KEY_LENGTH or not text.isprintable():
+                raise _NotSimple
+            written = keys[text] = scalar(text, "")
+        return written
 
     def value(item: Any, indent: str) -> str | None:
         """How ``item`` is written after ``key:`` or ``-`` in a collection indented by
