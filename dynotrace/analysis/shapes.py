@@ -72,13 +72,13 @@ def _simple_constraints(exprs: tuple[str, ...], names: Mapping[str, str]) -> tup
             others.append(text)
     ranges = []
     for symbol in sorted(lows.keys() | highs.keys(), key=lambda s: names.get(s, s)):
-        name, low, high = names.get(symbol, symbol), lows.get(symbol), highs.get(symbol)
-        if low is not None and high is not None:
-            if low >= high:
+        name, least, most = names.get(symbol, symbol), lows.get(symbol), highs.get(symbol)
+        if least is not None and most is not None:
+            if least >= most:
                 return None  # one size or none: sympy's words for a set, not a range
-            ranges.append(f"{low} <= {name} <= {high}")
+            ranges.append(f"{least} <= {name} <= {most}")
         else:
-            ranges.append(f"{low} <= {name}" if low is not None else f"{name} <= {high}")
+            ranges.append(f"{least} <= {name}" if least is not None else f"{name} <= {most}")
     return tuple(ranges) + tuple(others)
 
 
