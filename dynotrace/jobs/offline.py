@@ -526,8 +526,8 @@ def _size(path: Path) -> int:
         return 0
 
 
-def read_job(
-    layout: TraceLayout,
+def read_trace(
+    path: str,
     run: RunInfo,
     *,
     strict: bool = False,
@@ -535,11 +535,20 @@ def read_job(
     keep: Collection[int] | None = None,
     artifacts: dict[int, Artifacts] | None = None,
 ) -> tuple[JobReport, Sections | None]:
-    """The job of a multi-rank directory, and each rank's serialised part of its file
-    (when ``section_format`` asks for one); ``keep`` as ``read_ranks``. ``artifacts``,
-    when given, is filled with each rank's artifacts."""
+    """What ``dynotrace explain --trace PATH`` reads: a distributed job when ``PATH`` is a
+    directory with the logs of several ranks (and, with ``section_format``, each rank's
+    part of its file, serialised while it was read; ``keep`` as ``read_ranks``), else one
+    process's run. ``artifacts``, when given, is filled with each rank's artifacts (rank
+    0's for one process's run)."""
     from dynotrace.jobs.combine import build_job
 
+    layout = classify(path)
+    if layout is None:
+        if artifacts is not None:
+            report, _, artifacts[0] = read_log_with_artifacts(path, run, strict=strict)
+        else:
+            report, _ = read_log(path, run, strict=strict)
+        return JobReport.single(report), None
     read = read_ranks(
         layout, run, strict=strict, section_format=section_format, keep=keep, artifacts=artifacts is not None
     )
@@ -563,27 +572,3 @@ def read_job(
         launcher=None,
     )
     return job, read.sections
-
-
-def read_trace(
-    path: str,
-    run: RunInfo,
-    *,
-    strict: bool = False,
-    section_format: str | None = None,
-    keep: Collection[int] | None = None,
-    artifacts: dict[int, Artifacts] | None = None,
-) -> tuple[JobReport, Sections | None]:
-    """What ``dynotrace explain --trace PATH`` reads: a distributed job when ``PATH`` is a
-    directory with the logs of several ranks (and, with ``section_format``, each rank's
-    part of its file, serialised while it was read; ``keep`` as ``read_ranks``), else one
-    process's run. ``artifacts``, when given, is filled with each rank's artifacts (rank
-    0's for one process's run)."""
-    layout = classify(path)
-    if layout is not None:
-        return read_job(layout, run, strict=strict, section_format=section_format, keep=keep, artifacts=artifacts)
-    if artifacts is not None:
-        report, _, artifacts[0] = read_log_with_artifacts(path, run, strict=strict)
-    else:
-        report, _ = read_log(path, run, strict=strict)
-    return JobReport.single(report), None
