@@ -3,10 +3,8 @@ through, so that both give the same report for the same run."""
 
 from __future__ import annotations
 
-import gc
 import os
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
 from typing import Any
@@ -17,6 +15,7 @@ from dynotrace.analysis.fold import fold_events
 from dynotrace.capture.listener import FOLD_KINDS
 from dynotrace.capture.tracelog import ReadStats, read_trace
 from dynotrace.events import ARTIFACT_KINDS, TraceEvent
+from dynotrace.files.collector import collector_paused
 from dynotrace.model import Artifacts, CompileFacts, ReadProblems, Report, RunInfo
 
 
@@ -90,7 +89,7 @@ def read_log(
 ) -> tuple[Report, tuple[CompileFacts, ...]]:
     """The report of a TORCH_TRACE file (or a directory read as one stream), and what
     Inductor logged per compile that a job compares across its ranks."""
-    with _collector_paused():
+    with collector_paused():
         events, stats = read_trace(path, strict=strict, keep_kinds=FOLD_KINDS)
         report = build_report(events, run, base_dir=base_dir, problems=read_problems(stats))
         return report, compile_facts(events)
@@ -100,32 +99,9 @@ def read_log_with_artifacts(
     path: str | os.PathLike[str], run: RunInfo, *, strict: bool = False, base_dir: str | None = None
 ) -> tuple[Report, tuple[CompileFacts, ...], Artifacts]:
     """``read_log``, keeping what tlparse shows for each compile (``analysis.artifacts``)."""
-    with _collector_paused():
+    with collector_paused():
         events, stats = read_trace(
             path, strict=strict, keep_kinds=FOLD_KINDS | ARTIFACT_KINDS, keep_payloads=ARTIFACT_KINDS
         )
         report, artifacts = build_report_with_artifacts(events, run, base_dir=base_dir, problems=read_problems(stats))
         return report, compile_facts(events), artifacts
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """The cyclic garbage collector off while a log is read and folded.
-
-    Reading and folding build hundreds of thousands of containers (229,000 for the 57 MB
-    benchmark log: the events, the report's dataclasses) and hardly any garbage in cycles
-    (2,400 objects), and every full pass of the collector walks all of them: on that log
-    its passes took 0.2 s of CPU, over a tenth of the run. Turned back on, the collector
-    would walk the same objects again, young to old, as the report is written; ``freeze``
-    then ``unfreeze`` first moves every object into the oldest generation without walking
-    them (cyclic garbage among them is collected by the next full pass, as garbage that
-    old always is). Its passes now take 0.02 s."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if collecting:
-            gc.freeze()
-            gc.unfreeze()
-            gc.enable()
