@@ -27,50 +27,30 @@ def build_report(
     problems: ReadProblems | None = None,
     seed_strings: Mapping[int, str] | None = None,
     wall_s: float | None = None,
+    artifacts: list[Artifacts] | None = None,
 ) -> Report:
     """The explained report of a run from its events, with its timing section (the run's
     ``wall_s`` first when it is known). File names are shown relative to ``base_dir``
-    (default: the working directory)."""
-    return _build(events, run, base_dir, problems, seed_strings, wall_s, None)
-
-
-def build_report_with_artifacts(
-    events: Iterable[TraceEvent],
-    run: RunInfo,
-    *,
-    base_dir: str | None = None,
-    problems: ReadProblems | None = None,
-    seed_strings: Mapping[int, str] | None = None,
-    wall_s: float | None = None,
-) -> tuple[Report, Artifacts]:
-    """``build_report``, and what tlparse shows for each of its compiles (from events
-    kept with ``events.ARTIFACT_KINDS``' payloads)."""
-    collected: list[tuple[dict[str, Any], list[TraceEvent], list[TraceEvent]]] = []
-    report = _build(events, run, base_dir, problems, seed_strings, wall_s, collected)
+    (default: the working directory). ``artifacts``, when given, gets what tlparse shows
+    for each of the report's compiles (from events kept with ``events.ARTIFACT_KINDS``'
+    payloads)."""
     base = os.getcwd() if base_dir is None else base_dir
-    ids = (c.compile_id for c in report.compiles)
-    return report, collect_artifacts(((cid, *parts) for cid, parts in zip(ids, collected)), base_dir=base)
-
-
-def _build(
-    events: Iterable[TraceEvent],
-    run: RunInfo,
-    base_dir: str | None,
-    problems: ReadProblems | None,
-    seed_strings: Mapping[int, str] | None,
-    wall_s: float | None,
-    collected: list[tuple[dict[str, Any], list[TraceEvent], list[TraceEvent]]] | None,
-) -> Report:
+    collected: list[tuple[dict[str, Any], list[TraceEvent], list[TraceEvent]]] | None = (
+        [] if artifacts is not None else None
+    )
     report, timing = fold_events(
         events,
         run,
-        base_dir=os.getcwd() if base_dir is None else base_dir,
+        base_dir=base,
         problems=problems,
         seed_strings=seed_strings,
         compile_events=collected,
     )
     if wall_s is not None:
         timing = {"wall_s": round(wall_s, 6), **timing}
+    if artifacts is not None and collected is not None:
+        ids = (c.compile_id for c in report.compiles)
+        artifacts.append(collect_artifacts(((cid, *parts) for cid, parts in zip(ids, collected)), base_dir=base))
     return replace(report, timing=timing)
 
 
@@ -103,5 +83,6 @@ def read_log_with_artifacts(
         events, stats = read_trace(
             path, strict=strict, keep_kinds=FOLD_KINDS | ARTIFACT_KINDS, keep_payloads=ARTIFACT_KINDS
         )
-        report, artifacts = build_report_with_artifacts(events, run, base_dir=base_dir, problems=read_problems(stats))
-        return report, compile_facts(events), artifacts
+        kept: list[Artifacts] = []
+        report = build_report(events, run, base_dir=base_dir, problems=read_problems(stats), artifacts=kept)
+        return report, compile_facts(events), kept[0]
