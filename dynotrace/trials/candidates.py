@@ -7,7 +7,7 @@ that match it, in the table's order (the most targeted first); a finding no rule
 needs a change of the code, and keeps the report's own suggestion, unverified.
 
 Where a new candidate fix goes: one ``Rule`` here (its keys and a function that makes the
-``Candidate``); the knob, if new, in ``knobs.py`` (with the releases that have it). A new
+``Candidate``); the knob, if new, in ``knobs.json`` (with the releases that have it). A new
 cause category of ``analysis/causes.py`` gets candidates by naming it in a rule's
 ``categories``; a new premise of a finding (the value guarded, as ``value_kind`` tells it)
 by a new value kind.
