@@ -184,11 +184,11 @@ class _Task:
     section_format: str | None
     #: Where the rank's part of the job's file is kept (``Sections.files``), when a format
     #: was asked for.
-    sections_dir: str | None = None
+    sections_dir: str | None
     #: Where a worker leaves the rank's whole report, as plain data, for this process.
-    spool: str | None = None
+    spool: str
     #: Keep what tlparse shows for each compile (an HTML report).
-    artifacts: bool = False
+    artifacts: bool
 
 
 def _read_one(task: _Task) -> tuple[Report, RankDetail, Artifacts | None]:
@@ -269,7 +269,6 @@ def _read_in_worker(task: _Task) -> dict[str, Any]:
     del report  # what follows needs only the plain data: less memory at the peak
     if task.section_format and task.sections_dir:
         result["section"] = write_section_of(task.sections_dir, "ranks", task.log.rank, data, task.section_format)
-    assert task.spool is not None
     path = os.path.join(task.spool, f"{task.log.rank}.marshal")
     with open(path, "wb") as stream:
         marshal.dump(data, stream)
