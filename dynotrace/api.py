@@ -695,7 +695,8 @@ def run(
     report = build_report(
         result.events, result.run, seed_strings=result.seed_strings, wall_s=result.wall_s, artifacts=texts
     )
-    return Run(JobReport.single(report), result.exit_code, result.interrupted, artifacts={0: texts[0]} if texts else None)
+    kept = {0: texts[0]} if texts else None
+    return Run(JobReport.single(report), result.exit_code, result.interrupted, artifacts=kept)
 
 
 def _file_format(output: str | None, fmt: str | None) -> str:

@@ -21,7 +21,13 @@ if TYPE_CHECKING:
 #: The options that go with ``--try-fixes`` only: name, the keyword of ``api.try_fixes`` it
 #: sets, type, metavar, and what it does.
 _TRIAL_OPTIONS: tuple[tuple[str, str, click.ParamType | None, str, str], ...] = (
-    ("--max-trials", "max_trials", click.IntRange(min=1), "N", "at most N reruns besides the one with no change (default 8)."),
+    (
+        "--max-trials",
+        "max_trials",
+        click.IntRange(min=1),
+        "N",
+        "at most N reruns besides the one with no change (default 8).",
+    ),
     (
         "--trial-timeout",
         "trial_timeout",
@@ -219,7 +225,9 @@ def explain(
             if try_fixes and run.interrupted:
                 click.echo("dynotrace: the run was interrupted: no fix was tried", err=True)
             if try_fixes and not run.job.distributed and not run.interrupted:
-                rerun = functools.partial(api.try_fixes, args, module=as_module, backend=backend, progress=not quiet, **budget)
+                rerun = functools.partial(
+                    api.try_fixes, args, module=as_module, backend=backend, progress=not quiet, **budget
+                )
                 sys.exit(_explain_and_try_fixes(run, rerun, output=output, fmt=fmt, quiet=quiet, terminal=terminal))
             written = False
             try:

@@ -161,7 +161,8 @@ def _summary_table(diff: ReportDiff) -> Table:
     table.add_column("after", justify="right")
     table.add_column("change", justify="right")
     for d, label, trend in changed_counts(diff.summary):
-        table.add_row(Text(label, style="bold"), str(d.before), str(d.after), Text(f"{d.change:+d}", style=_TREND_STYLES[trend]))
+        change = Text(f"{d.change:+d}", style=_TREND_STYLES[trend])
+        table.add_row(Text(label, style="bold"), str(d.before), str(d.after), change)
     return table
 
 
