@@ -684,20 +684,19 @@ def run(
             return Run(None, rank.exit_code, rank.report.run.interrupted, rank=rank)
         # Ranks' captures travel without their artifacts: an HTML page says where to get them.
         return Run(rank.job, rank.job.run.exit_code or 0, rank.job.run.interrupted, rank=rank, artifacts={} if artifacts else None)
-    from dynotrace.analysis.build import build_report, build_report_with_artifacts
+    from dynotrace.analysis.build import build_report
     from dynotrace.capture.live import capture_target
     from dynotrace.events import ARTIFACT_KINDS
 
     result = capture_target(
         args, as_module=module, backend=backend, command=command, keep=ARTIFACT_KINDS if artifacts else frozenset()
     )
-    if not artifacts:
-        report = build_report(result.events, result.run, seed_strings=result.seed_strings, wall_s=result.wall_s)
-        return Run(JobReport.single(report), result.exit_code, result.interrupted)
-    report, texts = build_report_with_artifacts(
-        result.events, result.run, seed_strings=result.seed_strings, wall_s=result.wall_s
+    texts: list[Artifacts] | None = [] if artifacts else None
+    report = build_report(
+        result.events, result.run, seed_strings=result.seed_strings, wall_s=result.wall_s, artifacts=texts
     )
-    return Run(JobReport.single(report), result.exit_code, result.interrupted, artifacts={0: texts})
+    kept = {0: texts[0]} if texts else None
+    return Run(JobReport.single(report), result.exit_code, result.interrupted, artifacts=kept)
 
 
 def _file_format(output: str | None, fmt: str | None) -> str:

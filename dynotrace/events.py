@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 #: Keys of the metadata dict that are context, not the event kind.
 CONTEXT_KEYS = frozenset(
@@ -125,17 +127,26 @@ def wants_payload(kind: str, data: Any, keep: frozenset[str] = frozenset()) -> b
     return False
 
 
+def payload_json(payload: str | None, shape: type[T]) -> T | None:
+    """A payload's JSON value when it has the ``shape`` expected (``dict``, ``list``), else
+    ``None``: no payload, no JSON, or JSON of another shape."""
+    if payload is None:
+        return None
+    try:
+        value = json.loads(payload)
+    except ValueError:
+        return None
+    return value if isinstance(value, shape) else None
+
+
 def slim_payload(kind: str, data: Any, payload: str) -> str:
     """The part of a kept payload a report reads: of a cache lookup, its ``CACHE_KEYS``
     (compact JSON; the cache key's inputs it also carries are tens of KB per lookup). Any
     other payload, and one that is not the JSON expected, as it is."""
     if kind != "artifact" or not isinstance(data, dict) or data.get("name") not in CACHE_ARTIFACTS:
         return payload
-    try:
-        value = json.loads(payload)
-    except ValueError:
-        return payload
-    if not isinstance(value, dict):
+    value = payload_json(payload, dict)
+    if value is None:
         return payload
     return json.dumps({k: value[k] for k in CACHE_KEYS if value.get(k) is not None}, sort_keys=True)
 

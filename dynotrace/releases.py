@@ -72,15 +72,20 @@ _GB_REASON_26 = re.compile(r"^Reason: (?:Unsupported: )?", re.MULTILINE)
 _FRAME = re.compile(r'^\s*File "[^"]+", line \d+, in .+$')
 _FRAME_COMPILE_ID = re.compile(r"^\d+/\d+$")
 
-# Guard-text wording that differs between releases and means nothing for a comparison:
-# ``___check_obj_id(x, 123), type=<class 'm.C'>`` (2.10+ append the type);
-_TYPE_SUFFIX = re.compile(r", type=<.*>$")
-# ``L['self'].k == 2   (HINT: torch.compile considers ...)`` (2.8-2.9 append a hint);
-_HINT = re.compile(r"\s+\(HINT: .*\)$")
-# ``not math.isnan(___as_tensor(x).item())`` (2.6-2.11; 2.14+ write ``not math.isnan(x)``);
-_AS_TENSOR_ITEM = re.compile(r"___as_tensor\((?P<src>[^()]*(?:\([^()]*\))?[^()]*)\)\.item\(\)")
-# ``torch.sym_max(a, b)`` / ``torch.sym_min`` in 2.14+ shape guards (``max`` / ``min`` before).
-_SYM_MINMAX = re.compile(r"\btorch\.sym_(max|min)\(")
+# Guard-text wording that differs between releases and means nothing for a comparison, and
+# the common form each becomes, in the order they are applied:
+_CHECK_WORDING = (
+    # ``___check_obj_id(x, 123), type=<class 'm.C'>`` (2.10+ append the type);
+    (re.compile(r", type=<.*>$"), ""),
+    # ``L['self'].k == 2   (HINT: torch.compile considers ...)`` (2.8-2.9 append a hint);
+    (re.compile(r"\s+\(HINT: .*\)$"), ""),
+    # ``not math.isnan(___as_tensor(x).item())`` (2.6-2.11; 2.14+ write ``not math.isnan(x)``);
+    (re.compile(r"___as_tensor\((?P<src>[^()]*(?:\([^()]*\))?[^()]*)\)\.item\(\)"), r"\g<src>"),
+    # ``__math_isnan(x)`` (2.6) for ``math.isnan(x)``;
+    (re.compile(r"__math_isnan\("), "math.isnan("),
+    # ``torch.sym_max(a, b)`` / ``torch.sym_min`` in 2.14+ shape guards (``max`` / ``min`` before).
+    (re.compile(r"\btorch\.sym_(max|min)\("), r"\1("),
+)
 _GLOBAL_STATE = "___check_global_state()"
 
 
@@ -403,9 +408,9 @@ def comparable_check(check: str) -> str:
     ``___check_global_state()`` (the state is compared key by key: ``global_state_change``)."""
     if check.startswith(_GLOBAL_STATE):
         return _GLOBAL_STATE
-    check = _HINT.sub("", _TYPE_SUFFIX.sub("", check))
-    check = _AS_TENSOR_ITEM.sub(r"\g<src>", check).replace("__math_isnan(", "math.isnan(")
-    return _SYM_MINMAX.sub(r"\1(", check)
+    for wording, common in _CHECK_WORDING:
+        check = wording.sub(common, check)
+    return check
 
 
 #: Guard kinds a release renamed or split out of a general one: 2.14 gave ``a is b`` its own

@@ -15,7 +15,7 @@ import os
 from collections.abc import Iterable
 from typing import Any
 
-from dynotrace.events import TraceEvent
+from dynotrace.events import TraceEvent, payload_json
 from dynotrace.model import Artifact, Artifacts, CompileArtifacts
 
 #: Each kind's title on a page, in the order a page lists them.
@@ -128,21 +128,15 @@ def _shown(value: Any) -> str:
 
 def _pretty(config: str) -> str:
     """A configuration (JSON text) one setting per line."""
-    try:
-        value = json.loads(config)
-    except ValueError:
-        return config
-    if not isinstance(value, dict):
+    value = payload_json(config, dict)
+    if value is None:
         return config
     return "\n".join(f"{k}: {json.dumps(v, ensure_ascii=False)}" for k, v in value.items())
 
 
 def _json_guards(payload: str) -> str:
     """The older ``dynamo_guards`` JSON as one guard's code per line."""
-    try:
-        items = json.loads(payload)
-    except ValueError:
-        return payload
-    if not isinstance(items, list):
+    items = payload_json(payload, list)
+    if items is None:
         return payload
     return "\n".join(str(item.get("code")) for item in items if isinstance(item, dict) and item.get("code"))

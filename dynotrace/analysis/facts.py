@@ -18,13 +18,12 @@ tlparse's ``--all-ranks-html`` compares the same three across ranks.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from dynotrace.events import TraceEvent
+from dynotrace.events import TraceEvent, payload_json
 from dynotrace.model import CompileFacts
 
 COLLECTIVE_SCHEDULE = "inductor_collective_schedule"
@@ -55,13 +54,13 @@ def compile_facts(events: Iterable[TraceEvent]) -> tuple[CompileFacts, ...]:
             # The reader drops a payload that fails its md5 (the live listener never does).
             facts.setdefault((ev.frame_id, ev.frame_compile_id), _Facts()).unreadable.append(name)
         elif name == COLLECTIVE_SCHEDULE:
-            ops = _json(ev.payload)
-            if isinstance(ops, list):
+            ops = payload_json(ev.payload, list)
+            if ops is not None:
                 entry = facts.setdefault((ev.frame_id, ev.frame_compile_id), _Facts())
                 entry.collectives.extend(str(op) for op in ops if op is not None)
         elif name == RUNTIME_AND_TENSOR_META:
-            data = _json(ev.payload)
-            ops = data.get("ops") if isinstance(data, dict) else None
+            data = payload_json(ev.payload, dict)
+            ops = data.get("ops") if data is not None else None
             if isinstance(ops, list):
                 entry = facts.setdefault((ev.frame_id, ev.frame_compile_id), _Facts())
                 entry.runtime_ns = (entry.runtime_ns or 0.0) + _runtime_ns(ops)
@@ -83,15 +82,6 @@ def _finish(compile_id: str, entry: _Facts) -> CompileFacts:
         unreadable=tuple(dict.fromkeys(entry.unreadable)),
         output_ops_text=ops or (),
     )
-
-
-def _json(payload: str | None) -> Any:
-    if payload is None:
-        return None
-    try:
-        return json.loads(payload)
-    except ValueError:
-        return None
 
 
 def _runtime_ns(ops: list[Any]) -> float:

@@ -2,17 +2,70 @@
 
 from __future__ import annotations
 
+import functools
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from dynotrace.cli.common import backend_option, command_line, fail, rank_timeout_option, script_args, target_options
+from dynotrace.cli.common import F, backend_option, command_line, fail, rank_timeout_option, script_args, target_options
 from dynotrace.cli.common import perfetto_option, terminal_options
 from dynotrace.errors import DynotraceError
 
 if TYPE_CHECKING:
     from dynotrace.api import Run
+    from dynotrace.model.trials import Trials
+
+
+#: The options that go with ``--try-fixes`` only: name, the keyword of ``api.try_fixes`` it
+#: sets, type, metavar, and what it does.
+_TRIAL_OPTIONS: tuple[tuple[str, str, click.ParamType | None, str, str], ...] = (
+    (
+        "--max-trials",
+        "max_trials",
+        click.IntRange(min=1),
+        "N",
+        "at most N reruns besides the one with no change (default 8).",
+    ),
+    (
+        "--trial-timeout",
+        "trial_timeout",
+        click.FloatRange(min=1),
+        "SECONDS",
+        "stop a rerun that takes longer (default: 5 times the rerun with no change, at least 120 s); it is "
+        "reported, never fatal.",
+    ),
+    (
+        "--trials-time",
+        "time_limit",
+        click.FloatRange(min=1),
+        "SECONDS",
+        "start no rerun that would end after this many seconds of trials in all.",
+    ),
+    (
+        "--trials-dir",
+        "trials_dir",
+        None,
+        "DIR",
+        "keep each rerun's output log and report here (default: a new temporary directory).",
+    ),
+)
+
+
+def _trial_options(f: F) -> F:
+    """``--try-fixes``, then the options that go with it only (their help says so), each
+    passed to the command under its keyword of ``api.try_fixes``."""
+    for name, keyword, kind, metavar, what in reversed(_TRIAL_OPTIONS):
+        f = click.option(name, keyword, type=kind, metavar=metavar, help=f"With --try-fixes: {what}")(f)
+    return click.option(  # type: ignore[no-any-return]
+        "--try-fixes",
+        is_flag=True,
+        help="After the report, rerun the script once per candidate fix (and once with no change, and once with "
+        "every fix that helped), each in a fresh process with the same arguments and a cold compile cache, and "
+        "show what each changed. This RUNS YOUR SCRIPT AGAIN, several times: whatever it does (writing files, "
+        "...), it does each time. Its output goes to a log file, not the terminal. Single-process scripts only.",
+    )(f)
 
 
 @click.command(
@@ -88,38 +141,7 @@ first.""",
     help="For a distributed job: show rank N's report (default: one report per group of ranks that compiled the same way).",
 )
 @rank_timeout_option
-@click.option(
-    "--try-fixes",
-    is_flag=True,
-    help="After the report, rerun the script once per candidate fix (and once with no change, and once with "
-    "every fix that helped), each in a fresh process with the same arguments and a cold compile cache, and "
-    "show what each changed. This RUNS YOUR SCRIPT AGAIN, several times: whatever it does (writing files, "
-    "...), it does each time. Its output goes to a log file, not the terminal. Single-process scripts only.",
-)
-@click.option(
-    "--max-trials",
-    type=click.IntRange(min=1),
-    metavar="N",
-    help="With --try-fixes: at most N reruns besides the one with no change (default 8).",
-)
-@click.option(
-    "--trial-timeout",
-    type=click.FloatRange(min=1),
-    metavar="SECONDS",
-    help="With --try-fixes: stop a rerun that takes longer (default: 5 times the rerun with no change, at "
-    "least 120 s); it is reported, never fatal.",
-)
-@click.option(
-    "--trials-time",
-    type=click.FloatRange(min=1),
-    metavar="SECONDS",
-    help="With --try-fixes: start no rerun that would end after this many seconds of trials in all.",
-)
-@click.option(
-    "--trials-dir",
-    metavar="DIR",
-    help="With --try-fixes: keep each rerun's output log and report here (default: a new temporary directory).",
-)
+@_trial_options
 @terminal_options
 def explain(
     target: tuple[str, ...],
@@ -139,12 +161,9 @@ def explain(
     show_rank: int | None,
     rank_timeout: float | None,
     try_fixes: bool,
-    max_trials: int | None,
-    trial_timeout: float | None,
-    trials_time: float | None,
-    trials_dir: str | None,
     width: int | None,
     color: bool | None,
+    **budget: Any,
 ) -> None:
     """Run SCRIPT under torch.compile and explain its graph breaks, guards, dynamic shapes
     and recompiles.
@@ -157,7 +176,7 @@ def explain(
         fail("--strict applies to --trace only")
     if trace_path is not None and try_fixes:
         fail("--try-fixes reruns a script: give the script, not --trace")
-    if not try_fixes and (max_trials or trial_timeout or trials_time or trials_dir):
+    if not try_fixes and any(budget.values()):
         fail("--max-trials, --trial-timeout, --trials-time and --trials-dir apply to --try-fixes only")
     from dynotrace import api
 
@@ -206,18 +225,10 @@ def explain(
             if try_fixes and run.interrupted:
                 click.echo("dynotrace: the run was interrupted: no fix was tried", err=True)
             if try_fixes and not run.job.distributed and not run.interrupted:
-                code = _explain_and_try_fixes(
-                    run,
-                    args,
-                    as_module=as_module,
-                    backend=backend,
-                    output=output,
-                    fmt=fmt,
-                    quiet=quiet,
-                    terminal=terminal,
-                    budget=(max_trials, trial_timeout, trials_time, trials_dir),
+                rerun = functools.partial(
+                    api.try_fixes, args, module=as_module, backend=backend, progress=not quiet, **budget
                 )
-                sys.exit(code)
+                sys.exit(_explain_and_try_fixes(run, rerun, output=output, fmt=fmt, quiet=quiet, terminal=terminal))
             written = False
             try:
                 if output:
@@ -239,37 +250,24 @@ def explain(
 
 def _explain_and_try_fixes(
     run: Run,
-    args: list[str],
+    rerun: Callable[..., Trials],
     *,
-    as_module: bool,
-    backend: str | None,
     output: str | None,
     fmt: str | None,
     quiet: bool,
     terminal: dict[str, Any],
-    budget: tuple[int | None, float | None, float | None, str | None],
 ) -> int:
-    """``--try-fixes``: the report, then the trials (a line per rerun on stderr), then the
-    "Verified fixes" panel; ``-o`` is written once, with the trials, whatever stopped them.
-    Returns the exit code: the script's, or 130/143 when Ctrl-C/SIGTERM stopped the trials."""
+    """``--try-fixes``: the report, then the trials (``rerun``, ``api.try_fixes`` given all
+    but the report; a line per rerun on stderr), then the "Verified fixes" panel; ``-o`` is
+    written once, with the trials, whatever stopped them. Returns the exit code: the
+    script's, or 130/143 when Ctrl-C/SIGTERM stopped the trials."""
     from dynotrace import api
 
     assert run.job is not None
     shown = not quiet and not (output and api.writes_to_stdout(output))
     if shown:
         api.render(run.job, "terminal", sys.__stdout__, **terminal)
-    max_trials, trial_timeout, trials_time, trials_dir = budget
-    trials = api.try_fixes(
-        args,
-        report=run.job.report,
-        module=as_module,
-        backend=backend,
-        max_trials=max_trials,
-        trial_timeout=trial_timeout,
-        time_limit=trials_time,
-        trials_dir=trials_dir,
-        progress=not quiet,
-    )
+    trials = rerun(report=run.job.report)
     run.add_trials(trials)
     if output:
         run.save(output, fmt)

@@ -16,11 +16,11 @@ import os
 import re
 import stat
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TextIO, TypeVar
 
 from dynotrace.errors import InputError
+from dynotrace.files.collector import collector_paused
 
 FORMATS = ("yaml", "json")
 T = TypeVar("T")
@@ -311,17 +311,6 @@ def load_data(path: str) -> Any:
     return _load_data(path)
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if collecting:
-            gc.enable()
-
-
 def _load_data(path: str) -> Any:
     """The plain data (dicts, lists, scalars) in the report file ``path``."""
     try:
@@ -408,7 +397,7 @@ def load_documents(paths: Sequence[str], build: Callable[[Any, str], T]) -> list
     (0.1-0.2 s of a 50,000-guard report).
     """
     if not _read_side_by_side(tuple(paths)):
-        with _collector_paused():
+        with collector_paused():
             return [build(_load_data(path), path) for path in paths]
     import marshal
 
@@ -416,7 +405,7 @@ def load_documents(paths: Sequence[str], build: Callable[[Any, str], T]) -> list
     try:
         for path in paths[1:]:
             running.append(_fork_reader(path))
-        with _collector_paused():
+        with collector_paused():
             built = [build(_load_data(paths[0]), paths[0])]
         for path in paths[1:]:
             pid, pipe = running[0]
@@ -427,7 +416,7 @@ def load_documents(paths: Sequence[str], build: Callable[[Any, str], T]) -> list
             os.close(pipe)
             _, status = os.waitpid(pid, 0)
             running.pop(0)
-            with _collector_paused():
+            with collector_paused():
                 if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0 and chunks:
                     built.append(build(marshal.loads(b"".join(chunks)), path))
                 else:

@@ -38,7 +38,7 @@ import shutil
 import tempfile
 import zlib
 from collections.abc import Callable, Collection
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -184,11 +184,11 @@ class _Task:
     section_format: str | None
     #: Where the rank's part of the job's file is kept (``Sections.files``), when a format
     #: was asked for.
-    sections_dir: str | None = None
+    sections_dir: str | None
     #: Where a worker leaves the rank's whole report, as plain data, for this process.
-    spool: str | None = None
+    spool: str
     #: Keep what tlparse shows for each compile (an HTML report).
-    artifacts: bool = False
+    artifacts: bool
 
 
 def _read_one(task: _Task) -> tuple[Report, RankDetail, Artifacts | None]:
@@ -269,7 +269,6 @@ def _read_in_worker(task: _Task) -> dict[str, Any]:
     del report  # what follows needs only the plain data: less memory at the peak
     if task.section_format and task.sections_dir:
         result["section"] = write_section_of(task.sections_dir, "ranks", task.log.rank, data, task.section_format)
-    assert task.spool is not None
     path = os.path.join(task.spool, f"{task.log.rank}.marshal")
     with open(path, "wb") as stream:
         marshal.dump(data, stream)
@@ -321,98 +320,69 @@ def _outline(rank: int, outline: dict[str, Any], like: int) -> RankOutline:
 
 
 @dataclass(frozen=True)
-class RanksRead:
-    """What reading a directory's ranks gave."""
+class _Ranks:
+    """What reading a directory's ranks gave: the ranks read, why the others could not
+    be, and the artifacts of those read, when asked for."""
 
     reports: dict[int, Report]
     details: dict[int, RankDetail]
-    missing: tuple[MissingRank, ...]
-    #: Each rank's part of the job's file, serialised by the process that read it, when a
-    #: format was asked for (``Sections`` of ``dynotrace.files.documents``).
-    sections: Sections | None
-    #: Each rank's artifacts, when asked for.
-    artifacts: dict[int, Artifacts] = field(default_factory=dict)
+    errors: dict[int, str]
+    artifacts: dict[int, Artifacts]
 
 
-def read_ranks(
-    layout: TraceLayout,
-    run: RunInfo,
-    *,
-    strict: bool = False,
-    section_format: str | None = None,
-    keep: Collection[int] | None = None,
-    artifacts: bool = False,
-) -> RanksRead:
-    """Read each rank of ``layout``: side by side in worker processes when that pays.
-
-    ``keep`` says which ranks' whole reports the caller needs (``None``: all of them). The
-    others are then kept in outline (``RankOutline``: summary, run, timing; their part of
-    the file, with ``section_format``, goes to a file as each is read), but for the lowest
-    rank of each way of compiling (``compiled_as``), whose report stands for the ranks that
-    compiled as it did: what the job's groups, divergence and terminal report need. So the
-    memory held grows with the number of different ranks, not with the number of ranks.
-    With ``artifacts``, each rank's artifacts are kept too (``RanksRead.artifacts``)."""
-    base_dir = os.getcwd()
-    sections_dir = tempfile.mkdtemp(prefix="dynotrace-sections-") if section_format else None
-    sections = Sections(section_format, directory=sections_dir) if section_format and sections_dir else None
-    spool = tempfile.mkdtemp(prefix="dynotrace-ranks-")
-    try:
-        tasks = [_Task(log, strict, run, base_dir, section_format, sections_dir, spool, artifacts) for log in layout.logs]
-        kept = _Kept(keep)
-        found: dict[int, Artifacts] = {}
-        errors: dict[int, str] = {}
-        sizes = [_size(t.log.path) for t in tasks]
-        workers = min(cpu_count(), len(tasks))
-        if sum(sizes) >= PARALLEL_MIN_BYTES and can_fork(workers):
-            # This process reads a share too (its ranks need no trip through a file), and
-            # takes in the workers' results as they come.
-            redo: list[_Task] = []
-            for index, result in run_pool(_read_in_worker, tasks, sizes, workers, here=lambda i: _read_here(tasks[i], sections)):
-                rank = tasks[index].log.rank
-                if result is FAILED:
-                    redo.append(tasks[index])
-                elif isinstance(result, _Read):
-                    if result.error is not None:
-                        errors[rank] = result.error
-                    else:
-                        if result.artifacts is not None:
-                            found[rank] = result.artifacts
-                        lean = keep is not None
-                        kept.arrive(rank, compiled_as(result.report), result.outline, functools.partial(_held_here, result, rank, lean))
-                elif "error" in result:
-                    errors[rank] = result["error"]
+def _read_ranks(tasks: list[_Task], sections: Sections | None, keep: Collection[int] | None) -> _Ranks:
+    """Read each rank's task: side by side in worker processes when that pays (``keep``
+    and ``sections`` as ``read_trace``'s)."""
+    kept = _Kept(keep)
+    found: dict[int, Artifacts] = {}
+    errors: dict[int, str] = {}
+    sizes = [_size(t.log.path) for t in tasks]
+    workers = min(cpu_count(), len(tasks))
+    if sum(sizes) >= PARALLEL_MIN_BYTES and can_fork(workers):
+        # This process reads a share too (its ranks need no trip through a file), and
+        # takes in the workers' results as they come.
+        redo: list[_Task] = []
+        for index, result in run_pool(_read_in_worker, tasks, sizes, workers, here=lambda i: _read_here(tasks[i], sections)):
+            rank = tasks[index].log.rank
+            if result is FAILED:
+                redo.append(tasks[index])
+            elif isinstance(result, _Read):
+                if result.error is not None:
+                    errors[rank] = result.error
                 else:
-                    if result["section"] is not None and sections is not None:
-                        sections.files[rank] = result["section"]
-                    if (rank_artifacts := _artifacts_from(result.get("artifacts"))) is not None:
-                        found[rank] = rank_artifacts
-                    kept.arrive(
-                        rank,
-                        result["compiled_as"],
-                        result["outline"],
-                        functools.partial(functools.partial, _whole, rank, result),
-                        functools.partial(os.unlink, result["data"]),
-                    )
-                result = None  # not held while the next rank is read here
-            tasks = sorted(redo, key=lambda t: t.log.rank)
-        for task in tasks:
-            read = _read_here(task, sections)
-            if read.error is not None:
-                errors[task.log.rank] = read.error
+                    if result.artifacts is not None:
+                        found[rank] = result.artifacts
+                    lean = keep is not None
+                    kept.arrive(rank, compiled_as(result.report), result.outline, functools.partial(_held_here, result, rank, lean))
+            elif "error" in result:
+                errors[rank] = result["error"]
             else:
-                if read.artifacts is not None:
-                    found[task.log.rank] = read.artifacts
+                if result["section"] is not None and sections is not None:
+                    sections.files[rank] = result["section"]
+                if (rank_artifacts := _artifacts_from(result.get("artifacts"))) is not None:
+                    found[rank] = rank_artifacts
                 kept.arrive(
-                    task.log.rank, compiled_as(read.report), read.outline, functools.partial(_held_here, read, task.log.rank, keep is not None)
+                    rank,
+                    result["compiled_as"],
+                    result["outline"],
+                    functools.partial(functools.partial, _whole, rank, result),
+                    functools.partial(os.unlink, result["data"]),
                 )
-            del read  # not held while the next rank is read
-        reports, details = kept.result()
-    finally:
-        shutil.rmtree(spool, ignore_errors=True)
-    if errors and strict:
-        raise InputError(errors[min(errors)])
-    missing = tuple(MissingRank(rank, f"its log could not be read: {errors[rank]}") for rank in sorted(errors))
-    return RanksRead(reports, details, missing, sections, dict(sorted(found.items())))
+            result = None  # not held while the next rank is read here
+        tasks = sorted(redo, key=lambda t: t.log.rank)
+    for task in tasks:
+        read = _read_here(task, sections)
+        if read.error is not None:
+            errors[task.log.rank] = read.error
+        else:
+            if read.artifacts is not None:
+                found[task.log.rank] = read.artifacts
+            kept.arrive(
+                task.log.rank, compiled_as(read.report), read.outline, functools.partial(_held_here, read, task.log.rank, keep is not None)
+            )
+        del read  # not held while the next rank is read
+    reports, details = kept.result()
+    return _Ranks(reports, details, errors, dict(sorted(found.items())))
 
 
 @dataclass(frozen=True)
@@ -526,45 +496,6 @@ def _size(path: Path) -> int:
         return 0
 
 
-def read_job(
-    layout: TraceLayout,
-    run: RunInfo,
-    *,
-    strict: bool = False,
-    section_format: str | None = None,
-    keep: Collection[int] | None = None,
-    artifacts: dict[int, Artifacts] | None = None,
-) -> tuple[JobReport, Sections | None]:
-    """The job of a multi-rank directory, and each rank's serialised part of its file
-    (when ``section_format`` asks for one); ``keep`` as ``read_ranks``. ``artifacts``,
-    when given, is filled with each rank's artifacts."""
-    from dynotrace.jobs.combine import build_job
-
-    read = read_ranks(
-        layout, run, strict=strict, section_format=section_format, keep=keep, artifacts=artifacts is not None
-    )
-    if artifacts is not None:
-        artifacts.update(read.artifacts)
-    if not read.reports:
-        raise InputError(
-            f"No rank log in TORCH_TRACE directory '{layout.directory}' could be read: "
-            + "; ".join(f"rank {m.rank}: {m.reason}" for m in read.missing)
-        )
-    notes = list(layout.notes)
-    if read.missing:
-        notes.append(f"{format_ranks(m.rank for m in read.missing)}: not in this report (see missing)")
-    job = build_job(
-        read.reports,
-        read.details,
-        run=run,
-        world_size=None,
-        missing=read.missing,
-        notes=tuple(notes),
-        launcher=None,
-    )
-    return job, read.sections
-
-
 def read_trace(
     path: str,
     run: RunInfo,
@@ -576,14 +507,55 @@ def read_trace(
 ) -> tuple[JobReport, Sections | None]:
     """What ``dynotrace explain --trace PATH`` reads: a distributed job when ``PATH`` is a
     directory with the logs of several ranks (and, with ``section_format``, each rank's
-    part of its file, serialised while it was read; ``keep`` as ``read_ranks``), else one
-    process's run. ``artifacts``, when given, is filled with each rank's artifacts (rank
-    0's for one process's run)."""
+    part of its file, serialised while it was read), else one process's run. ``artifacts``,
+    when given, is filled with each rank's artifacts (rank 0's for one process's run).
+
+    A job's ranks are read side by side in worker processes when that pays. ``keep`` says
+    which ranks' whole reports the caller needs (``None``: all of them). The others are
+    then kept in outline (``RankOutline``: summary, run, timing; their part of the file,
+    with ``section_format``, goes to a file as each is read), but for the lowest rank of
+    each way of compiling (``compiled_as``), whose report stands for the ranks that
+    compiled as it did: what the job's groups, divergence and terminal report need. So the
+    memory held grows with the number of different ranks, not with the number of ranks."""
+    from dynotrace.jobs.combine import build_job
+
     layout = classify(path)
-    if layout is not None:
-        return read_job(layout, run, strict=strict, section_format=section_format, keep=keep, artifacts=artifacts)
+    if layout is None:
+        if artifacts is not None:
+            report, _, artifacts[0] = read_log_with_artifacts(path, run, strict=strict)
+        else:
+            report, _ = read_log(path, run, strict=strict)
+        return JobReport.single(report), None
+    base_dir = os.getcwd()
+    sections_dir = tempfile.mkdtemp(prefix="dynotrace-sections-") if section_format else None
+    sections = Sections(section_format, directory=sections_dir) if section_format and sections_dir else None
+    spool = tempfile.mkdtemp(prefix="dynotrace-ranks-")
+    try:
+        keeps = artifacts is not None
+        tasks = [_Task(log, strict, run, base_dir, section_format, sections_dir, spool, keeps) for log in layout.logs]
+        read = _read_ranks(tasks, sections, keep)
+    finally:
+        shutil.rmtree(spool, ignore_errors=True)
+    if read.errors and strict:
+        raise InputError(read.errors[min(read.errors)])
+    missing = tuple(MissingRank(rank, f"its log could not be read: {read.errors[rank]}") for rank in sorted(read.errors))
     if artifacts is not None:
-        report, _, artifacts[0] = read_log_with_artifacts(path, run, strict=strict)
-    else:
-        report, _ = read_log(path, run, strict=strict)
-    return JobReport.single(report), None
+        artifacts.update(read.artifacts)
+    if not read.reports:
+        raise InputError(
+            f"No rank log in TORCH_TRACE directory '{layout.directory}' could be read: "
+            + "; ".join(f"rank {m.rank}: {m.reason}" for m in missing)
+        )
+    notes = list(layout.notes)
+    if missing:
+        notes.append(f"{format_ranks(m.rank for m in missing)}: not in this report (see missing)")
+    job = build_job(
+        read.reports,
+        read.details,
+        run=run,
+        world_size=None,
+        missing=missing,
+        notes=tuple(notes),
+        launcher=None,
+    )
+    return job, sections

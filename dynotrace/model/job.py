@@ -276,7 +276,7 @@ class RankOutline(Report):
     whose report is kept whole: where ranks are grouped and compared, it stands for this
     one, and the groups and divergence are those the full reports give. A job holds
     outlines only where its reader was told which ranks' reports the output needs
-    (``dynotrace.jobs.offline.read_ranks``'s ``keep``); the API's jobs hold full reports."""
+    (``dynotrace.jobs.offline.read_trace``'s ``keep``); the API's jobs hold full reports."""
 
     counts: Summary | None = None
     like: int | None = None

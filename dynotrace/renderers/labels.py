@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from dynotrace.compare.diff import Delta
 from dynotrace.compare.gate import CheckOutcome
 from dynotrace.model import format_ranks
 
@@ -17,6 +20,36 @@ SUMMARY_LABELS = {
     "failed_compiles": "failed compiles",
     "shape_guards": "shape guards",
 }
+
+# Counts where a rise is bad and a fall good; the others are neither.
+_WORSE_WHEN_HIGHER = {"graph_breaks", "recompiles", "recompile_limit_hits", "failed_compiles", "graphs"}
+
+
+def count_label(name: str) -> str:
+    """A ``Summary`` count in words."""
+    return SUMMARY_LABELS.get(name, name)
+
+
+def changed_counts(deltas: Iterable[Delta]) -> list[tuple[Delta, str, str]]:
+    """The counts of a diff that changed, each with its words and how it changed: ``worse``
+    (a rise of graph breaks, recompiles, ...), ``better`` (their fall), or ``""`` (a count
+    that is neither, as functions or guards)."""
+    changed = []
+    for d in deltas:
+        if d.change:
+            trend = "" if d.name not in _WORSE_WHEN_HIGHER else "worse" if d.change > 0 else "better"
+            changed.append((d, count_label(d.name), trend))
+    return changed
+
+
+def unchanged_counts(deltas: Iterable[Delta]) -> list[str]:
+    """The counts of a diff that did not change, in words with their value (``graphs 2``)."""
+    return [f"{count_label(d.name)} {d.after}" for d in deltas if not d.change]
+
+
+def count_changes(deltas: Iterable[Delta]) -> str:
+    """The counts that changed, on one line: ``graph breaks 1 -> 2, recompiles 0 -> 1``."""
+    return ", ".join(f"{label} {d.before} -> {d.after}" for d, label, _ in changed_counts(deltas))
 
 
 #: A divergence's kind in words.

@@ -13,8 +13,9 @@ from dynotrace.compare.gate import CheckOutcome
 from dynotrace.compare.jobs import JobDiff
 from dynotrace.compare.policy import Regression
 from dynotrace.model import Divergence, GraphBreak, Location, format_ranks
+from dynotrace.renderers import words
 from dynotrace.renderers.base import Renderer
-from dynotrace.renderers.labels import SUMMARY_LABELS, budget_rows, ranks_line
+from dynotrace.renderers.labels import budget_rows, changed_counts, ranks_line, unchanged_counts
 
 # Mid-line, only these can start markup; "<" and ">" could start HTML.
 _SPECIAL = re.compile(r"([\\`*_\[\]|~])")
@@ -53,13 +54,12 @@ def _regression_list(regressions: tuple[Regression, ...]) -> list[str]:
 def _summary_table(diff: ReportDiff) -> list[str]:
     """The counts that changed as a table, the others in one line."""
     lines = []
-    if any(d.change for d in diff.summary):
+    changed = changed_counts(diff.summary)
+    if changed:
         lines += ["| | before | after | change |", "|:--|--:|--:|--:|"]
-        for d in diff.summary:
-            if d.change:
-                lines.append(f"| {SUMMARY_LABELS.get(d.name, d.name)} | {d.before} | {d.after} | **{d.change:+d}** |")
+        lines += [f"| {label} | {d.before} | {d.after} | **{d.change:+d}** |" for d, label, _ in changed]
         lines.append("")
-    same = [f"{SUMMARY_LABELS.get(d.name, d.name)} {d.after}" for d in diff.summary if not d.change]
+    same = unchanged_counts(diff.summary)
     if same:
         lines.append(f"Unchanged: {', '.join(same)}.")
     return lines
@@ -104,16 +104,14 @@ def _function(f: FunctionDiff) -> list[str]:
                 ))
     details: list[str] = []
     for item in f.guard_changes:
-        ids = ", ".join(item.compile_ids)
-        if item.change == "changed" and item.before and item.after:
+        ids, guard, was = words.guard_change(item)
+        if was is not None:
             details.append(
-                f"- changed {code(item.after.kind)} on {code(item.after.source or '')} ({ids}): "
-                f"{code(item.before.check)} → {code(item.after.check)}"
+                f"- changed {code(guard.kind)} on {code(guard.source or '')} ({ids}): "
+                f"{code(was.check)} → {code(guard.check)}"
             )
         else:
-            g = item.after or item.before
-            assert g is not None
-            details.append(f"- {item.change} {code(g.kind)} {code(g.check)} ({ids})")
+            details.append(f"- {item.change} {code(guard.kind)} {code(guard.check)} ({ids})")
     for s in f.shape_changes:
         details.append(f"- {s.what} {s.change}: {code(s.text)}{_where(s.location)}")
     if details:

@@ -25,13 +25,13 @@ from dynotrace.model import Compile, GraphBreak, Location, RunInfo, format_ranks
 from dynotrace.renderers import words
 from dynotrace.renderers.base import Options
 from dynotrace.renderers.console import make_console
-from dynotrace.renderers.labels import SUMMARY_LABELS, budget_rows, ranks_line, verdict_policy
+from dynotrace.renderers.labels import budget_rows, changed_counts, count_changes, ranks_line, unchanged_counts
+from dynotrace.renderers.labels import verdict_policy
 
 #: Guard or shape changes shown per function in the terminal; the YAML/JSON has them all.
 SHOWN_PER_FUNCTION = 12
 
-# Counts where a rise is bad (red) and a fall good (green); the others are neutral.
-_WORSE_WHEN_HIGHER = {"graph_breaks", "recompiles", "recompile_limit_hits", "failed_compiles", "graphs"}
+_TREND_STYLES = {"worse": "red", "better": "green", "": "bold"}
 
 
 def render_diff(diff: JobDiff, file: TextIO | None = None, *, options: Options | None = None) -> None:
@@ -160,18 +160,9 @@ def _summary_table(diff: ReportDiff) -> Table:
     table.add_column("before", justify="right")
     table.add_column("after", justify="right")
     table.add_column("change", justify="right")
-    for d in diff.summary:
-        if d.change == 0:
-            continue
-        style = ""
-        if d.name in _WORSE_WHEN_HIGHER:
-            style = "red" if d.change > 0 else "green"
-        table.add_row(
-            Text(SUMMARY_LABELS.get(d.name, d.name), style="bold"),
-            str(d.before),
-            str(d.after),
-            Text(f"{d.change:+d}", style=style or "bold"),
-        )
+    for d, label, trend in changed_counts(diff.summary):
+        change = Text(f"{d.change:+d}", style=_TREND_STYLES[trend])
+        table.add_row(Text(label, style="bold"), str(d.before), str(d.after), change)
     return table
 
 
@@ -180,7 +171,7 @@ def _summary(diff: ReportDiff) -> Group:
     parts: list[Table | Text] = []
     if any(d.change for d in diff.summary):
         parts.append(_summary_table(diff))
-    same = [f"{SUMMARY_LABELS.get(d.name, d.name)} {d.after}" for d in diff.summary if d.change == 0]
+    same = unchanged_counts(diff.summary)
     if same:
         parts.append(Text("  unchanged: " + ", ".join(same), style="dim"))
     return Group(*parts)
@@ -218,12 +209,9 @@ def _function_block(f: FunctionDiff) -> Text:
     status = words.function_diff_status(f)
     if status:
         text.append(f"  {status}", style="bold" if f.status in ("added", "removed") else "dim")
-    changed_counts = [d for d in f.counts if d.change]
-    if changed_counts:
-        text.append(
-            "  " + ", ".join(f"{SUMMARY_LABELS.get(d.name, d.name)} {d.before} -> {d.after}" for d in changed_counts),
-            style="dim",
-        )
+    changes = count_changes(f.counts)
+    if changes:
+        text.append(f"  {changes}", style="dim")
     for gb in f.breaks_added:
         _break_lines(text, "+", "red", "graph break", gb)
     for gb in f.breaks_removed:
@@ -239,16 +227,14 @@ def _function_block(f: FunctionDiff) -> Text:
     for c in f.compiles_removed:
         _compile_line(text, "-", "green", c, f)
     for item in f.guard_changes[:SHOWN_PER_FUNCTION]:
-        ids = ", ".join(item.compile_ids)
-        if item.change == "changed" and item.before and item.after:
+        ids, guard, was = words.guard_change(item)
+        if was is not None:
             text.append("\n  ~ guard changed       ", style="yellow")
-            text.append(f"{item.after.kind} {item.after.source or ''}".rstrip(), style="bold")
+            text.append(f"{guard.kind} {guard.source or ''}".rstrip(), style="bold")
             text.append(f"  ({ids})", style="dim")
-            text.append(f"\n      was: {item.before.check}", style="dim")
-            text.append(f"\n      now: {item.after.check}")
+            text.append(f"\n      was: {was.check}", style="dim")
+            text.append(f"\n      now: {guard.check}")
         else:
-            guard = item.after or item.before
-            assert guard is not None
             mark, style = ("+", "yellow") if item.change == "added" else ("-", "green")
             text.append(f"\n  {mark} guard {item.change:<14}", style=style)
             text.append(f"{guard.kind} ", style="bold")

@@ -16,7 +16,7 @@ from typing import Any
 from dynotrace.analysis.findings import CATEGORY_LABELS, Finding, inside_torch
 from dynotrace.analysis.graph_breaks import torch_context
 from dynotrace.analysis.identity import torch_internal
-from dynotrace.compare.diff import FunctionDiff, cause_location, describe_causes
+from dynotrace.compare.diff import FunctionDiff, GuardChangeItem, cause_location, describe_causes
 from dynotrace.analysis.reasons import user_source
 from dynotrace.model import CacheLookup, Compile, CompileTime, CountRange, Function, GraphBreak, Guard, GuardFailure
 from dynotrace.model import JobReport
@@ -613,6 +613,18 @@ def diff_compile(c: Compile, f: FunctionDiff) -> tuple[str, str]:
     if c.resume_line is not None:
         return "compile", f"resume function after the graph break at line {c.resume_line}"
     return "compile", "first compile" if c.status == "ok" else c.status.replace("_", " ")
+
+
+def guard_change(item: GuardChangeItem) -> tuple[str, Guard, Guard | None]:
+    """A guard added, removed or changed, as a diff shows it: the compiles it happened in
+    (``1/1, 1/2``), the guard (of a change, the new one), and the guard a change replaced
+    (``None`` for a guard added or removed)."""
+    ids = ", ".join(item.compile_ids)
+    if item.change == "changed" and item.before and item.after:
+        return ids, item.after, item.before
+    guard = item.after or item.before
+    assert guard is not None
+    return ids, guard, None
 
 
 def function_diff_status(f: FunctionDiff) -> str | None:

@@ -7,7 +7,7 @@ that match it, in the table's order (the most targeted first); a finding no rule
 needs a change of the code, and keeps the report's own suggestion, unverified.
 
 Where a new candidate fix goes: one ``Rule`` here (its keys and a function that makes the
-``Candidate``); the knob, if new, in ``knobs.py`` (with the releases that have it). A new
+``Candidate``); the knob, if new, in ``knobs.json`` (with the releases that have it). A new
 cause category of ``analysis/causes.py`` gets candidates by naming it in a rule's
 ``categories``; a new premise of a finding (the value guarded, as ``value_kind`` tells it)
 by a new value kind.
@@ -98,6 +98,11 @@ class Facts:
     call_site: str = ""
 
 
+#: What makes a rule's candidate for a finding (its facts) and a release; ``None`` when it
+#: cannot make one for this finding.
+Maker = Callable[[Facts, Release], Candidate | None]
+
+
 @dataclass(frozen=True)
 class Rule:
     """One row of the table: the findings it matches, and the candidate it makes for a
@@ -105,7 +110,7 @@ class Rule:
 
     name: str
     kind: str
-    make: Callable[[Facts, Release], Candidate | None]
+    make: Maker
     gb_ids: frozenset[str] = frozenset()
     #: torch's words for the break, where a release gave it no id (searched in ``gb_text``).
     text: re.Pattern[str] | None = None
@@ -130,9 +135,23 @@ class Rule:
 # ---------------------------------------------------------------------------- candidates
 
 
-def _flag(knob: str, summary: str, caveat: str = "") -> Callable[[Facts, Release], Candidate | None]:
+def _setting(
+    knob: str,
+    value: object,
+    summary: str,
+    *,
+    when: Callable[[Facts], bool] | None = None,
+    role: str = "fix",
+    code: str = "",
+    caveat: str = "",
+) -> Maker:
+    """The maker of a candidate that sets one knob to one value, named after the knob: for
+    every finding its rule matches, or for those ``when`` holds of."""
+
     def make(facts: Facts, release: Release) -> Candidate | None:
-        return Candidate(knob.rsplit(".", 1)[1], (Change(knob, True),), summary, caveat=caveat)
+        if when is not None and not when(facts):
+            return None
+        return Candidate(knob.rsplit(".", 1)[1], (Change(knob, value),), summary, role=role, code=code, caveat=caveat)
 
     return make
 
@@ -195,44 +214,32 @@ def _unbacked_sources(facts: Facts, release: Release) -> Candidate | None:
     )
 
 
-def _dynamic_defaults(facts: Facts, release: Release) -> Candidate | None:
-    return Candidate(
-        "assume_static_by_default",
-        (Change(f"{DYN}.assume_static_by_default", False),),
-        "Compile every size and int argument as dynamic from the first call, as torch.compile(..., "
-        "dynamic=True) does, instead of after the first change.",
-        code="torch.compile(..., dynamic=True) where the function is compiled",
-    )
-
-
-def _backed_size_oblivious(facts: Facts, release: Release) -> Candidate | None:
-    return Candidate(
-        "backed_size_oblivious",
-        (Change(f"{FX}.backed_size_oblivious", True),),
-        "Reason about dynamic sizes without specialising on 0 and 1, so a size of 1 reuses the "
-        "graph compiled for larger sizes.",
-    )
-
-
-def _unspec_int_on_module(facts: Facts, release: Release) -> Candidate | None:
-    if not (facts.source or "").startswith("self."):
-        return None
-    return Candidate(
-        "allow_unspec_int_on_nn_module",
-        (Change(f"{DYN}.allow_unspec_int_on_nn_module", True),),
-        "Let integer attributes of an nn.Module become dynamic after they change, as ints passed "
-        "as arguments do, instead of recompiling for every value.",
-    )
-
-
-def _parameter_shapes(facts: Facts, release: Release) -> Candidate | None:
-    if not any("_parameters[" in s.name for s in facts.sources):
-        return None
-    return Candidate(
-        "force_parameter_static_shapes",
-        (Change(f"{DYN}.force_parameter_static_shapes", False),),
-        "Let the sizes of parameters be dynamic (by default they are always static).",
-    )
+_dynamic_defaults = _setting(
+    f"{DYN}.assume_static_by_default",
+    False,
+    "Compile every size and int argument as dynamic from the first call, as torch.compile(..., "
+    "dynamic=True) does, instead of after the first change.",
+    code="torch.compile(..., dynamic=True) where the function is compiled",
+)
+_backed_size_oblivious = _setting(
+    f"{FX}.backed_size_oblivious",
+    True,
+    "Reason about dynamic sizes without specialising on 0 and 1, so a size of 1 reuses the "
+    "graph compiled for larger sizes.",
+)
+_unspec_int_on_module = _setting(
+    f"{DYN}.allow_unspec_int_on_nn_module",
+    True,
+    "Let integer attributes of an nn.Module become dynamic after they change, as ints passed "
+    "as arguments do, instead of recompiling for every value.",
+    when=lambda facts: (facts.source or "").startswith("self."),
+)
+_parameter_shapes = _setting(
+    f"{DYN}.force_parameter_static_shapes",
+    False,
+    "Let the sizes of parameters be dynamic (by default they are always static).",
+    when=lambda facts: any("_parameters[" in s.name for s in facts.sources),
+)
 
 
 def _reorderable_logging(facts: Facts, release: Release) -> Candidate | None:
@@ -290,74 +297,61 @@ def _module_of(file: str) -> str | None:
     return ".".join(parts)
 
 
-def _larger_limit(facts: Facts, release: Release) -> Candidate | None:
-    return Candidate(
-        "recompile_limit",
-        (Change(f"{DYN}.recompile_limit", DIAGNOSTIC_RECOMPILE_LIMIT),),
-        f"Diagnostic, not a fix: raise the recompile limit to {DIAGNOSTIC_RECOMPILE_LIMIT} to see how many "
-        "compiles the function takes when it is not cut off (each one costs compile time; the fix is to "
-        "stop the recompiles).",
-        role="diagnostic",
-    )
+_larger_limit = _setting(
+    f"{DYN}.recompile_limit",
+    DIAGNOSTIC_RECOMPILE_LIMIT,
+    f"Diagnostic, not a fix: raise the recompile limit to {DIAGNOSTIC_RECOMPILE_LIMIT} to see how many "
+    "compiles the function takes when it is not cut off (each one costs compile time; the fix is to "
+    "stop the recompiles).",
+    role="diagnostic",
+)
+_capture_scalars = _setting(
+    f"{DYN}.capture_scalar_outputs",
+    True,
+    "Trace Tensor.item() and other data-dependent scalars into the graph (as unbacked values) "
+    "instead of breaking the graph at them.",
+    caveat="Python code that branches on the captured value still breaks the graph there",
+)
+_capture_dynamic_shapes = _setting(
+    f"{DYN}.capture_dynamic_output_shape_ops",
+    True,
+    "Trace operators whose output shape depends on the data (nonzero, unique, boolean masks) "
+    "into the graph instead of breaking the graph at them.",
+)
+
+
+def _on_break(name: str, make: Maker, gb_ids: Iterable[str], words: str) -> Rule:
+    """A rule for the graph breaks with one of ``gb_ids``, or, where the release gave the
+    break no id, with torch's ``words`` for it (a regular expression)."""
+    return Rule(name, "graph_break", make, gb_ids=frozenset(gb_ids), text=re.compile(words))
+
+
+def _on_recompile(name: str, make: Maker, categories: Iterable[str], value_kinds: Iterable[str]) -> Rule:
+    """A rule for the recompiles of one of the cause ``categories`` whose guarded value is
+    of one of ``value_kinds``."""
+    return Rule(name, "recompile", make, categories=frozenset(categories), value_kinds=frozenset(value_kinds))
 
 
 _SCALARS = frozenset({"scalar_value", "module_attribute", "global_variable"})
 
 #: The table, most targeted first for each kind of finding.
 RULES: tuple[Rule, ...] = (
-    Rule(
-        "capture_scalar_outputs",
-        "graph_break",
-        _flag(
-            f"{DYN}.capture_scalar_outputs",
-            "Trace Tensor.item() and other data-dependent scalars into the graph (as unbacked values) "
-            "instead of breaking the graph at them.",
-            caveat="Python code that branches on the captured value still breaks the graph there",
-        ),
-        gb_ids=frozenset({"GB0124", "GB0033"}),
-        text=re.compile(r"capture_scalar_outputs|Tensor\.item|[Dd]ata dependent operator"),
-    ),
-    Rule(
-        "capture_dynamic_output_shape_ops",
-        "graph_break",
-        _flag(
-            f"{DYN}.capture_dynamic_output_shape_ops",
-            "Trace operators whose output shape depends on the data (nonzero, unique, boolean masks) "
-            "into the graph instead of breaking the graph at them.",
-        ),
-        gb_ids=frozenset({"GB0036"}),
-        text=re.compile(r"capture_dynamic_output_shape_ops|[Dd]ynamic shape operator"),
-    ),
-    Rule(
-        "reorderable_logging_functions",
-        "graph_break",
-        _reorderable_logging,
-        gb_ids=frozenset({"GB0059"}),
-        # 2.6 gives the break no id in a live run: "builtin: print [<class ...>] False".
-        text=re.compile(r"reorderable_logging_functions|builtin(?: operator)?:? `?print\b"),
-    ),
-    Rule(
-        "ignore_logging_functions",
-        "graph_break",
-        _ignore_logging,
-        gb_ids=frozenset({"GB0291"}),
-        text=re.compile(r"logging\.Logger method|ignore_logg"),
-    ),
-    Rule("unbacked_sources", "recompile", _unbacked_sources, categories=frozenset({"tensor_shape", "shape_constraint"}),
-         value_kinds=frozenset({"size01"})),
-    Rule("backed_size_oblivious", "recompile", _backed_size_oblivious,
-         categories=frozenset({"tensor_shape", "shape_constraint"}), value_kinds=frozenset({"size01"})),
-    Rule("dynamic_sources", "recompile", _dynamic_sources, categories=frozenset({"tensor_shape"}),
-         value_kinds=frozenset({"size"})),
-    Rule("dynamic_sources", "recompile", _dynamic_sources, categories=_SCALARS, value_kinds=frozenset({"int"})),
-    Rule("allow_unspec_int_on_nn_module", "recompile", _unspec_int_on_module,
-         categories=frozenset({"module_attribute"}), value_kinds=frozenset({"int"})),
-    Rule("assume_static_by_default", "recompile", _dynamic_defaults, categories=frozenset({"tensor_shape"}),
-         value_kinds=frozenset({"size"})),
-    Rule("assume_static_by_default", "recompile", _dynamic_defaults, categories=frozenset({"scalar_value"}),
-         value_kinds=frozenset({"int", "float"})),
-    Rule("force_parameter_static_shapes", "recompile", _parameter_shapes, categories=frozenset({"tensor_shape"}),
-         value_kinds=frozenset({"size"})),
+    _on_break("capture_scalar_outputs", _capture_scalars, {"GB0124", "GB0033"},
+              r"capture_scalar_outputs|Tensor\.item|[Dd]ata dependent operator"),
+    _on_break("capture_dynamic_output_shape_ops", _capture_dynamic_shapes, {"GB0036"},
+              r"capture_dynamic_output_shape_ops|[Dd]ynamic shape operator"),
+    # 2.6 gives the break no id in a live run: "builtin: print [<class ...>] False".
+    _on_break("reorderable_logging_functions", _reorderable_logging, {"GB0059"},
+              r"reorderable_logging_functions|builtin(?: operator)?:? `?print\b"),
+    _on_break("ignore_logging_functions", _ignore_logging, {"GB0291"}, r"logging\.Logger method|ignore_logg"),
+    _on_recompile("unbacked_sources", _unbacked_sources, {"tensor_shape", "shape_constraint"}, {"size01"}),
+    _on_recompile("backed_size_oblivious", _backed_size_oblivious, {"tensor_shape", "shape_constraint"}, {"size01"}),
+    _on_recompile("dynamic_sources", _dynamic_sources, {"tensor_shape"}, {"size"}),
+    _on_recompile("dynamic_sources", _dynamic_sources, _SCALARS, {"int"}),
+    _on_recompile("allow_unspec_int_on_nn_module", _unspec_int_on_module, {"module_attribute"}, {"int"}),
+    _on_recompile("assume_static_by_default", _dynamic_defaults, {"tensor_shape"}, {"size"}),
+    _on_recompile("assume_static_by_default", _dynamic_defaults, {"scalar_value"}, {"int", "float"}),
+    _on_recompile("force_parameter_static_shapes", _parameter_shapes, {"tensor_shape"}, {"size"}),
     Rule("recompile_limit", "recompile_limit", _larger_limit),
 )
 

@@ -9,9 +9,9 @@ row carries per-release ``file:line`` citations. Releases read: 2.6.0, 2.7.1,
 2.8.0, 2.9.1, 2.10.0, 2.11.0, 2.12.1, 2.13.0, 2.14.1, 2.15.0. A release is
 named by its (major, minor) pair, e.g. ``(2, 13)``.
 
-The table block is generated (and checked against the sources) by
-``tests/knobs_tools/gen_table.py``; edit the spec there, not the block. The release
-sources it was read from are kept in ``tests/fixtures/knobs/torch-sources-2.6-2.15.tar.xz``
+The table of knobs (``knobs.json``, beside this module) is generated (and checked against
+the sources) by ``tests/knobs_tools/gen_table.py``; edit the spec there, not the file. The
+release sources it was read from are kept in ``tests/fixtures/knobs/torch-sources-2.6-2.15.tar.xz``
 (22 files x 10 releases); ``tests/test_knobs.py`` re-derives every row from them, and
 ``tests/knobs_tools/verify_installed.py`` checks the table against an installed torch.
 The research notes behind it (how torch reads each env var, what each release changed)
@@ -39,10 +39,13 @@ How torch reads the environment (torch/utils/_config_module.py):
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass
+from importlib import resources
+from typing import Any
 
 Release = tuple[int, int]
 
@@ -72,16 +75,24 @@ class KnobUnavailable(ValueError):
     """The knob does not exist in the requested release."""
 
 
+class _Span:
+    """What holds in releases ``since``..``until`` (inclusive; ``until`` None: still in the
+    newest); each subclass declares the two fields where its rows give them."""
+
+    since: Release
+    until: Release | None
+
+    def covers(self, release: Release) -> bool:
+        return release >= self.since and (self.until is None or release <= self.until)
+
+
 @dataclass(frozen=True)
-class Spelling:
+class Spelling(_Span):
     """A qualified attribute name valid for releases ``since``..``until`` (inclusive; None = still in 2.15)."""
 
     qualified: str
     since: Release
     until: Release | None = None
-
-    def covers(self, release: Release) -> bool:
-        return release >= self.since and (self.until is None or release <= self.until)
 
     @property
     def module(self) -> str:
@@ -93,7 +104,7 @@ class Spelling:
 
 
 @dataclass(frozen=True)
-class EnvVar:
+class EnvVar(_Span):
     """An environment variable torch reads for a knob in releases ``since``..``until``."""
 
     name: str
@@ -101,9 +112,6 @@ class EnvVar:
     until: Release | None
     mechanism: str  # key of MECHANISMS
     cite: str  # file:line (release) of the first release with this behaviour
-
-    def covers(self, release: Release) -> bool:
-        return release >= self.since and (self.until is None or release <= self.until)
 
     @property
     def syntax(self) -> str:
@@ -161,1073 +169,52 @@ class Knob:
         return tuple(s.qualified for s in self.spellings if s.qualified != self.name)
 
 
-# BEGIN GENERATED TABLE (tests/knobs_tools/gen_table.py)
-_TABLE: tuple[Knob, ...] = (
-    Knob(
-        name='torch._dynamo.config.capture_scalar_outputs',
-        type='bool',
-        purpose='graph_breaks',
-        summary='Trace Tensor.item() and other data-dependent scalar outputs into the graph (unbacked SymInts) instead of graph-breaking.',
-        spellings=(Spelling('torch._dynamo.config.capture_scalar_outputs', (2, 6), None), ),
-        aliases=(Spelling('torch.compiler.config.capture_scalar_outputs', (2, 10), None), ),
-        defaults=(
-            DefaultValue((2, 6), False, 'torch/_dynamo/config.py:229 (2.6.0)'),
-        ),
-        env=(
-            EnvVar('TORCHDYNAMO_CAPTURE_SCALAR_OUTPUTS', (2, 6), None, 'eq1', 'torch/_dynamo/config.py:229 (2.6.0)'),
-        ),
-        sources=(
-            '2.6.0 torch/_dynamo/config.py:229', '2.7.1 torch/_dynamo/config.py:259', '2.8.0 torch/_dynamo/config.py:249',
-            '2.9.1 torch/_dynamo/config.py:253', '2.10.0 torch/_dynamo/config.py:283', '2.11.0 torch/_dynamo/config.py:329',
-            '2.12.1 torch/_dynamo/config.py:363', '2.13.0 torch/_dynamo/config.py:372', '2.14.1 torch/_dynamo/config.py:375',
-            '2.15.0 torch/_dynamo/config.py:373',
-        ),
-    ),
-    Knob(
-        name='torch._dynamo.config.capture_dynamic_output_shape_ops',
-        type='bool',
-        purpose='graph_breaks',
-        summary='Trace ops with data-dependent output shapes (nonzero, unique, boolean masking) instead of graph-breaking.',
-        spellings=(Spelling('torch._dynamo.config.capture_dynamic_output_shape_ops', (2, 6), None), ),
-        aliases=(Spelling('torch.compiler.config.capture_dynamic_output_shape_ops', (2, 10), None), ),
-        defaults=(
-            DefaultValue((2, 6), False, 'torch/_dynamo/config.py:236 (2.6.0)'),
-        ),
-        env=(
-            EnvVar('TORCHDYNAMO_CAPTURE_DYNAMIC_OUTPUT_SHAPE_OPS', (2, 6), None, 'eq1', 'torch/_dynamo/config.py:236 (2.6.0)'),
-        ),
-        sources=(
-            '2.6.0 torch/_dynamo/config.py:236', '2.7.1 torch/_dynamo/config.py:266', '2.8.0 torch/_dynamo/config.py:256',
-            '2.9.1 torch/_dynamo/config.py:260', '2.10.0 torch/_dynamo/config.py:290', '2.11.0 torch/_dynamo/config.py:336',
-            '2.12.1 torch/_dynamo/config.py:370', '2.13.0 torch/_dynamo/config.py:379', '2.14.1 torch/_dynamo/config.py:382',
-            '2.15.0 torch/_dynamo/config.py:380',
-        ),
-    ),
-    Knob(
-        name='torch._dynamo.config.specialize_int',
-        type='bool',
-        purpose='recompiles',
-        summary='If True, Python int inputs are always specialized (burned in as constants); never made dynamic.',
-        spellings=(Spelling('torch._dynamo.config.specialize_int', (2, 6), None), ),
-        defaults=(
-            DefaultValue((2, 6), False, 'torch/_dynamo/config.py:63 (2.6.0)'),
-        ),
-        sources=(
-            '2.6.0 torch/_dynamo/config.py:63', '2.7.1 torch/_dynamo/config.py:86', '2.8.0 torch/_dynamo/config.py:86',
-            '2.9.1 torch/_dynamo/config.py:84', '2.10.0 torch/_dynamo/config.py:100', '2.11.0 torch/_dynamo/config.py:138',
-            '2.12.1 torch/_dynamo/config.py:152', '2.13.0 torch/_dynamo/config.py:157', '2.14.1 torch/_dynamo/config.py:157',
-            '2.15.0 torch/_dynamo/config.py:157',
-        ),
-    ),
-    Knob(
-        name='torch._dynamo.config.specialize_float',
-        type='bool',
-        purpose='recompiles',
-        summary='If True, Python float inputs are specialized (burned in) instead of being turned into tensor/symbolic inputs.',
-        spellings=(Spelling('torch._dynamo.config.specialize_float', (2, 6), None), ),
-        defaults=(
-            DefaultValue((2, 6), False, 'torch/_dynamo/config.py:68 (2.6.0)'),
-        ),
-        sources=(
-            '2.6.0 torch/_dynamo/config.py:68', '2.7.1 torch/_dynamo/config.py:91', '2.8.0 torch/_dynamo/config.py:91',
-            '2.9.1 torch/_dynamo/config.py:89', '2.10.0 torch/_dynamo/config.py:105', '2.11.0 torch/_dynamo/config.py:143',
-            '2.12.1 torch/_dynamo/config.py:157', '2.13.0 torch/_dynamo/config.py:162', '2.14.1 torch/_dynamo/config.py:162',
-            '2.15.0 torch/_dynamo/config.py:162',
-        ),
-    ),
-    Knob(
-        name='torch._dynamo.config.assume_static_by_default',
-        type='bool',
-        purpose='recompiles',
-        summary='First compile treats every dim/int as static unless marked dynamic; False makes most shapes/ints dynamic from the start.',
-        spellings=(Spelling('torch._dynamo.config.assume_static_by_default', (2, 6), None), ),
-        aliases=(Spelling('torch.compiler.config.assume_static_by_default', (2, 10), None), ),
-        defaults=(
-            DefaultValue((2, 6), True, 'torch/_dynamo/config.py:81 (2.6.0)'),
-        ),
-        sources=(
-            '2.6.0 torch/_dynamo/config.py:81', '2.7.1 torch/_dynamo/config.py:104', '2.8.0 torch/_dynamo/config.py:104',
-            '2.9.1 torch/_dynamo/config.py:102', '2.10.0 torch/_dynamo/config.py:118', '2.11.0 torch/_dynamo/config.py:156',
-            '2.12.1 torch/_dynamo/config.py:170', '2.13.0 torch/_dynamo/config.py:175', '2.14.1 torch/_dynamo/config.py:178',
-            '2.15.0 torch/_dynamo/config.py:178',
-        ),
-    ),
-    Knob(
-        name='torch._dynamo.config.automatic_dynamic_shapes',
-        type='bool',
-        purpose='recompiles',
-        summary='After a shape/int guard fails, recompile with the wobbling dims/ints marked dynamic.',
-        spellings=(Spelling('torch._dynamo.config.automatic_dynamic_shapes', (2, 6), None), ),
-        aliases=(Spelling('torch.compiler.config.automatic_dynamic_shapes', (2, 10), None), ),
-        defaults=(
-            DefaultValue((2, 6), True, 'torch/_dynamo/config.py:87 (2.6.0)'),
-        ),
-        env=(
-            EnvVar('TORCH_DYNAMO_AUTOMATIC_DYNAMIC_SHAPES', (2, 11), None, 'eq1', 'torch/_dynamo/config.py:162 (2.11.0)'),
-        ),
-        sources=(
-            '2.6.0 torch/_dynamo/config.py:87', '2.7.1 torch/_dynamo/config.py:110', '2.8.0 torch/_dynamo/config.py:110',
-            '2.9.1 torch/_dynamo/config.py:108', '2.10.0 torch/_dynamo/config.py:124', '2.11.0 torch/_dynamo/config.py:162',
-            '2.12.1 torch/_dynamo/config.py:176', '2.13.0 torch/_dynamo/config.py:185', '2.14.1 torch/_dynamo/config.py:188',
-            '2.15.0 torch/_dynamo/config.py:187',
-        ),
-    ),
-    Knob(
-        name='torch._dynamo.config.automatic_dynamic_shapes_mark_as',
-        type='str',
-        purpose='recompiles',
-        summary="What automatic dynamic shapes allocates for a wobbling dim: 'dynamic' (backed) or 'unbacked'.",
-        spellings=(Spelling('torch._dynamo.config.automatic_dynamic_shapes_mark_as', (2, 6), None), ),
-        defaults=(
-            DefaultValue((2, 6), 'dynamic', 'torch/_dynamo/config.py:90 (2.6.0)'),
-        ),
-        choices=('dynamic', 'unbacked', 'oblivious'),
-        removed_choices=(('oblivious', (2, 11)),),
-        sources=(
-            '2.6.0 torch/_dynamo/config.py:90', '2.7.1 torch/_dynamo/config.py:113', '2.8.0 torch/_dynamo/config.py:113',
-            '2.9.1 torch/_dynamo/config.py:111', '2.10.0 torch/_dynamo/config.py:127', '2.11.0 torch/_dynamo/config.py:167',
-            '2.12.1 torch/_dynamo/config.py:181', '2.13.0 torch/_dynamo/config.py:190', '2.14.1 torch/_dynamo/config.py:193',
-            '2.15.0 torch/_dynamo/config.py:192',
-        ),
-        notes="Annotated Literal['dynamic','unbacked'] from 2.7; builder.get_automatic_dynamic_shapes_mark_as also accepts 'oblivious' in 2.6-2.10 (removed in 2.11); anything else raises ValueError at compile time.",
-    ),
-    Knob(
-        name='torch._dynamo.config.automatic_dynamic_exclusion_guard',
-        type='bool',
-        purpose='recompiles',
-        summary='Adds exclusion guards so inputs matching an earlier static graph keep using it after automatic-dynamic recompiles.',
-        spellings=(Spelling('torch._dynamo.config.automatic_dynamic_exclusion_guard', (2, 12), None), ),
-        defaults=(
-            DefaultValue((2, 12), False, 'torch/_dynamo/config.py:201 (2.12.1)'),
-        ),
-        sources=(
-            '2.12.1 torch/_dynamo/config.py:201', '2.13.0 torch/_dynamo/config.py:210', '2.14.1 torch/_dynamo/config.py:213',
-            '2.15.0 torch/_dynamo/config.py:212',
-        ),
-    ),
-    Knob(
-        name='torch._dynamo.config.force_parameter_static_shapes',
-        type='bool',
-        purpose='recompiles',
-        summary='Keep nn.Parameter shapes static even when dynamic shapes are on.',
-        spellings=(Spelling('torch._dynamo.config.force_parameter_static_shapes', (2, 6), None), ),
-        defaults=(
-            DefaultValue((2, 6), True, 'torch/_dynamo/config.py:96 (2.6.0)'),
-        ),
-        sources=(
-            '2.6.0 torch/_dynamo/config.py:96', '2.7.1 torch/_dynamo/config.py:119', '2.8.0 torch/_dynamo/config.py:119',
-            '2.9.1 torch/_dynamo/config.py:123', '2.10.0 torch/_dynamo/config.py:139', '2.11.0 torch/_dynamo/config.py:179',
-            '2.12.1 torch/_dynamo/config.py:213', '2.13.0 torch/_dynamo/config.py:222', '2.14.1 torch/_dynamo/config.py:225',
-            '2.15.0 torch/_dynamo/config.py:224',
-        ),
-    ),
-    Knob(
-        name='torch._dynamo.config.force_nn_module_property_static_shapes',
-        type='bool',
-        purpose='recompiles',
-        summary='Keep shapes of nn.Module attributes (tensors/ints reached through a module) static.',
-        spellings=(Spelling('torch._dynamo.config.force_nn_module_property_static_shapes', (2, 6), None), ),
-        defaults=(
-            DefaultValue((2, 6), True, 'torch/_dynamo/config.py:101 (2.6.0)'),
-        ),
-        sources=(
-            '2.6.0 torch/_dynamo/config.py:101', '2.7.1 torch/_dynamo/config.py:124', '2.8.0 torch/_dynamo/config.py:124',
-            '2.9.1 torch/_dynamo/config.py:128', '2.10.0 torch/_dynamo/config.py:144', '2.11.0 torch/_dynamo/config.py:184',
-            '2.12.1 torch/_dynamo/config.py:218', '2.13.0 torch/_dynamo/config.py:227', '2.14.1 torch/_dynamo/config.py:230',
-            '2.15.0 torch/_dynamo/config.py:229',
-        ),
-    ),
-    Knob(
-        name='torch._dynamo.config.allow_unspec_int_on_nn_module',
-        type='bool',
-        purpose='recompiles',
-        summary='Let int attributes of nn.Modules (e.g. step counters) become dynamic instead of being guarded as constants.',
-        spellings=(Spelling('torch._dynamo.config.allow_unspec_int_on_nn_module', (2, 7), None), ),
-        aliases=(Spelling('torch.compiler.config.allow_unspec_int_on_nn_module', (2, 10), None), ),
-        defaults=(
-            DefaultValue((2, 7), False, 'torch/_dynamo/config.py:295 (2.7.1)'),
-        ),
-        sources=(
-            '2.7.1 torch/_dynamo/config.py:295', '2.8.0 torch/_dynamo/config.py:285', '2.9.1 torch/_dynamo/config.py:283',
-            '2.10.0 torch/_dynamo/config.py:313', '2.11.0 torch/_dynamo/config.py:359', '2.12.1 torch/_dynamo/config.py:393',
-            '2.13.0 torch/_dynamo/config.py:402', '2.14.1 torch/_dynamo/config.py:405', '2.15.0 torch/_dynamo/config.py:403',
-        ),
-    ),
-    Knob(
-        name='torch._dynamo.config.allow_ignore_mark_dynamic',
-        type='bool',
-        purpose='recompiles',
-        summary='Do not raise when a dim marked with mark_dynamic ends up specialized.',
-        spellings=(Spelling('torch._dynamo.config.allow_ignore_mark_dynamic', (2, 6), None), ),
-        defaults=(
-            DefaultValue((2, 6), False, 'torch/_dynamo/config.py:108 (2.6.0)'),
-        ),
-        sources=(
-            '2.6.0 torch/_dynamo/config.py:108', '2.7.1 torch/_dynamo/config.py:131', '2.8.0 torch/_dynamo/config.py:131',
-            '2.9.1 torch/_dynamo/config.py:135', '2.10.0 torch/_dynamo/config.py:151', '2.11.0 torch/_dynamo/config.py:191',
-            '2.12.1 torch/_dynamo/config.py:225', '2.13.0 torch/_dynamo/config.py:234', '2.14.1 torch/_dynamo/config.py:237',
-            '2.15.0 torch/_dynamo/config.py:236',
-        ),
-    ),
-    Knob(
-        name='torch._dynamo.config.recompile_limit',
-        type='int',
-        purpose='recompiles',
-        summary='Max cache entries (compiled variants) per code object before Dynamo gives up and runs the frame eagerly.',
-        spellings=(Spelling('torch._dynamo.config.cache_size_limit', (2, 6), (2, 6)), Spelling('torch._dynamo.config.recompile_limit', (2, 7), None), ),
-        aliases=(Spelling('torch._dynamo.config.cache_size_limit', (2, 7), None), Spelling('torch.compiler.config.recompile_limit', (2, 10), None), ),
-        defaults=(
-            DefaultValue((2, 6), 8, 'torch/_dynamo/config.py:44 (2.6.0)'),
-        ),
-        sources=(
-            '2.6.0 torch/_dynamo/config.py:44', '2.7.1 torch/_dynamo/config.py:53', '2.8.0 torch/_dynamo/config.py:53',
-            '2.9.1 torch/_dynamo/config.py:51', '2.10.0 torch/_dynamo/config.py:67', '2.11.0 torch/_dynamo/config.py:105',
-            '2.12.1 torch/_dynamo/config.py:116', '2.13.0 torch/_dynamo/config.py:121', '2.14.1 torch/_dynamo/config.py:121',
-            '2.15.0 torch/_dynamo/config.py:121',
-        ),
-    ),
-    Knob(
-        name='torch._dynamo.config.accumulated_recompile_limit',
-        type='int',
-        purpose='recompiles',
-        summary='Global cap on recompiles summed over all code objects.',
-        spellings=(Spelling('torch._dynamo.config.accumulated_cache_size_limit', (2, 6), (2, 6)), Spelling('torch._dynamo.config.accumulated_recompile_limit', (2, 7), None), ),
-        aliases=(Spelling('torch._dynamo.config.accumulated_cache_size_limit', (2, 7), None), Spelling('torch.compiler.config.accumulated_recompile_limit', (2, 10), None), ),
-        defaults=(
-            DefaultValue((2, 6), 256, 'torch/_dynamo/config.py:47 (2.6.0)'),
-        ),
-        sources=(
-            '2.6.0 torch/_dynamo/config.py:47', '2.7.1 torch/_dynamo/config.py:56', '2.8.0 torch/_dynamo/config.py:56',
-            '2.9.1 torch/_dynamo/config.py:54', '2.10.0 torch/_dynamo/config.py:70', '2.11.0 torch/_dynamo/config.py:108',
-            '2.12.1 torch/_dynamo/config.py:119', '2.13.0 torch/_dynamo/config.py:124', '2.14.1 torch/_dynamo/config.py:124',
-            '2.15.0 torch/_dynamo/config.py:124',
-        ),
-    ),
-    Knob(
-        name='torch._dynamo.config.fail_on_recompile_limit_hit',
-        type='bool',
-        purpose='recompiles',
-        summary='Raise a hard error (FailOnRecompileLimitHit) instead of falling back to eager when the recompile limit is hit.',
-        spellings=(Spelling('torch._dynamo.config.fail_on_cache_limit_hit', (2, 6), (2, 6)), Spelling('torch._dynamo.config.fail_on_recompile_limit_hit', (2, 7), None), ),
-        aliases=(Spelling('torch._dynamo.config.fail_on_cache_limit_hit', (2, 7), None), Spelling('torch.compiler.config.fail_on_recompile_limit_hit', (2, 10), None), ),
-        defaults=(
-            DefaultValue((2, 6), False, 'torch/_dynamo/config.py:56 (2.6.0)'),
-        ),
-        sources=(
-            '2.6.0 torch/_dynamo/config.py:56', '2.7.1 torch/_dynamo/config.py:66', '2.8.0 torch/_dynamo/config.py:66',
-            '2.9.1 torch/_dynamo/config.py:64', '2.10.0 torch/_dynamo/config.py:80', '2.11.0 torch/_dynamo/config.py:118',
-            '2.12.1 torch/_dynamo/config.py:130', '2.13.0 torch/_dynamo/config.py:135', '2.14.1 torch/_dynamo/config.py:135',
-            '2.15.0 torch/_dynamo/config.py:135',
-        ),
-        notes='Incompatible with suppress_errors (eval_frame raises if both are set, 2.7+).',
-    ),
-    Knob(
-        name='torch._dynamo.config.skip_code_recursive_on_recompile_limit_hit',
-        type='bool',
-        purpose='recompiles',
-        summary='On limit hit, skip the code object and everything it calls (vs. only the frame).',
-        spellings=(Spelling('torch._dynamo.config.skip_code_recursive_on_cache_limit_hit', (2, 6), (2, 6)), Spelling('torch._dynamo.config.skip_code_recursive_on_recompile_limit_hit', (2, 7), None), ),
-        aliases=(Spelling('torch._dynamo.config.skip_code_recursive_on_cache_limit_hit', (2, 7), None), ),
-        defaults=(
-            DefaultValue((2, 6), True, 'torch/_dynamo/config.py:50 (2.6.0)'),
-        ),
-        deprecated_in=(2, 12),
-        sources=(
-            '2.6.0 torch/_dynamo/config.py:50', '2.7.1 torch/_dynamo/config.py:59', '2.8.0 torch/_dynamo/config.py:59',
-            '2.9.1 torch/_dynamo/config.py:57', '2.10.0 torch/_dynamo/config.py:73', '2.11.0 torch/_dynamo/config.py:111',
-            '2.12.1 torch/_dynamo/config.py:121', '2.13.0 torch/_dynamo/config.py:126', '2.14.1 torch/_dynamo/config.py:126',
-            '2.15.0 torch/_dynamo/config.py:126',
-        ),
-        notes="Only consulted by convert_frame in 2.6; from 2.7 convert_frame checks the justknob 'pytorch/compiler:skip_code_recursive_on_recompile_limit_hit' only (always True in OSS), so setting it does nothing; 2.12 marks it deprecated ('does not do anything').",
-    ),
-    Knob(
-        name='torch._dynamo.config.error_on_recompile',
-        type='bool',
-        purpose='recompiles',
-        summary='Raise on any recompilation (diagnostic).',
-        spellings=(Spelling('torch._dynamo.config.error_on_recompile', (2, 6), None), ),
-        defaults=(
-            DefaultValue((2, 6), False, 'torch/_dynamo/config.py:362 (2.6.0)'),
-        ),
-        sources=(
-            '2.6.0 torch/_dynamo/config.py:362', '2.7.1 torch/_dynamo/config.py:385', '2.8.0 torch/_dynamo/config.py:377',
-            '2.9.1 torch/_dynamo/config.py:409', '2.10.0 torch/_dynamo/config.py:439', '2.11.0 torch/_dynamo/config.py:490',
-            '2.12.1 torch/_dynamo/config.py:524', '2.13.0 torch/_dynamo/config.py:530', '2.14.1 torch/_dynamo/config.py:533',
-            '2.15.0 torch/_dynamo/config.py:531',
-        ),
-    ),
-    Knob(
-        name='torch._dynamo.config.reorderable_logging_functions',
-        type='set[Callable]',
-        purpose='graph_breaks',
-        summary='Functions (print, warnings.warn, logger methods) whose calls are moved after the graph instead of graph-breaking.',
-        spellings=(Spelling('torch._dynamo.config.reorderable_logging_functions', (2, 6), None), ),
-        aliases=(Spelling('torch.compiler.config.reorderable_logging_functions', (2, 10), None), ),
-        defaults=(
-            DefaultValue((2, 6), frozenset(), 'torch/_dynamo/config.py:459 (2.6.0)'),
-        ),
-        sources=(
-            '2.6.0 torch/_dynamo/config.py:459', '2.7.1 torch/_dynamo/config.py:502', '2.8.0 torch/_dynamo/config.py:506',
-            '2.9.1 torch/_dynamo/config.py:554', '2.10.0 torch/_dynamo/config.py:588', '2.11.0 torch/_dynamo/config.py:654',
-            '2.12.1 torch/_dynamo/config.py:690', '2.13.0 torch/_dynamo/config.py:700', '2.14.1 torch/_dynamo/config.py:705',
-            '2.15.0 torch/_dynamo/config.py:703',
-        ),
-    ),
-    Knob(
-        name='torch._dynamo.config.ignore_logging_functions',
-        type='set[Callable]',
-        purpose='graph_breaks',
-        summary='Functions/logger methods Dynamo treats as no-ops (not run, no graph break).',
-        spellings=(Spelling('torch._dynamo.config.ignore_logger_methods', (2, 6), (2, 10)), Spelling('torch._dynamo.config.ignore_logging_functions', (2, 11), None), ),
-        aliases=(Spelling('torch._dynamo.config.ignore_logger_methods', (2, 11), None), ),
-        defaults=(
-            DefaultValue((2, 6), frozenset(), 'torch/_dynamo/config.py:465 (2.6.0)'),
-        ),
-        sources=(
-            '2.6.0 torch/_dynamo/config.py:465', '2.7.1 torch/_dynamo/config.py:508', '2.8.0 torch/_dynamo/config.py:512',
-            '2.9.1 torch/_dynamo/config.py:560', '2.10.0 torch/_dynamo/config.py:594', '2.11.0 torch/_dynamo/config.py:665',
-            '2.12.1 torch/_dynamo/config.py:701', '2.13.0 torch/_dynamo/config.py:711', '2.14.1 torch/_dynamo/config.py:716',
-            '2.15.0 torch/_dynamo/config.py:714',
-        ),
-    ),
-    Knob(
-        name='torch._dynamo.config.inline_inbuilt_nn_modules',
-        type='bool',
-        purpose='guards',
-        summary='Inline built-in nn.Module forward/attributes (params become graph inputs guarded by id/dict tags).',
-        spellings=(Spelling('torch._dynamo.config.inline_inbuilt_nn_modules', (2, 6), None), ),
-        defaults=(
-            DefaultValue((2, 6), True, 'torch/_dynamo/config.py:386 (2.6.0)'),
-        ),
-        deprecated_in=(2, 12),
-        sources=(
-            '2.6.0 torch/_dynamo/config.py:386', '2.7.1 torch/_dynamo/config.py:419', '2.8.0 torch/_dynamo/config.py:414',
-            '2.9.1 torch/_dynamo/config.py:446', '2.10.0 torch/_dynamo/config.py:476', '2.11.0 torch/_dynamo/config.py:530',
-            '2.12.1 torch/_dynamo/config.py:564', '2.13.0 torch/_dynamo/config.py:573', '2.14.1 torch/_dynamo/config.py:578',
-            '2.15.0 torch/_dynamo/config.py:576',
-        ),
-        notes="2.6: default `not is_fbcode()` (True in OSS); 2.7-2.11: Config(justknob=...) default True; 2.12+: deprecated, 'does not do anything, inline_inbuilt_nn_modules is always True'.",
-    ),
-    Knob(
-        name='torch._dynamo.config.skip_nnmodule_hook_guards',
-        type='bool',
-        purpose='guards',
-        summary='Do not guard on nn.Module hooks (unsafe if hooks are added/removed later).',
-        spellings=(Spelling('torch._dynamo.config.skip_nnmodule_hook_guards', (2, 6), None), ),
-        defaults=(
-            DefaultValue((2, 6), True, 'torch/_dynamo/config.py:329 (2.6.0)'),
-        ),
-        sources=(
-            '2.6.0 torch/_dynamo/config.py:329', '2.7.1 torch/_dynamo/config.py:348', '2.8.0 torch/_dynamo/config.py:340',
-            '2.9.1 torch/_dynamo/config.py:342', '2.10.0 torch/_dynamo/config.py:372', '2.11.0 torch/_dynamo/config.py:418',
-            '2.12.1 torch/_dynamo/config.py:452', '2.13.0 torch/_dynamo/config.py:458', '2.14.1 torch/_dynamo/config.py:461',
-            '2.15.0 torch/_dynamo/config.py:459',
-        ),
-    ),
-    Knob(
-        name='torch._dynamo.config.guard_nn_modules',
-        type='bool',
-        purpose='guards',
-        summary='Guard on nn.Module contents; False assumes modules are immutable.',
-        spellings=(Spelling('torch._dynamo.config.guard_nn_modules', (2, 6), None), ),
-        defaults=(
-            DefaultValue((2, 6), True, 'torch/_dynamo/config.py:111 (2.6.0)'),
-        ),
-        sources=(
-            '2.6.0 torch/_dynamo/config.py:111', '2.7.1 torch/_dynamo/config.py:134', '2.8.0 torch/_dynamo/config.py:134',
-            '2.9.1 torch/_dynamo/config.py:138', '2.10.0 torch/_dynamo/config.py:154', '2.11.0 torch/_dynamo/config.py:194',
-            '2.12.1 torch/_dynamo/config.py:228', '2.13.0 torch/_dynamo/config.py:237', '2.14.1 torch/_dynamo/config.py:240',
-            '2.15.0 torch/_dynamo/config.py:239',
-        ),
-    ),
-    Knob(
-        name='torch._dynamo.config.skip_tensor_guards_with_matching_dict_tags',
-        type='bool',
-        purpose='guards',
-        summary='Treat tensors in a dict whose tag is unchanged as immutable (skip their guards).',
-        spellings=(Spelling('torch._dynamo.config.skip_tensor_guards_with_matching_dict_tags', (2, 7), None), ),
-        aliases=(Spelling('torch.compiler.config.skip_tensor_guards_with_matching_dict_tags', (2, 10), None), ),
-        defaults=(
-            DefaultValue((2, 7), True, 'torch/_dynamo/config.py:358 (2.7.1)'),
-        ),
-        sources=(
-            '2.7.1 torch/_dynamo/config.py:358', '2.8.0 torch/_dynamo/config.py:350', '2.9.1 torch/_dynamo/config.py:352',
-            '2.10.0 torch/_dynamo/config.py:382', '2.11.0 torch/_dynamo/config.py:428', '2.12.1 torch/_dynamo/config.py:462',
-            '2.13.0 torch/_dynamo/config.py:468', '2.14.1 torch/_dynamo/config.py:471', '2.15.0 torch/_dynamo/config.py:469',
-        ),
-    ),
-    Knob(
-        name='torch._dynamo.config.skip_guards_on_constant_func_defaults',
-        type='bool',
-        purpose='guards',
-        summary='Skip guards on func.__defaults__ entries that are constants.',
-        spellings=(Spelling('torch._dynamo.config.skip_guards_on_constant_func_defaults', (2, 9), None), ),
-        defaults=(
-            DefaultValue((2, 9), True, 'torch/_dynamo/config.py:355 (2.9.1)'),
-            DefaultValue((2, 12), False, 'torch/_dynamo/config.py:465 (2.12.1)'),
-        ),
-        sources=(
-            '2.9.1 torch/_dynamo/config.py:355', '2.10.0 torch/_dynamo/config.py:385', '2.11.0 torch/_dynamo/config.py:431',
-            '2.12.1 torch/_dynamo/config.py:465', '2.13.0 torch/_dynamo/config.py:471', '2.14.1 torch/_dynamo/config.py:474',
-            '2.15.0 torch/_dynamo/config.py:472',
-        ),
-    ),
-    Knob(
-        name='torch._dynamo.config.enable_cpp_symbolic_shape_guards',
-        type='bool',
-        purpose='guards',
-        summary='Evaluate symbolic-shape guards in C++.',
-        spellings=(Spelling('torch._dynamo.config.enable_cpp_symbolic_shape_guards', (2, 7), None), ),
-        aliases=(Spelling('torch.compiler.config.enable_cpp_symbolic_shape_guards', (2, 10), None), ),
-        defaults=(
-            DefaultValue((2, 7), False, 'torch/_dynamo/config.py:409 (2.7.1)'),
-        ),
-        sources=(
-            '2.7.1 torch/_dynamo/config.py:409', '2.8.0 torch/_dynamo/config.py:401', '2.9.1 torch/_dynamo/config.py:433',
-            '2.10.0 torch/_dynamo/config.py:463', '2.11.0 torch/_dynamo/config.py:517', '2.12.1 torch/_dynamo/config.py:551',
-            '2.13.0 torch/_dynamo/config.py:557', '2.14.1 torch/_dynamo/config.py:560', '2.15.0 torch/_dynamo/config.py:558',
-        ),
-    ),
-    Knob(
-        name='torch._dynamo.config.prefer_deferred_runtime_asserts_over_guards',
-        type='bool',
-        purpose='recompiles',
-        summary='Turn some shape guards into deferred runtime asserts (fewer recompiles, errors instead).',
-        spellings=(Spelling('torch._dynamo.config.prefer_deferred_runtime_asserts_over_guards', (2, 6), None), ),
-        defaults=(
-            DefaultValue((2, 6), False, 'torch/_dynamo/config.py:241 (2.6.0)'),
-        ),
-        sources=(
-            '2.6.0 torch/_dynamo/config.py:241', '2.7.1 torch/_dynamo/config.py:271', '2.8.0 torch/_dynamo/config.py:261',
-            '2.9.1 torch/_dynamo/config.py:265', '2.10.0 torch/_dynamo/config.py:295', '2.11.0 torch/_dynamo/config.py:341',
-            '2.12.1 torch/_dynamo/config.py:375', '2.13.0 torch/_dynamo/config.py:384', '2.14.1 torch/_dynamo/config.py:387',
-            '2.15.0 torch/_dynamo/config.py:385',
-        ),
-    ),
-    Knob(
-        name='torch._dynamo.config.allow_complex_guards_as_runtime_asserts',
-        type='bool',
-        purpose='recompiles',
-        summary='Like prefer_deferred_runtime_asserts_over_guards for guards too complex to express.',
-        spellings=(Spelling('torch._dynamo.config.allow_complex_guards_as_runtime_asserts', (2, 6), (2, 8)), ),
-        defaults=(
-            DefaultValue((2, 6), False, 'torch/_dynamo/config.py:247 (2.6.0)'),
-        ),
-        sources=(
-            '2.6.0 torch/_dynamo/config.py:247', '2.7.1 torch/_dynamo/config.py:277', '2.8.0 torch/_dynamo/config.py:267',
-        ),
-    ),
-    Knob(
-        name='torch._dynamo.config.force_unspec_int_unbacked_size_like_on_torchrec_kjt',
-        type='bool',
-        purpose='recompiles',
-        summary='Treat torchrec KeyedJaggedTensor _length_per_key/_offset_per_key ints as unbacked size-like SymInts.',
-        spellings=(Spelling('torch._dynamo.config.force_unspec_int_unbacked_size_like_on_torchrec_kjt', (2, 6), None), ),
-        defaults=(
-            DefaultValue((2, 6), False, 'torch/_dynamo/config.py:257 (2.6.0)'),
-        ),
-        sources=(
-            '2.6.0 torch/_dynamo/config.py:257', '2.7.1 torch/_dynamo/config.py:287', '2.8.0 torch/_dynamo/config.py:277',
-            '2.9.1 torch/_dynamo/config.py:275', '2.10.0 torch/_dynamo/config.py:305', '2.11.0 torch/_dynamo/config.py:351',
-            '2.12.1 torch/_dynamo/config.py:385', '2.13.0 torch/_dynamo/config.py:394', '2.14.1 torch/_dynamo/config.py:397',
-            '2.15.0 torch/_dynamo/config.py:395',
-        ),
-    ),
-    Knob(
-        name='torch._dynamo.config.optimize_ddp',
-        type='bool | str',
-        purpose='graph_breaks',
-        summary="DDP graph splitting at bucket boundaries (the DDPOptimizer graph breaks); False / 'no_optimization' disables it.",
-        spellings=(Spelling('torch._dynamo.config.optimize_ddp', (2, 6), None), ),
-        defaults=(
-            DefaultValue((2, 6), True, 'torch/_dynamo/config.py:278 (2.6.0)'),
-        ),
-        choices=(True, False, 'ddp_optimizer', 'python_reducer', 'python_reducer_without_compiled_forward', 'no_optimization'),
-        sources=(
-            '2.6.0 torch/_dynamo/config.py:278', '2.7.1 torch/_dynamo/config.py:313', '2.8.0 torch/_dynamo/config.py:303',
-            '2.9.1 torch/_dynamo/config.py:301', '2.10.0 torch/_dynamo/config.py:331', '2.11.0 torch/_dynamo/config.py:377',
-            '2.12.1 torch/_dynamo/config.py:411', '2.13.0 torch/_dynamo/config.py:420', '2.14.1 torch/_dynamo/config.py:423',
-            '2.15.0 torch/_dynamo/config.py:421',
-        ),
-    ),
-    Knob(
-        name='torch._dynamo.config.suppress_errors',
-        type='bool',
-        purpose='graph_breaks',
-        summary='Swallow compiler errors and fall back to eager for the failing frame.',
-        spellings=(Spelling('torch._dynamo.config.suppress_errors', (2, 6), None), ),
-        defaults=(
-            DefaultValue((2, 6), False, 'torch/_dynamo/config.py:150 (2.6.0)'),
-        ),
-        env=(
-            EnvVar('TORCHDYNAMO_SUPPRESS_ERRORS', (2, 6), None, 'nonempty', 'torch/_dynamo/config.py:150 (2.6.0)'),
-        ),
-        sources=(
-            '2.6.0 torch/_dynamo/config.py:150', '2.7.1 torch/_dynamo/config.py:180', '2.8.0 torch/_dynamo/config.py:170',
-            '2.9.1 torch/_dynamo/config.py:174', '2.10.0 torch/_dynamo/config.py:190', '2.11.0 torch/_dynamo/config.py:230',
-            '2.12.1 torch/_dynamo/config.py:264', '2.13.0 torch/_dynamo/config.py:273', '2.14.1 torch/_dynamo/config.py:276',
-            '2.15.0 torch/_dynamo/config.py:275',
-        ),
-        notes="Parsed as bool(os.environ.get(...)): ANY non-empty value, including '0', turns it on.",
-    ),
-    Knob(
-        name='torch._dynamo.config.nested_graph_breaks',
-        type='bool',
-        purpose='graph_breaks',
-        summary='Resume tracing inside nested frames after a graph break instead of bubbling the break to the top frame.',
-        spellings=(Spelling('torch._dynamo.config.nested_graph_breaks', (2, 9), None), ),
-        defaults=(
-            DefaultValue((2, 9), False, 'torch/_dynamo/config.py:453 (2.9.1)'),
-        ),
-        sources=(
-            '2.9.1 torch/_dynamo/config.py:453', '2.10.0 torch/_dynamo/config.py:483', '2.11.0 torch/_dynamo/config.py:537',
-            '2.12.1 torch/_dynamo/config.py:573', '2.13.0 torch/_dynamo/config.py:582', '2.14.1 torch/_dynamo/config.py:587',
-            '2.15.0 torch/_dynamo/config.py:585',
-        ),
-    ),
-    Knob(
-        name='torch._dynamo.config.trace_numpy',
-        type='bool',
-        purpose='graph_breaks',
-        summary='Trace NumPy calls (via torch._numpy) instead of graph-breaking.',
-        spellings=(Spelling('torch._dynamo.config.trace_numpy', (2, 6), None), ),
-        defaults=(
-            DefaultValue((2, 6), True, 'torch/_dynamo/config.py:371 (2.6.0)'),
-        ),
-        sources=(
-            '2.6.0 torch/_dynamo/config.py:371', '2.7.1 torch/_dynamo/config.py:394', '2.8.0 torch/_dynamo/config.py:386',
-            '2.9.1 torch/_dynamo/config.py:418', '2.10.0 torch/_dynamo/config.py:448', '2.11.0 torch/_dynamo/config.py:499',
-            '2.12.1 torch/_dynamo/config.py:533', '2.13.0 torch/_dynamo/config.py:539', '2.14.1 torch/_dynamo/config.py:542',
-            '2.15.0 torch/_dynamo/config.py:540',
-        ),
-    ),
-    Knob(
-        name='torch._dynamo.config.allow_rnn',
-        type='bool',
-        purpose='graph_breaks',
-        summary='Trace nn.RNN/LSTM/GRU instead of graph-breaking.',
-        spellings=(Spelling('torch._dynamo.config.allow_rnn', (2, 6), None), ),
-        defaults=(
-            DefaultValue((2, 6), False, 'torch/_dynamo/config.py:351 (2.6.0)'),
-        ),
-        sources=(
-            '2.6.0 torch/_dynamo/config.py:351', '2.7.1 torch/_dynamo/config.py:374', '2.8.0 torch/_dynamo/config.py:366',
-            '2.9.1 torch/_dynamo/config.py:398', '2.10.0 torch/_dynamo/config.py:428', '2.11.0 torch/_dynamo/config.py:479',
-            '2.12.1 torch/_dynamo/config.py:513', '2.13.0 torch/_dynamo/config.py:519', '2.14.1 torch/_dynamo/config.py:522',
-            '2.15.0 torch/_dynamo/config.py:520',
-        ),
-    ),
-    Knob(
-        name='torch._dynamo.config.capture_sparse_compute',
-        type='bool',
-        purpose='graph_breaks',
-        summary='Capture sparse tensor compute instead of graph-breaking.',
-        spellings=(Spelling('torch._dynamo.config.capture_sparse_compute', (2, 6), None), ),
-        defaults=(
-            DefaultValue((2, 6), True, 'torch/_dynamo/config.py:357 (2.6.0)'),
-        ),
-        sources=(
-            '2.6.0 torch/_dynamo/config.py:357', '2.7.1 torch/_dynamo/config.py:380', '2.8.0 torch/_dynamo/config.py:372',
-            '2.9.1 torch/_dynamo/config.py:404', '2.10.0 torch/_dynamo/config.py:434', '2.11.0 torch/_dynamo/config.py:485',
-            '2.12.1 torch/_dynamo/config.py:519', '2.13.0 torch/_dynamo/config.py:525', '2.14.1 torch/_dynamo/config.py:528',
-            '2.15.0 torch/_dynamo/config.py:526',
-        ),
-        notes='2.6-2.13: `False if is_fbcode() else True` / `not is_fbcode()` (True in OSS); 2.14+: literally True.',
-    ),
-    Knob(
-        name='torch._dynamo.config.dont_skip_tracing',
-        type='bool',
-        purpose='graph_breaks',
-        summary='Ignore most trace_rules skip rules (trace into normally skipped files).',
-        spellings=(Spelling('torch._dynamo.config.dont_skip_tracing', (2, 8), None), ),
-        defaults=(
-            DefaultValue((2, 8), False, 'torch/_dynamo/config.py:326 (2.8.0)'),
-        ),
-        sources=(
-            '2.8.0 torch/_dynamo/config.py:326', '2.9.1 torch/_dynamo/config.py:324', '2.10.0 torch/_dynamo/config.py:354',
-            '2.11.0 torch/_dynamo/config.py:400', '2.12.1 torch/_dynamo/config.py:434', '2.13.0 torch/_dynamo/config.py:443',
-            '2.14.1 torch/_dynamo/config.py:446', '2.15.0 torch/_dynamo/config.py:444',
-        ),
-    ),
-    Knob(
-        name='torch._dynamo.config.enable_trace_contextlib',
-        type='bool',
-        purpose='graph_breaks',
-        summary='Trace through contextlib.contextmanager.',
-        spellings=(Spelling('torch._dynamo.config.enable_trace_contextlib', (2, 7), None), ),
-        defaults=(
-            DefaultValue((2, 7), True, 'torch/_dynamo/config.py:412 (2.7.1)'),
-        ),
-        sources=(
-            '2.7.1 torch/_dynamo/config.py:412', '2.8.0 torch/_dynamo/config.py:404', '2.9.1 torch/_dynamo/config.py:436',
-            '2.10.0 torch/_dynamo/config.py:466', '2.11.0 torch/_dynamo/config.py:520', '2.12.1 torch/_dynamo/config.py:554',
-            '2.13.0 torch/_dynamo/config.py:560', '2.14.1 torch/_dynamo/config.py:563', '2.15.0 torch/_dynamo/config.py:561',
-        ),
-    ),
-    Knob(
-        name='torch._dynamo.config.enable_trace_unittest',
-        type='bool',
-        purpose='graph_breaks',
-        summary='Trace through unittest.',
-        spellings=(Spelling('torch._dynamo.config.enable_trace_unittest', (2, 8), None), ),
-        defaults=(
-            DefaultValue((2, 8), False, 'torch/_dynamo/config.py:407 (2.8.0)'),
-        ),
-        sources=(
-            '2.8.0 torch/_dynamo/config.py:407', '2.9.1 torch/_dynamo/config.py:439', '2.10.0 torch/_dynamo/config.py:469',
-            '2.11.0 torch/_dynamo/config.py:523', '2.12.1 torch/_dynamo/config.py:557', '2.13.0 torch/_dynamo/config.py:563',
-            '2.14.1 torch/_dynamo/config.py:566', '2.15.0 torch/_dynamo/config.py:564',
-        ),
-    ),
-    Knob(
-        name='torch._dynamo.config.graph_break_on_nn_param_ctor',
-        type='bool',
-        purpose='graph_breaks',
-        summary='Graph break on nn.Parameter construction inside the compiled region.',
-        spellings=(Spelling('torch._dynamo.config.graph_break_on_nn_param_ctor', (2, 9), None), ),
-        defaults=(
-            DefaultValue((2, 9), True, 'torch/_dynamo/config.py:615 (2.9.1)'),
-        ),
-        sources=(
-            '2.9.1 torch/_dynamo/config.py:615', '2.10.0 torch/_dynamo/config.py:649', '2.11.0 torch/_dynamo/config.py:732',
-            '2.12.1 torch/_dynamo/config.py:768', '2.13.0 torch/_dynamo/config.py:778', '2.14.1 torch/_dynamo/config.py:783',
-            '2.15.0 torch/_dynamo/config.py:781',
-        ),
-    ),
-    Knob(
-        name='torch._dynamo.config.constant_fold_autograd_profiler_enabled',
-        type='bool',
-        purpose='graph_breaks',
-        summary='Constant-fold torch.autograd._profiler_enabled instead of graph-breaking.',
-        spellings=(Spelling('torch._dynamo.config.constant_fold_autograd_profiler_enabled', (2, 10), None), ),
-        defaults=(
-            DefaultValue((2, 10), False, 'torch/_dynamo/config.py:743 (2.10.0)'),
-        ),
-        sources=(
-            '2.10.0 torch/_dynamo/config.py:743', '2.11.0 torch/_dynamo/config.py:836', '2.12.1 torch/_dynamo/config.py:877',
-            '2.13.0 torch/_dynamo/config.py:887', '2.14.1 torch/_dynamo/config.py:892', '2.15.0 torch/_dynamo/config.py:914',
-        ),
-    ),
-    Knob(
-        name='torch._dynamo.config.trace_autograd_ops',
-        type='bool',
-        purpose='graph_breaks',
-        summary='Trace torch.autograd.grad instead of graph-breaking.',
-        spellings=(Spelling('torch._dynamo.config.trace_autograd_ops', (2, 11), None), ),
-        defaults=(
-            DefaultValue((2, 11), False, 'torch/_dynamo/config.py:502 (2.11.0)'),
-        ),
-        sources=(
-            '2.11.0 torch/_dynamo/config.py:502', '2.12.1 torch/_dynamo/config.py:536', '2.13.0 torch/_dynamo/config.py:542',
-            '2.14.1 torch/_dynamo/config.py:545', '2.15.0 torch/_dynamo/config.py:543',
-        ),
-    ),
-    Knob(
-        name='torch._dynamo.config.compiled_autograd',
-        type='bool',
-        purpose='graph_breaks',
-        summary='Trace autograd (backward) calls made under torch.compile with Compiled Autograd.',
-        spellings=(Spelling('torch._dynamo.config.compiled_autograd', (2, 6), None), ),
-        defaults=(
-            DefaultValue((2, 6), False, 'torch/_dynamo/config.py:495 (2.6.0)'),
-        ),
-        sources=(
-            '2.6.0 torch/_dynamo/config.py:495', '2.7.1 torch/_dynamo/config.py:539', '2.8.0 torch/_dynamo/config.py:554',
-            '2.9.1 torch/_dynamo/config.py:608', '2.10.0 torch/_dynamo/config.py:642', '2.11.0 torch/_dynamo/config.py:719',
-            '2.12.1 torch/_dynamo/config.py:755', '2.13.0 torch/_dynamo/config.py:765', '2.14.1 torch/_dynamo/config.py:770',
-            '2.15.0 torch/_dynamo/config.py:768',
-        ),
-    ),
-    Knob(
-        name='torch._dynamo.config.wrap_top_frame',
-        type='bool',
-        purpose='graph_breaks',
-        summary='Wrap the compiled function/module so nn.Module hooks are compiled in the same frame.',
-        spellings=(Spelling('torch._dynamo.config.wrap_top_frame', (2, 8), None), ),
-        aliases=(Spelling('torch.compiler.config.wrap_top_frame', (2, 10), None), ),
-        defaults=(
-            DefaultValue((2, 8), False, 'torch/_dynamo/config.py:616 (2.8.0)'),
-        ),
-        sources=(
-            '2.8.0 torch/_dynamo/config.py:616', '2.9.1 torch/_dynamo/config.py:680', '2.10.0 torch/_dynamo/config.py:747',
-            '2.11.0 torch/_dynamo/config.py:840', '2.12.1 torch/_dynamo/config.py:881', '2.13.0 torch/_dynamo/config.py:891',
-            '2.14.1 torch/_dynamo/config.py:896', '2.15.0 torch/_dynamo/config.py:918',
-        ),
-    ),
-    Knob(
-        name='torch._dynamo.config.dynamic_shapes',
-        type='bool',
-        purpose='recompiles',
-        summary='Legacy; the config comment says it does nothing.',
-        spellings=(Spelling('torch._dynamo.config.dynamic_shapes', (2, 6), None), ),
-        aliases=(Spelling('torch.compiler.config.dynamic_shapes', (2, 10), None), ),
-        defaults=(
-            DefaultValue((2, 6), True, 'torch/_dynamo/config.py:71 (2.6.0)'),
-        ),
-        sources=(
-            '2.6.0 torch/_dynamo/config.py:71', '2.7.1 torch/_dynamo/config.py:94', '2.8.0 torch/_dynamo/config.py:94',
-            '2.9.1 torch/_dynamo/config.py:92', '2.10.0 torch/_dynamo/config.py:108', '2.11.0 torch/_dynamo/config.py:146',
-            '2.12.1 torch/_dynamo/config.py:160', '2.13.0 torch/_dynamo/config.py:165', '2.14.1 torch/_dynamo/config.py:168',
-            '2.15.0 torch/_dynamo/config.py:168',
-        ),
-    ),
-    Knob(
-        name='torch._dynamo.config.automatic_dynamic_local_pgo',
-        type='bool',
-        purpose='cache',
-        summary='Persist automatic-dynamic decisions to a local profile (under TORCHINDUCTOR_CACHE_DIR/dynamo) and reuse them next run.',
-        spellings=(Spelling('torch._dynamo.config.automatic_dynamic_local_pgo', (2, 6), None), ),
-        defaults=(
-            DefaultValue((2, 6), False, 'torch/_dynamo/config.py:532 (2.6.0)'),
-            DefaultValue((2, 7), True, 'torch/_dynamo/config.py:576 (2.7.1)'),
-        ),
-        env=(
-            EnvVar('TORCH_DYNAMO_AUTOMATIC_DYNAMIC_LOCAL_PGO', (2, 6), (2, 6), 'eq1', 'torch/_dynamo/config.py:532 (2.6.0)'),
-            EnvVar('TORCH_DYNAMO_AUTOMATIC_DYNAMIC_LOCAL_PGO', (2, 7), None, 'config_force', 'torch/_dynamo/config.py:576 (2.7.1)'),
-        ),
-        sources=(
-            '2.6.0 torch/_dynamo/config.py:532', '2.7.1 torch/_dynamo/config.py:576', '2.8.0 torch/_dynamo/config.py:591',
-            '2.9.1 torch/_dynamo/config.py:652', '2.10.0 torch/_dynamo/config.py:713', '2.11.0 torch/_dynamo/config.py:806',
-            '2.12.1 torch/_dynamo/config.py:847', '2.13.0 torch/_dynamo/config.py:857', '2.14.1 torch/_dynamo/config.py:862',
-            '2.15.0 torch/_dynamo/config.py:860',
-        ),
-        notes='PGO only reads/writes when a cache key exists: torch.compiler.config.job_id (TORCH_COMPILE_JOB_ID) or a MAST job (pgo.get_cache_key).',
-    ),
-    Knob(
-        name='torch._dynamo.config.automatic_dynamic_remote_pgo',
-        type='bool | None',
-        purpose='cache',
-        summary='Remote-cache PGO profile; None = decide automatically (off in OSS).',
-        spellings=(Spelling('torch._dynamo.config.automatic_dynamic_remote_pgo', (2, 6), None), ),
-        defaults=(
-            DefaultValue((2, 6), None, 'torch/_dynamo/config.py:537 (2.6.0)'),
-        ),
-        env=(
-            EnvVar('TORCH_DYNAMO_AUTOMATIC_DYNAMIC_REMOTE_PGO', (2, 6), None, 'tristate', 'torch/_dynamo/config.py:537 (2.6.0)'),
-        ),
-        sources=(
-            '2.6.0 torch/_dynamo/config.py:537', '2.7.1 torch/_dynamo/config.py:583', '2.8.0 torch/_dynamo/config.py:598',
-            '2.9.1 torch/_dynamo/config.py:659', '2.10.0 torch/_dynamo/config.py:720', '2.11.0 torch/_dynamo/config.py:813',
-            '2.12.1 torch/_dynamo/config.py:854', '2.13.0 torch/_dynamo/config.py:864', '2.14.1 torch/_dynamo/config.py:869',
-            '2.15.0 torch/_dynamo/config.py:867',
-        ),
-    ),
-    Knob(
-        name='torch._dynamo.config.disable',
-        type='bool',
-        purpose='debug',
-        summary='Disable Dynamo entirely (torch.compile becomes a no-op): the eager baseline.',
-        spellings=(Spelling('torch._dynamo.config.disable', (2, 6), None), ),
-        defaults=(
-            DefaultValue((2, 6), False, 'torch/_dynamo/config.py:161 (2.6.0)'),
-        ),
-        env=(
-            EnvVar('TORCH_COMPILE_DISABLE', (2, 6), (2, 7), 'raw_truthy', 'torch/_dynamo/config.py:161 (2.6.0)'),
-            EnvVar('TORCH_COMPILE_DISABLE', (2, 8), None, 'eq1', 'torch/_dynamo/config.py:181 (2.8.0)'),
-        ),
-        sources=(
-            '2.6.0 torch/_dynamo/config.py:161', '2.7.1 torch/_dynamo/config.py:191', '2.8.0 torch/_dynamo/config.py:181',
-            '2.9.1 torch/_dynamo/config.py:185', '2.10.0 torch/_dynamo/config.py:201', '2.11.0 torch/_dynamo/config.py:241',
-            '2.12.1 torch/_dynamo/config.py:275', '2.13.0 torch/_dynamo/config.py:284', '2.14.1 torch/_dynamo/config.py:287',
-            '2.15.0 torch/_dynamo/config.py:286',
-        ),
-        notes="2.6/2.7: `os.environ.get('TORCH_COMPILE_DISABLE', False)` keeps the raw string, so '0' also disables; 2.8+: == '1'.",
-    ),
-    Knob(
-        name='torch._dynamo.config.debug_inductor_config_override',
-        type='str',
-        purpose='debug',
-        summary="Per-graph inductor config overrides, 'filter:key=value,...;...' (filter = frame ids, ranges, >N).",
-        spellings=(Spelling('torch._dynamo.config.debug_inductor_config_override', (2, 11), None), ),
-        defaults=(
-            DefaultValue((2, 11), '', 'torch/_dynamo/config.py:61 (2.11.0)'),
-        ),
-        env=(
-            EnvVar('TORCH_COMPILE_OVERRIDE_INDUCTOR_CONFIGS', (2, 11), None, 'raw', 'torch/_dynamo/config.py:61 (2.11.0)'),
-        ),
-        sources=(
-            '2.11.0 torch/_dynamo/config.py:61', '2.12.1 torch/_dynamo/config.py:61', '2.13.0 torch/_dynamo/config.py:61',
-            '2.14.1 torch/_dynamo/config.py:61', '2.15.0 torch/_dynamo/config.py:61',
-        ),
-    ),
-    Knob(
-        name='torch._dynamo.config.debug_dynamo_config_override',
-        type='str',
-        purpose='debug',
-        summary="Per-graph dynamo config overrides applied with config.patch around tracing, e.g. '>=0:capture_scalar_outputs=True'.",
-        spellings=(Spelling('torch._dynamo.config.debug_dynamo_config_override', (2, 12), None), ),
-        defaults=(
-            DefaultValue((2, 12), '', 'torch/_dynamo/config.py:72 (2.12.1)'),
-        ),
-        env=(
-            EnvVar('TORCH_COMPILE_OVERRIDE_DYNAMO_CONFIGS', (2, 12), None, 'raw', 'torch/_dynamo/config.py:72 (2.12.1)'),
-        ),
-        sources=(
-            '2.12.1 torch/_dynamo/config.py:72', '2.13.0 torch/_dynamo/config.py:72', '2.14.1 torch/_dynamo/config.py:72',
-            '2.15.0 torch/_dynamo/config.py:72',
-        ),
-        notes='Keyed by frame id; values parsed true/false/none/int/float/str; keys validated against torch._dynamo.config. Applied in convert_frame around compile_frame only, so knobs read outside tracing (e.g. recompile_limit, checked before) are not affected (read from source, 2.12.1 convert_frame.py:1620).',
-    ),
-    Knob(
-        name='torch.compiler.config.dynamic_sources',
-        type='str',
-        purpose='recompiles',
-        summary='Comma-separated source names (exact or re.match regex) whose tensors/ints are made dynamic from the first compile.',
-        spellings=(Spelling('torch.compiler.config.dynamic_sources', (2, 7), None), ),
-        defaults=(
-            DefaultValue((2, 7), '', 'torch/compiler/config.py:66 (2.7.1)'),
-        ),
-        env=(
-            EnvVar('TORCH_COMPILE_DYNAMIC_SOURCES', (2, 7), None, 'config_default', 'torch/compiler/config.py:66 (2.7.1)'),
-        ),
-        sources=(
-            '2.7.1 torch/compiler/config.py:66', '2.8.0 torch/compiler/config.py:69', '2.9.1 torch/compiler/config.py:94',
-            '2.10.0 torch/compiler/config.py:110', '2.11.0 torch/compiler/config.py:110', '2.12.1 torch/compiler/config.py:109',
-            '2.13.0 torch/compiler/config.py:109', '2.14.1 torch/compiler/config.py:123', '2.15.0 torch/compiler/config.py:123',
-        ),
-        notes="2.7: exact string match only; 2.8+: exact or re.match regex; 2.13+: optional ':N' suffix restricts to dim N. Spaces are removed before splitting on ','.",
-    ),
-    Knob(
-        name='torch.compiler.config.unbacked_sources',
-        type='str',
-        purpose='recompiles',
-        summary='Comma-separated source names (same syntax as dynamic_sources) made unbacked.',
-        spellings=(Spelling('torch.compiler.config.unbacked_sources', (2, 8), None), ),
-        defaults=(
-            DefaultValue((2, 8), '', 'torch/compiler/config.py:80 (2.8.0)'),
-        ),
-        env=(
-            EnvVar('TORCH_COMPILE_UNBACKED_SOURCES', (2, 8), None, 'config_default', 'torch/compiler/config.py:80 (2.8.0)'),
-        ),
-        sources=(
-            '2.8.0 torch/compiler/config.py:80', '2.9.1 torch/compiler/config.py:105', '2.10.0 torch/compiler/config.py:121',
-            '2.11.0 torch/compiler/config.py:121', '2.12.1 torch/compiler/config.py:120', '2.13.0 torch/compiler/config.py:167',
-            '2.14.1 torch/compiler/config.py:181', '2.15.0 torch/compiler/config.py:181',
-        ),
-    ),
-    Knob(
-        name='torch.compiler.config.static_sources',
-        type='str',
-        purpose='recompiles',
-        summary='Comma-separated source names (same syntax) held static; wins over dynamic/unbacked sources, PGO and automatic dynamic.',
-        spellings=(Spelling('torch.compiler.config.static_sources', (2, 15), None), ),
-        defaults=(
-            DefaultValue((2, 15), '', 'torch/compiler/config.py:195 (2.15.0)'),
-        ),
-        env=(
-            EnvVar('TORCH_COMPILE_STATIC_SOURCES', (2, 15), None, 'config_default', 'torch/compiler/config.py:195 (2.15.0)'),
-        ),
-        sources=(
-            '2.15.0 torch/compiler/config.py:195',
-        ),
-    ),
-    Knob(
-        name='torch.compiler.config.dynamic_values',
-        type='str',
-        purpose='recompiles',
-        summary='Comma-separated int values; any int source or tensor dim equal to one of them is marked dynamic.',
-        spellings=(Spelling('torch.compiler.config.dynamic_values', (2, 13), None), ),
-        defaults=(
-            DefaultValue((2, 13), '', 'torch/compiler/config.py:139 (2.13.0)'),
-        ),
-        env=(
-            EnvVar('TORCH_COMPILE_DYNAMIC_VALUES', (2, 13), None, 'config_default', 'torch/compiler/config.py:139 (2.13.0)'),
-        ),
-        sources=(
-            '2.13.0 torch/compiler/config.py:139', '2.14.1 torch/compiler/config.py:153', '2.15.0 torch/compiler/config.py:153',
-        ),
-        notes="A single value '1' or '0' is read as a bool by _read_env_variable and then crashes get_dynamic_values ('bool' object has no attribute 'replace'); write '1,' instead (verified on 2.13.0).",
-    ),
-    Knob(
-        name='torch.compiler.config.job_id',
-        type='str | None',
-        purpose='cache',
-        summary='Names the PGO profile; PGO (local or remote) does nothing without it (outside MAST).',
-        spellings=(Spelling('torch.compiler.config.job_id', (2, 6), None), ),
-        defaults=(
-            DefaultValue((2, 6), None, 'torch/compiler/config.py:31 (2.6.0)'),
-        ),
-        env=(
-            EnvVar('TORCH_COMPILE_JOB_ID', (2, 6), (2, 6), 'raw', 'torch/compiler/config.py:31 (2.6.0)'),
-            EnvVar('TORCH_COMPILE_JOB_ID', (2, 7), None, 'config_default', 'torch/compiler/config.py:32 (2.7.1)'),
-            EnvVar('TORCH_COMPILE_STICKY_PGO_KEY', (2, 8), None, 'config_default', 'torch/compiler/config.py:32 (2.8.0)'),
-        ),
-        sources=(
-            '2.6.0 torch/compiler/config.py:31', '2.7.1 torch/compiler/config.py:32', '2.8.0 torch/compiler/config.py:32',
-            '2.9.1 torch/compiler/config.py:32', '2.10.0 torch/compiler/config.py:48', '2.11.0 torch/compiler/config.py:48',
-            '2.12.1 torch/compiler/config.py:47', '2.13.0 torch/compiler/config.py:47', '2.14.1 torch/compiler/config.py:48',
-            '2.15.0 torch/compiler/config.py:48',
-        ),
-    ),
-    Knob(
-        name='torch.compiler.config.cache_key_tag',
-        type='str',
-        purpose='cache',
-        summary='Extra tag mixed into every torch.compile cache key; a fresh tag busts all caches.',
-        spellings=(Spelling('torch.compiler.config.cache_key_tag', (2, 6), None), ),
-        defaults=(
-            DefaultValue((2, 6), '', 'torch/compiler/config.py:58 (2.6.0)'),
-        ),
-        env=(
-            EnvVar('TORCH_COMPILE_CACHE_KEY_TAG', (2, 6), (2, 6), 'raw', 'torch/compiler/config.py:58 (2.6.0)'),
-            EnvVar('TORCH_COMPILE_CACHE_KEY_TAG', (2, 7), None, 'config_default', 'torch/compiler/config.py:60 (2.7.1)'),
-        ),
-        sources=(
-            '2.6.0 torch/compiler/config.py:58', '2.7.1 torch/compiler/config.py:60', '2.8.0 torch/compiler/config.py:63',
-            '2.9.1 torch/compiler/config.py:76', '2.10.0 torch/compiler/config.py:92', '2.11.0 torch/compiler/config.py:92',
-            '2.12.1 torch/compiler/config.py:91', '2.13.0 torch/compiler/config.py:91', '2.14.1 torch/compiler/config.py:92',
-            '2.15.0 torch/compiler/config.py:92',
-        ),
-    ),
-    Knob(
-        name='torch.compiler.config.force_disable_caches',
-        type='bool',
-        purpose='cache',
-        summary='Disable every compile cache (FX graph, AOTAutograd, autotune, PGO).',
-        spellings=(Spelling('torch._inductor.config.force_disable_caches', (2, 6), (2, 8)), Spelling('torch.compiler.config.force_disable_caches', (2, 9), None), ),
-        aliases=(Spelling('torch._inductor.config.force_disable_caches', (2, 9), None), ),
-        defaults=(
-            DefaultValue((2, 6), False, 'torch/_inductor/config.py:91 (2.6.0)'),
-        ),
-        env=(
-            EnvVar('TORCHINDUCTOR_FORCE_DISABLE_CACHES', (2, 6), (2, 7), 'eq1', 'torch/_inductor/config.py:91 (2.6.0)'),
-            EnvVar('TORCHINDUCTOR_FORCE_DISABLE_CACHES', (2, 8), None, 'config_force', 'torch/_inductor/config.py:142 (2.8.0)'),
-            EnvVar('TORCH_COMPILE_FORCE_DISABLE_CACHES', (2, 9), None, 'config_force', 'torch/compiler/config.py:82 (2.9.1)'),
-        ),
-        sources=(
-            '2.6.0 torch/_inductor/config.py:91', '2.7.1 torch/_inductor/config.py:118', '2.8.0 torch/_inductor/config.py:142',
-            '2.9.1 torch/compiler/config.py:82', '2.10.0 torch/compiler/config.py:98', '2.11.0 torch/compiler/config.py:98',
-            '2.12.1 torch/compiler/config.py:97', '2.13.0 torch/compiler/config.py:97', '2.14.1 torch/compiler/config.py:98',
-            '2.15.0 torch/compiler/config.py:98',
-        ),
-    ),
-    Knob(
-        name='torch.fx.experimental._config.backed_size_oblivious',
-        type='bool',
-        purpose='recompiles',
-        summary='Size-oblivious reasoning for backed sizes: [0, inf] ranges, avoids 0/1 specialization guards.',
-        spellings=(Spelling('torch.fx.experimental._config.backed_size_oblivious', (2, 7), None), ),
-        defaults=(
-            DefaultValue((2, 7), False, 'torch/fx/experimental/_config.py:98 (2.7.1)'),
-        ),
-        sources=(
-            '2.7.1 torch/fx/experimental/_config.py:98', '2.8.0 torch/fx/experimental/_config.py:98', '2.9.1 torch/fx/experimental/_config.py:98',
-            '2.10.0 torch/fx/experimental/_config.py:100', '2.11.0 torch/fx/experimental/_config.py:100', '2.12.1 torch/fx/experimental/_config.py:100',
-            '2.13.0 torch/fx/experimental/_config.py:100', '2.14.1 torch/fx/experimental/_config.py:100', '2.15.0 torch/fx/experimental/_config.py:100',
-        ),
-    ),
-    Knob(
-        name='torch.fx.experimental._config.use_duck_shape',
-        type='bool',
-        purpose='recompiles',
-        summary='Duck sizing: input dims with equal values share one symbol (adds equality assumptions).',
-        spellings=(Spelling('torch.fx.experimental._config.use_duck_shape', (2, 6), None), ),
-        defaults=(
-            DefaultValue((2, 6), True, 'torch/fx/experimental/_config.py:83 (2.6.0)'),
-        ),
-        sources=(
-            '2.6.0 torch/fx/experimental/_config.py:83', '2.7.1 torch/fx/experimental/_config.py:87', '2.8.0 torch/fx/experimental/_config.py:87',
-            '2.9.1 torch/fx/experimental/_config.py:87', '2.10.0 torch/fx/experimental/_config.py:89', '2.11.0 torch/fx/experimental/_config.py:89',
-            '2.12.1 torch/fx/experimental/_config.py:89', '2.13.0 torch/fx/experimental/_config.py:89', '2.14.1 torch/fx/experimental/_config.py:89',
-            '2.15.0 torch/fx/experimental/_config.py:89',
-        ),
-    ),
-    Knob(
-        name='torch.fx.experimental._config.symbol_guard_limit_before_specialize',
-        type='int | None',
-        purpose='recompiles',
-        summary='Specialize a symbol once more than this many guards mention it.',
-        spellings=(Spelling('torch.fx.experimental._config.symbol_guard_limit_before_specialize', (2, 6), None), ),
-        defaults=(
-            DefaultValue((2, 6), None, 'torch/fx/experimental/_config.py:80 (2.6.0)'),
-        ),
-        sources=(
-            '2.6.0 torch/fx/experimental/_config.py:80', '2.7.1 torch/fx/experimental/_config.py:84', '2.8.0 torch/fx/experimental/_config.py:84',
-            '2.9.1 torch/fx/experimental/_config.py:84', '2.10.0 torch/fx/experimental/_config.py:86', '2.11.0 torch/fx/experimental/_config.py:86',
-            '2.12.1 torch/fx/experimental/_config.py:86', '2.13.0 torch/fx/experimental/_config.py:86', '2.14.1 torch/fx/experimental/_config.py:86',
-            '2.15.0 torch/fx/experimental/_config.py:86',
-        ),
-    ),
-    Knob(
-        name='torch.fx.experimental._config.no_data_dependent_graph_break',
-        type='bool',
-        purpose='debug',
-        summary='Fail hard instead of graph-breaking on data-dependent guards.',
-        spellings=(Spelling('torch.fx.experimental._config.no_data_dependent_graph_break', (2, 7), None), ),
-        defaults=(
-            DefaultValue((2, 7), False, 'torch/fx/experimental/_config.py:7 (2.7.1)'),
-        ),
-        env=(
-            EnvVar('TORCHDYNAMO_NO_DATA_DEPENDENT_GRAPH_BREAK', (2, 7), None, 'eq1', 'torch/fx/experimental/_config.py:7 (2.7.1)'),
-        ),
-        sources=(
-            '2.7.1 torch/fx/experimental/_config.py:7', '2.8.0 torch/fx/experimental/_config.py:7', '2.9.1 torch/fx/experimental/_config.py:7',
-            '2.10.0 torch/fx/experimental/_config.py:9', '2.11.0 torch/fx/experimental/_config.py:9', '2.12.1 torch/fx/experimental/_config.py:9',
-            '2.13.0 torch/fx/experimental/_config.py:9', '2.14.1 torch/fx/experimental/_config.py:9', '2.15.0 torch/fx/experimental/_config.py:9',
-        ),
-    ),
-    Knob(
-        name='torch.fx.experimental._config.soft_pending_unbacked_not_found_error',
-        type='bool',
-        purpose='graph_breaks',
-        summary='Warn instead of raising PendingUnbackedSymbolNotFound.',
-        spellings=(Spelling('torch.fx.experimental._config.soft_pending_unbacked_not_found_error', (2, 11), None), ),
-        defaults=(
-            DefaultValue((2, 11), False, 'torch/fx/experimental/_config.py:116 (2.11.0)'),
-        ),
-        sources=(
-            '2.11.0 torch/fx/experimental/_config.py:116', '2.12.1 torch/fx/experimental/_config.py:116', '2.13.0 torch/fx/experimental/_config.py:123',
-            '2.14.1 torch/fx/experimental/_config.py:123', '2.15.0 torch/fx/experimental/_config.py:123',
-        ),
-    ),
-    Knob(
-        name='torch._inductor.config.fx_graph_cache',
-        type='bool',
-        purpose='cache',
-        summary="Inductor's local FX graph cache.",
-        spellings=(Spelling('torch._inductor.config.fx_graph_cache', (2, 6), None), ),
-        defaults=(
-            DefaultValue((2, 6), True, 'torch/_inductor/config.py:45 (2.6.0)'),
-        ),
-        env=(
-            EnvVar('TORCHINDUCTOR_FX_GRAPH_CACHE', (2, 6), (2, 6), 'eq1', 'torch/_inductor/config.py:45 (2.6.0)'),
-            EnvVar('TORCHINDUCTOR_FX_GRAPH_CACHE', (2, 7), None, 'config_force', 'torch/_inductor/config.py:70 (2.7.1)'),
-            EnvVar('TORCHINDUCTOR_FX_GRAPH_CACHE_DEFAULT', (2, 10), None, 'config_default', 'torch/_inductor/config.py:97 (2.10.0)'),
-        ),
-        sources=(
-            '2.6.0 torch/_inductor/config.py:45', '2.7.1 torch/_inductor/config.py:70', '2.8.0 torch/_inductor/config.py:88',
-            '2.9.1 torch/_inductor/config.py:93', '2.10.0 torch/_inductor/config.py:97', '2.11.0 torch/_inductor/config.py:104',
-            '2.12.1 torch/_inductor/config.py:109', '2.13.0 torch/_inductor/config.py:109', '2.14.1 torch/_inductor/config.py:109',
-            '2.15.0 torch/_inductor/config.py:124',
-        ),
-    ),
-    Knob(
-        name='torch._functorch.config.enable_autograd_cache',
-        type='bool',
-        purpose='cache',
-        summary="AOTAutograd's local cache.",
-        spellings=(Spelling('torch._functorch.config.enable_autograd_cache', (2, 6), None), ),
-        defaults=(
-            DefaultValue((2, 6), False, 'torch/_functorch/config.py:36 (2.6.0)'),
-            DefaultValue((2, 7), True, 'torch/_functorch/config.py:43 (2.7.1)'),
-        ),
-        env=(
-            EnvVar('TORCHINDUCTOR_AUTOGRAD_CACHE', (2, 6), (2, 6), 'eq1', 'torch/_functorch/config.py:36 (2.6.0)'),
-            EnvVar('TORCHINDUCTOR_AUTOGRAD_CACHE', (2, 7), None, 'config_force', 'torch/_functorch/config.py:43 (2.7.1)'),
-        ),
-        sources=(
-            '2.6.0 torch/_functorch/config.py:36', '2.7.1 torch/_functorch/config.py:43', '2.8.0 torch/_functorch/config.py:47',
-            '2.9.1 torch/_functorch/config.py:48', '2.10.0 torch/_functorch/config.py:58', '2.11.0 torch/_functorch/config.py:61',
-            '2.12.1 torch/_functorch/config.py:61', '2.13.0 torch/_functorch/config.py:71', '2.14.1 torch/_functorch/config.py:71',
-            '2.15.0 torch/_functorch/config.py:71',
-        ),
-    ),
+def _release(pair: list[int]) -> Release:
+    return (pair[0], pair[1])
+
+
+def _until(pair: list[int] | None) -> Release | None:
+    return None if pair is None else _release(pair)
+
+
+def _spellings(rows: list[list[Any]]) -> tuple[Spelling, ...]:
+    return tuple(Spelling(qualified, _release(since), _until(until)) for qualified, since, until in rows)
+
+
+def _default(value: Any) -> object:
+    """A default as ``knobs.json`` holds it: JSON's own scalars, a set as ``{"frozenset": [...]}``."""
+    return frozenset(value["frozenset"]) if isinstance(value, dict) else value
+
+
+def _knob(row: dict[str, Any]) -> Knob:
+    """A knob from its row of ``knobs.json`` (the fields of ``Knob``; empty ones left out)."""
+    return Knob(
+        name=row["name"],
+        type=row["type"],
+        purpose=row["purpose"],
+        summary=row["summary"],
+        spellings=_spellings(row["spellings"]),
+        aliases=_spellings(row.get("aliases", [])),
+        defaults=tuple(DefaultValue(_release(since), _default(value), cite) for since, value, cite in row["defaults"]),
+        env=tuple(EnvVar(name, _release(since), _until(until), how, cite) for name, since, until, how, cite in row.get("env", [])),
+        deprecated_in=_until(row.get("deprecated_in")),
+        choices=tuple(row.get("choices", ())),
+        removed_choices=tuple((value, _release(since)) for value, since in row.get("removed_choices", [])),
+        sources=tuple(row["sources"]),
+        notes=row.get("notes", ""),
+    )
+
+
+#: Every knob: the rows of ``knobs.json``, beside this module, which
+#: ``tests/knobs_tools/gen_table.py`` writes from its spec after checking each against the
+#: release sources.
+_TABLE: tuple[Knob, ...] = tuple(
+    _knob(row) for row in json.loads(resources.files("dynotrace.trials").joinpath("knobs.json").read_text(encoding="utf-8"))
 )
-# END GENERATED TABLE
 
 
 @dataclass(frozen=True)
-class CacheEnvVar:
+class CacheEnvVar(_Span):
     """An environment variable that decides where compile caches live (or whether they are used)."""
 
     name: str
@@ -1235,9 +222,6 @@ class CacheEnvVar:
     until: Release | None
     meaning: str
     cite: str
-
-    def covers(self, release: Release) -> bool:
-        return release >= self.since and (self.until is None or release <= self.until)
 
 
 CACHE_ENV_VARS: tuple[CacheEnvVar, ...] = (
@@ -1293,7 +277,7 @@ _WARM_STATE_VARS = ("TORCH_COMPILE_JOB_ID", "TORCH_COMPILE_STICKY_PGO_KEY", "TOR
 
 
 @dataclass(frozen=True)
-class MarkFunction:
+class MarkFunction(_Span):
     """A torch._dynamo marking function and its signature in releases since..until."""
 
     name: str
@@ -1301,9 +285,6 @@ class MarkFunction:
     since: Release
     until: Release | None
     cite: str
-
-    def covers(self, release: Release) -> bool:
-        return release >= self.since and (self.until is None or release <= self.until)
 
 
 #: torch._dynamo.decorators (also exported as torch._dynamo.<name>). Read from each release's decorators.py.
@@ -1332,7 +313,7 @@ MARK_FUNCTIONS: tuple[MarkFunction, ...] = (
 
 
 @dataclass(frozen=True)
-class Suggestion:
+class Suggestion(_Span):
     """A fix torch itself suggests, where it shows up, and in which releases (read from source)."""
 
     knob: str  # qualified knob name, or a marking function
@@ -1706,4 +687,4 @@ def mark_function(name: str, release: Release) -> MarkFunction | None:
 
 def suggestions_for(release: Release) -> tuple[Suggestion, ...]:
     release = _check_release(release)
-    return tuple(s for s in SUGGESTIONS if release >= s.since and (s.until is None or release <= s.until))
+    return tuple(s for s in SUGGESTIONS if s.covers(release))

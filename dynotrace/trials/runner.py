@@ -24,7 +24,7 @@ from pathlib import Path
 from dynotrace.capture.trial_config import TRIAL_CONFIG_ENV
 from dynotrace.errors import InputError
 from dynotrace.model import Report
-from dynotrace.model.trials import Measurement, TrialCounts
+from dynotrace.model.trials import TRIAL_COUNTS, Measurement, TrialCounts
 from dynotrace.trials import knobs
 from dynotrace.trials.settings import Applied
 
@@ -178,16 +178,8 @@ def run(
 
 
 def counts(report: Report) -> TrialCounts:
-    s = report.summary
-    return TrialCounts(
-        compiles=s.compiles,
-        graphs=s.graphs,
-        graph_breaks=s.graph_breaks,
-        recompiles=s.recompiles,
-        recompile_limit_hits=s.recompile_limit_hits,
-        failed_compiles=s.failed_compiles,
-        guards=s.guards,
-    )
+    """The counts a trial compares (``TRIAL_COUNTS``), as the report's summary has them."""
+    return TrialCounts(**{name: getattr(report.summary, name) for name in TRIAL_COUNTS})
 
 
 def _load(path: Path) -> Report | None:

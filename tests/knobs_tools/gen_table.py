@@ -1,5 +1,6 @@
-"""Generate the knob table block of knobs.py from a hand-written spec, checked
-against the extracted release sources in src/<version>/ (see fetch_sources.py).
+"""Generate the knob table of knobs.py (dynotrace/trials/knobs.json, beside it) from a
+hand-written spec, checked against the extracted release sources in src/<version>/ (see
+fetch_sources.py).
 
 For every knob and release the generator
   * checks that exactly the spec's spelling(s) exist (and nothing else),
@@ -7,10 +8,10 @@ For every knob and release the generator
   * checks every env var named in the spec appears in the defining statement in
     exactly the releases the spec says, and no other env var does,
   * records the file:line citation.
-Any mismatch aborts. Output replaces the block between the markers in knobs.py.
+Any mismatch aborts. Output replaces knobs.json.
 """
 from __future__ import annotations
-import ast, os, re, sys
+import ast, json, os, re, sys
 sys.path.insert(0, os.path.dirname(__file__))
 from static_eval import defaults as static_defaults, Alias, Unknown
 
@@ -296,44 +297,31 @@ def main():
         print("\n".join(errors)); sys.exit(1)
     emit(out)
 
-def rel_lit(x): return "None" if x is None else f"({x[0]}, {x[1]})"
+def _value(v):
+    """A default as knobs.json holds it: JSON's own scalars, a set as {"frozenset": [...]}."""
+    return {"frozenset": sorted(v)} if isinstance(v, frozenset) else v
 
 def emit(out):
-    L = ["_TABLE: tuple[Knob, ...] = ("]
+    rows = []
     for k, defaults, sources, envcites in out:
-        L.append("    Knob(")
-        L.append(f"        name={k['name']!r},")
-        L.append(f"        type={k['type']!r},")
-        L.append(f"        purpose={k['purpose']!r},")
-        L.append(f"        summary={k['summary']!r},")
-        L.append("        spellings=(" + "".join(f"Spelling({q!r}, {rel_lit(a)}, {rel_lit(b)}), " for q, a, b in k["spellings"]) + "),")
-        if k["aliases"]:
-            L.append("        aliases=(" + "".join(f"Spelling({q!r}, {rel_lit(a)}, {rel_lit(b)}), " for q, a, b in k["aliases"]) + "),")
-        L.append("        defaults=(")
-        for rel, val, cite in defaults:
-            L.append(f"            DefaultValue({rel_lit(rel)}, {val!r}, {cite!r}),")
-        L.append("        ),")
-        if k["env"]:
-            L.append("        env=(")
-            for (n, a, b, m), cite in envcites.items():
-                L.append(f"            EnvVar({n!r}, {rel_lit(a)}, {rel_lit(b)}, {m!r}, {cite!r}),")
-            L.append("        ),")
-        if k["deprecated"]: L.append(f"        deprecated_in={rel_lit(k['deprecated'])},")
-        if k["choices"]: L.append(f"        choices={k['choices']!r},")
-        if k["removed_choices"]: L.append(f"        removed_choices={k['removed_choices']!r},")
-        L.append("        sources=(")
-        for i in range(0, len(sources), 3):
-            L.append("            " + " ".join(f"{s!r}," for s in sources[i:i + 3]))
-        L.append("        ),")
-        if k["notes"]: L.append(f"        notes={k['notes']!r},")
-        L.append("    ),")
-    L.append(")")
-    block = "\n".join(L)
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "dynotrace", "trials", "knobs.py")
-    text = open(path).read()
-    a, b = "# BEGIN GENERATED TABLE (tests/knobs_tools/gen_table.py)\n", "# END GENERATED TABLE\n"
-    i, j = text.index(a) + len(a), text.index(b)
-    open(path, "w").write(text[:i] + block + "\n" + text[j:])
+        row = {"name": k["name"], "type": k["type"], "purpose": k["purpose"], "summary": k["summary"],
+               "spellings": [[q, a, b] for q, a, b in k["spellings"]]}
+        if k["aliases"]: row["aliases"] = [[q, a, b] for q, a, b in k["aliases"]]
+        row["defaults"] = [[rel, _value(val), cite] for rel, val, cite in defaults]
+        if k["env"]: row["env"] = [[n, a, b, m, cite] for (n, a, b, m), cite in envcites.items()]
+        if k["deprecated"]: row["deprecated_in"] = k["deprecated"]
+        if k["choices"]: row["choices"] = k["choices"]
+        if k["removed_choices"]: row["removed_choices"] = k["removed_choices"]
+        row["sources"] = sources
+        if k["notes"]: row["notes"] = k["notes"]
+        rows.append(row)
+    # One field a line, each value compact: a new release's change reads as a one-line diff.
+    text = "[\n" + ",\n".join(
+        "  {\n" + ",\n".join(f"    {json.dumps(key)}: {json.dumps(value, ensure_ascii=False)}" for key, value in row.items()) + "\n  }"
+        for row in rows) + "\n]\n"
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "dynotrace", "trials", "knobs.json")
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(text)
     print(f"wrote {len(out)} knobs")
 
 if __name__ == "__main__":

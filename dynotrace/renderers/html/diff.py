@@ -11,11 +11,11 @@ from dynotrace.compare.policy import Regression
 from dynotrace.model import Compile, GraphBreak, RunInfo, format_ranks
 from dynotrace.renderers import words
 from dynotrace.renderers.html.report import esc, where
-from dynotrace.renderers.labels import SUMMARY_LABELS
+from dynotrace.renderers.labels import changed_counts, count_changes, unchanged_counts
 
 #: Guard and shape changes listed per function; the YAML/JSON diff has them all.
 SHOWN_PER_FUNCTION = 25
-_WORSE_WHEN_HIGHER = {"graph_breaks", "recompiles", "recompile_limit_hits", "failed_compiles", "graphs"}
+_TREND_CSS = {"worse": "change-up", "better": "change-down", "": ""}
 
 
 def verdict(regressions: tuple[Regression, ...], fail_on: tuple[str, ...]) -> str:
@@ -47,18 +47,12 @@ def runs(before: RunInfo, after: RunInfo, notes: tuple[str, ...], labels: tuple[
 
 
 def summary_table(diff: ReportDiff, labels: tuple[str, str]) -> str:
-    rows = []
-    for d in diff.summary:
-        if d.change == 0:
-            continue
-        css = ""
-        if d.name in _WORSE_WHEN_HIGHER:
-            css = "change-up" if d.change > 0 else "change-down"
-        rows.append(
-            f'<tr><td>{esc(SUMMARY_LABELS.get(d.name, d.name))}</td><td class="num">{d.before}</td>'
-            f'<td class="num">{d.after}</td><td class="num {css}">{d.change:+d}</td></tr>'
-        )
-    same = [f"{SUMMARY_LABELS.get(d.name, d.name)} {d.after}" for d in diff.summary if d.change == 0]
+    rows = [
+        f'<tr><td>{esc(label)}</td><td class="num">{d.before}</td>'
+        f'<td class="num">{d.after}</td><td class="num {_TREND_CSS[trend]}">{d.change:+d}</td></tr>'
+        for d, label, trend in changed_counts(diff.summary)
+    ]
+    same = unchanged_counts(diff.summary)
     out = ""
     if rows:
         out += (
@@ -88,11 +82,9 @@ def function_block(f: FunctionDiff, labels: tuple[str, str], regressed: bool) ->
     status = words.function_diff_status(f)
     if status:
         summary += f" <b>{esc(status)}</b>"
-    changed = [d for d in f.counts if d.change]
-    if changed:
-        summary += ' <span class="dim">' + esc(
-            ", ".join(f"{SUMMARY_LABELS.get(d.name, d.name)} {d.before} -> {d.after}" for d in changed)
-        ) + "</span>"
+    changes = count_changes(f.counts)
+    if changes:
+        summary += f' <span class="dim">{esc(changes)}</span>'
     if regressed:
         summary += ' <b class="red">regression</b>'
     left: list[str] = []
@@ -102,16 +94,14 @@ def function_block(f: FunctionDiff, labels: tuple[str, str], regressed: bool) ->
     left += [_compile("-", c, f) for c in f.compiles_removed]
     right += [_compile("+", c, f) for c in f.compiles_added]
     for item in f.guard_changes[:SHOWN_PER_FUNCTION]:
-        ids = ", ".join(item.compile_ids)
-        if item.change == "changed" and item.before and item.after:
-            left.append(f"<li>~ guard <b>{esc(item.before.kind)}</b> <code>{esc(item.before.check)}</code></li>")
+        ids, guard, was = words.guard_change(item)
+        if was is not None:
+            left.append(f"<li>~ guard <b>{esc(was.kind)}</b> <code>{esc(was.check)}</code></li>")
             right.append(
-                f"<li>~ guard changed <b>{esc(item.after.kind)}</b> <code>{esc(item.after.check)}</code>"
+                f"<li>~ guard changed <b>{esc(guard.kind)}</b> <code>{esc(guard.check)}</code>"
                 f' <span class="dim">({esc(ids)})</span></li>'
             )
         else:
-            guard = item.after or item.before
-            assert guard is not None
             entry = (
                 f"<li>{'+' if item.change == 'added' else '-'} guard {esc(item.change)} <b>{esc(guard.kind)}</b> "
                 f'<code>{esc(guard.check)}</code> <span class="dim">({esc(ids)})</span></li>'

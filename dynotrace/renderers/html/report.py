@@ -8,6 +8,7 @@ Every user string (file names, source lines, torch's messages) goes through ``es
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import KW_ONLY, dataclass, field
 from html import escape
 from typing import Any
 
@@ -67,28 +68,23 @@ def run_title(run: RunInfo) -> str:
     return text
 
 
+@dataclass(eq=False)
 class ReportView:
     """The HTML of one report. ``prefix`` makes its ids unique in a job's page (``r1/``);
     ``artifacts`` (``None`` for a report file) are packed into ``packer``."""
 
-    def __init__(
-        self,
-        report: Report,
-        artifacts: Artifacts | None,
-        packer: Packer,
-        *,
-        prefix: str = "",
-        timing: bool = True,
-        missing: str = NO_ARTIFACTS,
-    ) -> None:
-        self.report = report
-        self.missing = missing
-        self.artifacts = artifacts
-        self.packer = packer
-        self.prefix = prefix
-        self.timing = timing
-        #: The shape constraints shown so far for the function being rendered.
-        self.constraints_shown: set[str] = set()
+    report: Report
+    artifacts: Artifacts | None
+    packer: Packer
+    _: KW_ONLY
+    prefix: str = ""
+    timing: bool = True
+    missing: str = NO_ARTIFACTS
+    #: The shape constraints shown so far for the function being rendered.
+    constraints_shown: set[str] = field(default_factory=set, init=False)
+
+    def __post_init__(self) -> None:
+        report, prefix = self.report, self.prefix
         self.index = {id(c): i for i, c in enumerate(report.compiles)}
         self.breaks = graph_break_findings(report)
         # Breaks Dynamo marks as caused by an earlier one come after the breaks that caused them.
