@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import pytest
@@ -73,6 +76,100 @@ def without_torch_warnings(stderr: str) -> str:
 
 def load_json(path: Path) -> dict:  # type: ignore[type-arg]
     return json.loads(path.read_text())  # type: ignore[no-any-return]
+
+
+def _session_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A directory of this test session that every xdist worker sees: under xdist each
+    worker's base temp is a directory of the session's own (``popen-gwN``)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def once_per_session(tmp_path_factory: pytest.TempPathFactory, key: str, make: Callable[[Path], None]) -> Path:
+    """The directory ``make`` filled for ``key``, made once in the whole session: by the
+    first test that asks, in whichever worker, while the others wait for it (a lock file
+    beside it), and read by every later one. A ``make`` that raised fails each test that
+    asks, with its message, and is not tried again."""
+    shared = _session_dir(tmp_path_factory) / "shared"
+    shared.mkdir(exist_ok=True)
+    where = shared / key
+    done, failed = where / ".done", where / ".failed"
+    with open(shared / f"{key}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if not done.exists() and not failed.exists():
+                shutil.rmtree(where, ignore_errors=True)  # what a worker that died left
+                where.mkdir()
+                try:
+                    make(where)
+                except BaseException as exc:
+                    failed.write_text(f"{type(exc).__name__}: {exc}")
+                    raise
+                done.touch()
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    if failed.exists():
+        pytest.fail(f"the shared {key} failed: {failed.read_text()}")
+    return where
+
+
+def save_run(run: Run, path: Path) -> None:
+    path.write_text(json.dumps(asdict(run)))
+
+
+def load_run(path: Path) -> Run:
+    return Run(**json.loads(path.read_text()))
+
+
+#: Samples the session runs twice under dynotrace (``shared_explain`` copies 0 and 1): two
+#: runs give the same report file and an empty diff. Graph breaks, recompiles of several
+#: causes, dynamic shapes, the recompile limit, object-identity guards, a large guard set.
+RUN_TWICE = [
+    "graph_break_print",
+    "recompiles",
+    "dynamic_mark_dynamic_branch",
+    "recompile_limit",
+    "recompile_new_module",
+    "transformer_small",
+]
+
+#: Arguments a program needs (the rest take none).
+PROGRAM_ARGS = {"sample_programs/takes_args.py": ["--epochs", "2"]}
+
+
+@dataclass(frozen=True)
+class Explained:
+    """One ``dynotrace explain PROGRAM -o FILE --width 100 --no-color --no-timing`` run, in
+    the repository: its exit code and output, and the report file it wrote."""
+
+    run: Run
+    report: Path
+
+    def data(self) -> dict:  # type: ignore[type-arg]
+        """The report file's data (JSON or YAML, as written)."""
+        if self.report.suffix == ".json":
+            return load_json(self.report)
+        import yaml
+
+        return yaml.safe_load(self.report.read_text())  # type: ignore[no-any-return]
+
+
+def shared_explain(tmp_path_factory: pytest.TempPathFactory, program: str, copy: int = 0) -> Explained:
+    """A run of ``program`` (a path from the repository's root) under ``dynotrace
+    explain``, shared by every test of the session that reads the same run: the truth of
+    its counts, what it explains, its terminal report. ``copy`` 1 is a second, separate
+    run of the same program, which writes YAML (copy 0 writes JSON): two runs to compare
+    for determinism."""
+    name = f"{program.replace('/', '__')}.{copy}"
+    report_name = "report.json" if copy == 0 else "report.yaml"
+
+    def make(where: Path) -> None:
+        args = PROGRAM_ARGS.get(program, [])
+        out = where / report_name
+        save_run(run_dynotrace("explain", program, *args, "-o", str(out), "--width", "100", "--no-color", "--no-timing"), where / "run.json")
+
+    where = once_per_session(tmp_path_factory, f"explain.{name}", make)
+    return Explained(load_run(where / "run.json"), where / report_name)
 
 
 @pytest.fixture
