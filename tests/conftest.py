@@ -6,7 +6,9 @@ import fcntl
 import json
 import os
 import re
+import select
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Callable
@@ -49,8 +51,22 @@ def run_dynotrace(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = Non
 
 
 def torch_counts(script: Path, *args: str, tmp_path: Path) -> dict[str, int]:
-    """What torch itself counted for a plain run of ``script`` (see helpers/torch_counts.py)."""
+    """What torch itself counted for a plain run of ``script`` (see helpers/torch_counts.py),
+    in this environment (``plain_env()``) and the repository as the working directory.
+
+    Each run is a child forked from one ``torch_counts.py --serve`` per test process, which
+    has imported torch once; ``DYNOTRACE_TEST_FRESH_COUNTS=1`` starts a new interpreter for
+    each run instead (test_truth.py checks both count alike)."""
     out = tmp_path / "torch_counts.json"
+    if os.environ.get("DYNOTRACE_TEST_FRESH_COUNTS") == "1":
+        fresh_torch_counts(script, *args, out=out)
+    else:
+        _count_server().run(out, script, args)
+    return json.loads(out.read_text())  # type: ignore[no-any-return]
+
+
+def fresh_torch_counts(script: Path, *args: str, out: Path) -> None:
+    """``python torch_counts.py OUT SCRIPT ARGS``: a new interpreter for one run."""
     subprocess.run(
         [sys.executable, str(HELPERS / "torch_counts.py"), str(out), str(script), *args],
         cwd=ROOT,
@@ -59,7 +75,64 @@ def torch_counts(script: Path, *args: str, tmp_path: Path) -> dict[str, int]:
         text=True,
         timeout=300,
     )
-    return json.loads(out.read_text())  # type: ignore[no-any-return]
+
+
+class _CountServer:
+    """``torch_counts.py --serve``: one request at a time, in its own process group."""
+
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, str(HELPERS / "torch_counts.py"), "--serve"],
+            cwd=ROOT,
+            env=plain_env(),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,  # its own only (each run's output goes to a log beside OUT)
+            text=True,
+            start_new_session=True,
+        )
+
+    def run(self, out: Path, script: Path, args: tuple[str, ...], timeout: float = 300) -> None:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write(json.dumps([str(out), str(script), *args]) + "\n")
+        self.proc.stdin.flush()
+        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
+        if not ready:
+            self.close(kill=True)
+            raise subprocess.TimeoutExpired(f"torch_counts.py {script}", timeout)
+        if not self.proc.stdout.readline():
+            assert self.proc.stderr is not None
+            raise RuntimeError(f"torch_counts.py --serve ended (exit code {self.proc.wait()}): {self.proc.stderr.read()}")
+
+    def close(self, kill: bool = False) -> None:
+        global _COUNTS
+        _COUNTS = None
+        if kill:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        elif self.proc.stdin is not None:
+            self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+
+
+_COUNTS: _CountServer | None = None
+
+
+def _count_server() -> _CountServer:
+    global _COUNTS
+    if _COUNTS is None or _COUNTS.proc.poll() is not None:
+        _COUNTS = _CountServer()
+    return _COUNTS
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _stop_count_server():  # type: ignore[no-untyped-def]
+    yield
+    if _COUNTS is not None:
+        _COUNTS.close()
 
 
 #: A warning torch itself prints while it is imported ("Failed to initialize NumPy" where numpy

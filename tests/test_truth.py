@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PROGRAM_ARGS, ROOT, SAMPLES, shared_explain, torch_counts
+from conftest import PROGRAM_ARGS, ROOT, SAMPLES, fresh_torch_counts, load_json, shared_explain, torch_counts
 
 pytestmark = pytest.mark.torch
 
@@ -46,3 +46,16 @@ def test_summary_equals_torch_counts(script: Path, tmp_path: Path, tmp_path_fact
     assert summary["recompile_limit_hits"] == torch_side["limit_failures"]
     assert summary["failed_compiles"] == torch_side["failed"]
 
+
+@pytest.mark.parametrize(
+    "script",
+    [SAMPLES / "recompile_limit.py", SAMPLES / "inductor_small.py", SAMPLES / "target_raises.py", CORPUS_FILES[0].parent / "gb_then_recompile.py"],
+    ids=lambda p: p.stem,
+)
+def test_a_forked_count_equals_a_new_interpreter_s(script: Path, tmp_path: Path) -> None:
+    """``torch_counts()`` runs each program in a child forked from an interpreter that
+    imported torch once: it counts what a new ``python torch_counts.py`` counts (recompiles
+    and the limit's warnings, the inductor backend, a script that raises, graph breaks)."""
+    forked = torch_counts(script, tmp_path=tmp_path)
+    fresh_torch_counts(script, out=tmp_path / "fresh.json")
+    assert load_json(tmp_path / "fresh.json") == forked
