@@ -20,6 +20,7 @@ from dynotrace.model import Location
 from dynotrace.compare.policy import Regression
 from dynotrace.api import load as load_report
 from dynotrace.renderers.github import annotation, append_step_summary, escape_data, escape_property
+from test_diff import variant_reports
 
 PROGRAMS = ROOT / "tests" / "programs" / "diff"
 
@@ -92,11 +93,10 @@ def test_baseline_recorded_then_checked_against_edits(tmp_path: Path) -> None:
 
 
 @pytest.mark.torch
-def test_budgets_without_a_baseline(tmp_path: Path) -> None:
+def test_budgets_without_a_baseline(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
     use(tmp_path, "base")
-    run = run_dynotrace("check", "model.py", "--max-graph-breaks", "1000", "-o", "report.yaml", cwd=tmp_path)
-    assert run.returncode == 0, run.stderr
-    counts = load_report(str(tmp_path / "report.yaml")).summary
+    # What the program counts: the session's explain run of it (test_diff.py's variants).
+    counts = load_report(str(variant_reports(tmp_path_factory)["base"])).summary
     assert counts.graph_breaks >= 1
 
     over = run_dynotrace("check", "model.py", "--max-graph-breaks", str(counts.graph_breaks - 1), cwd=tmp_path)
@@ -177,12 +177,11 @@ def test_settings_are_read_from_the_nearest_pyproject(tmp_path: Path) -> None:
 
 
 @pytest.mark.torch
-def test_github_annotations_and_step_summary(tmp_path: Path) -> None:
+def test_github_annotations_and_step_summary(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
     project = tmp_path / "project"
-    use(project, "base")
-    run = run_dynotrace("check", "model.py", "--baseline", "b.yaml", "--update-baseline", cwd=project)
-    assert run.returncode == 0, run.stderr
     use(project, "add_break")
+    # The baseline: the session's report of the base program (test_diff.py's variants).
+    shutil.copy(variant_reports(tmp_path_factory)["base"], project / "b.yaml")
     summary = tmp_path / "summary.md"
     summary.write_text("# earlier step\n")
     env = plain_env()

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import ROOT, RUN_TWICE, run_dynotrace, shared_explain
+from conftest import ROOT, RUN_TWICE, once_per_session, run_dynotrace, shared_explain
 from dynotrace.errors import UsageError
 from dynotrace.analysis.identity import code_identity
 from dynotrace.compare.diff import ReportDiff, diff_reports
@@ -62,9 +62,20 @@ def record_variants(root: Path, variants: tuple[str, ...]) -> dict[str, Path]:
     return {v: root / v / "report.yaml" for v in variants}
 
 
+def variant_reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Every variant's report, recorded once in the session (test_sarif.py and
+    test_check.py read them too); a test writes its own files elsewhere."""
+
+    def make(root: Path) -> None:
+        record_variants(root, VARIANTS)
+
+    root = once_per_session(tmp_path_factory, "diff.variants", make)
+    return {v: root / v / "report.yaml" for v in VARIANTS}
+
+
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    return record_variants(tmp_path_factory.mktemp("variants"), VARIANTS)
+    return variant_reports(tmp_path_factory)
 
 
 def diff_of(reports: dict[str, Path], variant: str, fail_on: frozenset[str] = DEFAULT_FAIL_ON) -> ReportDiff:
