@@ -80,11 +80,12 @@ def fresh_torch_counts(script: Path, *args: str, out: Path) -> None:
 class _CountServer:
     """``torch_counts.py --serve``: one request at a time, in its own process group."""
 
-    def __init__(self) -> None:
+    def __init__(self, env: dict[str, str]) -> None:
+        self.env = env
         self.proc = subprocess.Popen(
             [sys.executable, str(HELPERS / "torch_counts.py"), "--serve"],
             cwd=ROOT,
-            env=plain_env(),
+            env=env,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,  # its own only (each run's output goes to a log beside OUT)
@@ -121,10 +122,19 @@ class _CountServer:
 _COUNTS: _CountServer | None = None
 
 
+def _same_env(a: dict[str, str], b: dict[str, str]) -> bool:
+    """Equal but for the name of the running test, which pytest keeps in the environment."""
+    return {k: v for k, v in a.items() if k != "PYTEST_CURRENT_TEST"} == {k: v for k, v in b.items() if k != "PYTEST_CURRENT_TEST"}
+
+
 def _count_server() -> _CountServer:
+    """The server, started again when it ended or the environment a run gets has changed."""
     global _COUNTS
-    if _COUNTS is None or _COUNTS.proc.poll() is not None:
-        _COUNTS = _CountServer()
+    env = plain_env()
+    if _COUNTS is not None and (_COUNTS.proc.poll() is not None or not _same_env(_COUNTS.env, env)):
+        _COUNTS.close()
+    if _COUNTS is None:
+        _COUNTS = _CountServer(env)
     return _COUNTS
 
 
