@@ -16,7 +16,7 @@ import yaml
 
 from dynotrace.model.schema import SCHEMA_VERSION
 
-from conftest import ROOT, SAMPLES, plain_env, run_dynotrace
+from conftest import ROOT, SAMPLES, plain_env, run_dynotrace, shared_explain
 from test_runner import lay_out
 
 TORCH_TARGET = """\
@@ -166,10 +166,10 @@ def test_interrupted_run_still_writes_what_it_captured(tmp_path: Path, sig: int,
 
 
 @pytest.mark.torch
-def test_a_script_that_never_compiles_gets_a_note_not_an_empty_table(tmp_path: Path) -> None:
-    run = run_dynotrace("explain", "sample_programs/no_compile.py", "-o", str(tmp_path / "r.yaml"))
+def test_a_script_that_never_compiles_gets_a_note_not_an_empty_table(tmp_path_factory: pytest.TempPathFactory) -> None:
+    ours = shared_explain(tmp_path_factory, "sample_programs/no_compile.py")  # test_truth.py's run of it
+    run, report = ours.run, ours.data()
     assert run.returncode == 0, run.stderr
-    report = yaml.safe_load((tmp_path / "r.yaml").read_text())
     assert report["summary"]["compiles"] == 0
     assert "never compiled" in report["notes"][0]
     assert "never compiled" in run.stdout

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import ROOT, run_dynotrace
+from conftest import ROOT, RUN_TWICE, once_per_session, run_dynotrace, shared_explain
 from dynotrace.errors import UsageError
 from dynotrace.analysis.identity import code_identity
 from dynotrace.compare.diff import ReportDiff, diff_reports
@@ -27,16 +27,6 @@ from dynotrace.model.schema import SCHEMA_VERSION
 
 PROGRAMS = ROOT / "tests" / "programs" / "diff"
 VARIANTS = ("base", "add_break", "add_recompile", "swap_break", "moved")
-# A representative subset of the sample programs: graph breaks, recompiles of several
-# causes, dynamic shapes, the recompile limit, object-identity guards, a large guard set.
-DETERMINISM_SAMPLES = [
-    "graph_break_print",
-    "recompiles",
-    "dynamic_mark_dynamic_branch",
-    "recompile_limit",
-    "recompile_new_module",
-    "transformer_small",
-]
 
 
 def line_of(variant: str, marker: str) -> int:
@@ -72,9 +62,20 @@ def record_variants(root: Path, variants: tuple[str, ...]) -> dict[str, Path]:
     return {v: root / v / "report.yaml" for v in variants}
 
 
+def variant_reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Every variant's report, recorded once in the session (test_sarif.py and
+    test_check.py read them too); a test writes its own files elsewhere."""
+
+    def make(root: Path) -> None:
+        record_variants(root, VARIANTS)
+
+    root = once_per_session(tmp_path_factory, "diff.variants", make)
+    return {v: root / v / "report.yaml" for v in VARIANTS}
+
+
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    return record_variants(tmp_path_factory.mktemp("variants"), VARIANTS)
+    return variant_reports(tmp_path_factory)
 
 
 def diff_of(reports: dict[str, Path], variant: str, fail_on: frozenset[str] = DEFAULT_FAIL_ON) -> ReportDiff:
@@ -87,21 +88,23 @@ def diff_cli(reports: dict[str, Path], variant: str, *args: str) -> tuple[int, s
 
 
 @pytest.mark.torch
-@pytest.mark.parametrize("name", DETERMINISM_SAMPLES)
-def test_two_runs_of_a_sample_give_an_empty_diff(tmp_path: Path, name: str) -> None:
-    script = f"sample_programs/{name}.py"
-    explain_all([(ROOT, ["--backend", "eager", script, "-o", str(tmp_path / out)]) for out in ("a.yaml", "b.yaml")])
-    after = load_report(str(tmp_path / "b.yaml"))
-    result = diff_reports(load_report(str(tmp_path / "a.yaml")), after)
+@pytest.mark.parametrize("name", RUN_TWICE)
+def test_two_runs_of_a_sample_give_an_empty_diff(tmp_path_factory: pytest.TempPathFactory, name: str) -> None:
+    # The session's two runs of the sample (a JSON report and a YAML one).
+    first, second = (shared_explain(tmp_path_factory, f"sample_programs/{name}.py", copy) for copy in (0, 1))
+    for one in (first, second):
+        assert one.run.returncode == 0, one.run.stderr
+    a, b = str(first.report), str(second.report)
+    result = diff_reports(load_report(a), load_report(b))
     assert result.empty, result.functions
     assert not result.notes
-    cli = run_dynotrace("diff", str(tmp_path / "a.yaml"), str(tmp_path / "b.yaml"))
+    cli = run_dynotrace("diff", a, b)
     assert "No difference" in cli.stdout
     # Nothing got worse, a recompile-limit hit included: the limit fails a diff only when
     # AFTER hits it more often (`check --no-recompile-limit` fails on any hit).
     assert not result.regressions
     assert cli.returncode == 0, cli.stdout + cli.stderr
-    every = run_dynotrace("diff", str(tmp_path / "a.yaml"), str(tmp_path / "b.yaml"), "--fail-on", "all")
+    every = run_dynotrace("diff", a, b, "--fail-on", "all")
     assert every.returncode == 0, every.stdout + every.stderr
 
 

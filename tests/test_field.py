@@ -40,7 +40,7 @@ from typing import Any
 
 import pytest
 
-from conftest import HELPERS, ROOT, Run, load_json, plain_env, run_dynotrace
+from conftest import HELPERS, ROOT, Run, load_json, once_per_session, plain_env, run_dynotrace
 
 pytestmark = [pytest.mark.torch, pytest.mark.field]
 
@@ -135,9 +135,6 @@ class FieldRun:
     trace: Path | None = None
 
 
-_RUNS: dict[str, FieldRun | str] = {}
-
-
 def _gate(name: str) -> None:
     if name not in DEFAULT and os.environ.get("DYNOTRACE_FIELD") != "all":
         pytest.skip("run with DYNOTRACE_FIELD=all (README: Field corpus)")
@@ -187,19 +184,23 @@ def _run_torchrun(name: str, tmp: Path) -> FieldRun:
 
 @pytest.fixture
 def field_run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> FieldRun:
-    """The two runs of the test's script, made once and shared by its checks."""
+    """The two runs of the test's script, made once in the session (whichever xdist worker
+    asks first) and shared by its checks."""
     name = request.node.callspec.params["name"]
     _gate(name)
-    if name not in _RUNS:
-        tmp = tmp_path_factory.mktemp(name)
+
+    def make(tmp: Path) -> None:
         try:
-            _RUNS[name] = (_run_torchrun if name in TORCHRUN else _run_single)(name, tmp)
+            made = (_run_torchrun if name in TORCHRUN else _run_single)(name, tmp)
         except (AssertionError, OSError, ValueError, subprocess.TimeoutExpired) as exc:
-            _RUNS[name] = f"the runs of {_script(name)} failed: {exc}"
-    result = _RUNS[name]
-    if isinstance(result, str):
-        pytest.fail(result)
-    return result
+            raise AssertionError(f"the runs of {_script(name)} failed: {exc}") from exc
+        saved = {"run": vars(made.run), "exit_code": made.exit_code, "reports": made.reports, "trace": made.trace and str(made.trace)}
+        (tmp / "field_run.json").write_text(json.dumps(saved))
+
+    tmp = once_per_session(tmp_path_factory, f"field.{name}", make)
+    saved = load_json(tmp / "field_run.json")
+    reports = [(rank, report, torch_side) for rank, report, torch_side in saved["reports"]]
+    return FieldRun(Run(**saved["run"]), saved["exit_code"], reports, saved["trace"] and Path(saved["trace"]))
 
 
 def _where(rank: int | None) -> str:

@@ -11,41 +11,40 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import ROOT, SAMPLES, plain_env, run_dynotrace
+from conftest import ROOT, RUN_TWICE, plain_env, run_dynotrace, shared_explain
 from dynotrace.errors import InputError
 from dynotrace.files import documents as files
 from dynotrace.api import load as load_report, save as write_report
 from dynotrace.model import Report
 from dynotrace.model.schema import SCHEMA_VERSION, report_from_dict, report_to_dict
 
-DETERMINISM_SAMPLES = ["recompiles", "graph_break_print", "dynamic_mark_dynamic_branch", "recompile_new_module"]
 
-
-def _without_timing(path: Path) -> dict:
-    data = yaml.safe_load(path.read_text())
+def _without_timing(data: dict) -> dict:
     data.pop("timing")
     return data
 
 
 @pytest.mark.torch
-@pytest.mark.parametrize("name", DETERMINISM_SAMPLES)
-def test_two_runs_give_identical_reports_apart_from_timing(tmp_path: Path, name: str) -> None:
-    script = f"sample_programs/{name}.py"
-    for out in ("a.yaml", "b.yaml"):
-        run = run_dynotrace("explain", script, "-o", str(tmp_path / out), "-q")
-        assert run.returncode == 0, run.stderr
-    text_a = (tmp_path / "a.yaml").read_text()
-    assert _without_timing(tmp_path / "a.yaml") == _without_timing(tmp_path / "b.yaml")
+@pytest.mark.parametrize("name", RUN_TWICE)
+def test_two_runs_give_identical_reports_apart_from_timing(tmp_path_factory: pytest.TempPathFactory, name: str) -> None:
+    # The session's two runs of the sample: the first wrote JSON, the second YAML.
+    a, b = (shared_explain(tmp_path_factory, f"sample_programs/{name}.py", copy) for copy in (0, 1))
+    for one in (a, b):
+        assert one.run.returncode == 0, one.run.stderr
+    assert _without_timing(a.data()) == _without_timing(b.data())
     # Nothing of this machine in it: no absolute paths of the checkout, no memory addresses.
-    assert str(ROOT) not in text_a
-    assert "0x7f" not in text_a
-    assert text_a.index("timing:") > text_a.index("functions:")
+    for text in (a.report.read_text(), b.report.read_text()):
+        assert str(ROOT) not in text
+        assert "0x7f" not in text
+    text_b = b.report.read_text()
+    assert text_b.index("timing:") > text_b.index("functions:")
 
 
 @pytest.mark.torch
-def test_report_round_trips_through_load(tmp_path: Path) -> None:
-    path = tmp_path / "r.yaml"
-    assert run_dynotrace("explain", "sample_programs/recompiles.py", "-o", str(path), "-q").returncode == 0
+def test_report_round_trips_through_load(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    ours = shared_explain(tmp_path_factory, "sample_programs/recompiles.py", 1)  # the YAML one
+    assert ours.run.returncode == 0, ours.run.stderr
+    path = ours.report
     report = load_report(str(path))
     again = tmp_path / "again.yaml"
     write_report(report, str(again))

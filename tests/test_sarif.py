@@ -15,12 +15,12 @@ from typing import Any
 
 import pytest
 
-from conftest import ROOT, SAMPLES, run_dynotrace
+from conftest import ROOT, run_dynotrace, shared_explain
 from dynotrace.model import Report
 from dynotrace.compare.diff import diff_reports
 from dynotrace.api import load as load_report
 from dynotrace.renderers.sarif import sarif_log
-from test_diff import record_variants
+from test_diff import variant_reports
 
 PROGRAMS = ROOT / "tests" / "programs" / "diff"
 SCHEMA = Path(__file__).resolve().parent / "fixtures" / "sarif-schema-2.1.0.json"
@@ -50,7 +50,7 @@ def results_at(log: dict[str, Any], line: int) -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    return record_variants(tmp_path_factory.mktemp("sarif"), ("base", "add_break", "add_recompile"))
+    return variant_reports(tmp_path_factory)
 
 
 def test_the_schema_fixture_is_the_sarif_2_1_0_schema() -> None:
@@ -98,11 +98,10 @@ def test_each_recompile_cause_is_a_result_at_its_line(reports: dict[str, Path]) 
 
 
 @pytest.mark.torch
-def test_a_recompile_limit_hit_is_an_error_result(tmp_path: Path) -> None:
-    out = tmp_path / "r.yaml"
-    run = run_dynotrace("explain", "-q", "--backend", "eager", str(SAMPLES / "recompile_limit.py"), "-o", str(out))
-    assert run.returncode == 0, run.stderr
-    report: Report = load_report(str(out))
+def test_a_recompile_limit_hit_is_an_error_result(tmp_path_factory: pytest.TempPathFactory) -> None:
+    ours = shared_explain(tmp_path_factory, "sample_programs/recompile_limit.py")
+    assert ours.run.returncode == 0, ours.run.stderr
+    report: Report = load_report(str(ours.report))
     log = sarif_log(report)
     validate(log)
     limits = [r for r in log["runs"][0]["results"] if r["ruleId"] == "recompile-limit"]

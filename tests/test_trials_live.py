@@ -30,7 +30,7 @@ from typing import Any
 import pytest
 
 import dynotrace
-from conftest import HELPERS, ROOT, load_json, plain_env, run_dynotrace
+from conftest import HELPERS, ROOT, load_json, once_per_session, plain_env, run_dynotrace, torch_counts
 from dynotrace.model.trials import Trial, Trials
 
 pytestmark = pytest.mark.torch
@@ -41,14 +41,18 @@ SEVERAL = "tests/programs/trials/several.py"
 
 @pytest.fixture(scope="module")
 def several(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Trials]:
-    tmp = tmp_path_factory.mktemp("trials")
-    report = tmp / "report.yaml"
-    run = run_dynotrace("explain", SEVERAL, "--try-fixes", "-o", str(report), "--trials-dir", str(tmp / "trials"), "--width", "120")
-    assert run.returncode == 0, run.stderr
-    loaded = dynotrace.load(report)
+    """The one ``explain --try-fixes`` run of several.py, shared by the xdist workers."""
+
+    def make(tmp: Path) -> None:
+        report = tmp / "report.yaml"
+        run = run_dynotrace("explain", SEVERAL, "--try-fixes", "-o", str(report), "--trials-dir", str(tmp / "trials"), "--width", "120")
+        assert run.returncode == 0, run.stderr
+        (tmp / "stdout.txt").write_text(run.stdout)
+        (tmp / "stderr.txt").write_text(run.stderr)
+
+    tmp = once_per_session(tmp_path_factory, "trials.several", make)
+    loaded = dynotrace.load(tmp / "report.yaml")
     assert loaded.trials is not None
-    (tmp / "stdout.txt").write_text(run.stdout)
-    (tmp / "stderr.txt").write_text(run.stderr)
     return tmp, loaded.trials
 
 
@@ -57,6 +61,9 @@ def _ran(trials: Trials) -> list[Trial]:
 
 
 def _torch_counts(cmd_env: dict[str, str], script: Path, tmp: Path, name: str) -> dict[str, Any]:
+    if not cmd_env:  # the environment of every plain run: conftest's forked runs serve it
+        (tmp / name).mkdir()
+        return torch_counts(script, tmp_path=tmp / name)
     out = tmp / f"{name}.counts.json"
     env = plain_env()
     env.update(cmd_env)

@@ -2,7 +2,8 @@
 
 For each sample program, the program runs once under plain python with a recorder of
 torch's own bookkeeping (tests/helpers/torch_counts.py) and once under ``dynotrace
-explain``; the numbers are compared, never typed in.
+explain``; the numbers are compared, never typed in. The dynotrace run is the session's
+shared one of that program (``conftest.shared_explain``), which other tests read too.
 """
 
 from __future__ import annotations
@@ -11,12 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, SAMPLES, load_json, run_dynotrace, torch_counts
+from conftest import PROGRAM_ARGS, ROOT, SAMPLES, fresh_torch_counts, load_json, shared_explain, torch_counts
 
 pytestmark = pytest.mark.torch
-
-#: Arguments a sample program needs (the rest take none).
-SAMPLE_ARGS = {"takes_args": ["--epochs", "2"]}
 
 SAMPLE_FILES = sorted(SAMPLES.glob("*.py"))
 #: Dynamo scenarios beyond the samples (graph breaks in inlined frames, loops and with
@@ -25,13 +23,12 @@ CORPUS_FILES = sorted((ROOT / "tests" / "programs" / "corpus").glob("*.py"))
 
 
 @pytest.mark.parametrize("script", SAMPLE_FILES + CORPUS_FILES, ids=lambda p: p.stem)
-def test_summary_equals_torch_counts(script: Path, tmp_path: Path) -> None:
-    args = SAMPLE_ARGS.get(script.stem, [])
-    torch_side = torch_counts(script, *args, tmp_path=tmp_path)
+def test_summary_equals_torch_counts(script: Path, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    program = script.relative_to(ROOT).as_posix()
+    torch_side = torch_counts(script, *PROGRAM_ARGS.get(program, []), tmp_path=tmp_path)
 
-    report_path = tmp_path / "report.json"
-    run = run_dynotrace("explain", str(script.relative_to(ROOT)), *args, "-o", str(report_path), "-q")
-    report = load_json(report_path)
+    ours = shared_explain(tmp_path_factory, program)
+    run, report = ours.run, ours.data()
     summary = report["summary"]
 
     assert run.returncode == torch_side["exit_code"], run.stderr
@@ -48,3 +45,17 @@ def test_summary_equals_torch_counts(script: Path, tmp_path: Path) -> None:
     assert summary["recompile_limit_hits"] == torch_side["recompile_limit_warnings"]
     assert summary["recompile_limit_hits"] == torch_side["limit_failures"]
     assert summary["failed_compiles"] == torch_side["failed"]
+
+
+@pytest.mark.parametrize(
+    "script",
+    [SAMPLES / "recompile_limit.py", SAMPLES / "inductor_small.py", SAMPLES / "target_raises.py", CORPUS_FILES[0].parent / "gb_then_recompile.py"],
+    ids=lambda p: p.stem,
+)
+def test_a_forked_count_equals_a_new_interpreter_s(script: Path, tmp_path: Path) -> None:
+    """``torch_counts()`` runs each program in a child forked from an interpreter that
+    imported torch once: it counts what a new ``python torch_counts.py`` counts (recompiles
+    and the limit's warnings, the inductor backend, a script that raises, graph breaks)."""
+    forked = torch_counts(script, tmp_path=tmp_path)
+    fresh_torch_counts(script, out=tmp_path / "fresh.json")
+    assert load_json(tmp_path / "fresh.json") == forked

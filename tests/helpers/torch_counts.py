@@ -1,9 +1,16 @@
 """Run a program under plain python and print what *torch itself* counted, as JSON.
 
 Usage: python torch_counts.py OUT.json SCRIPT [ARGS...]
+       python torch_counts.py --serve
 
 Under torchrun, ``{rank}`` in OUT.json is this process's ``RANK``: each rank records its
 own counts (``torchrun ... --no-python python torch_counts.py counts_{rank}.json X.py``).
+
+``--serve`` runs one program per line of stdin (a JSON list: OUT.json, SCRIPT, ARGS...),
+each in a child forked from this process once it has imported torch, and answers each
+with a line: the child's exit code. A child is the process the first form would be at
+the moment it starts the script (torch imported, the recorder set up, nothing compiled),
+without paying for python's start and torch's import again: the tests run many programs.
 
 The numbers come from torch's own bookkeeping, never from dynotrace:
 ``torch._dynamo.utils.get_compilation_metrics()``, ``counters``, and the records of
@@ -14,12 +21,15 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import runpy
 import sys
 
-out_path, script, *script_args = sys.argv[1:]
-out_path = out_path.replace("{rank}", __import__("os").environ.get("RANK", "0"))
+SERVE = sys.argv[1:] == ["--serve"]
+if not SERVE:
+    out_path, script, *script_args = sys.argv[1:]
+    out_path = out_path.replace("{rank}", os.environ.get("RANK", "0"))
 
 import torch  # noqa: E402
 import torch._dynamo.utils as dynamo_utils  # noqa: E402
@@ -121,14 +131,47 @@ def _dump(exit_code: int) -> None:
         json.dump(result, fh)
 
 
-sys.argv = [script, *script_args]
-code = 0
-try:
-    runpy.run_path(script, run_name="__main__")
-except SystemExit as exc:
-    code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-except BaseException:
-    code = 1
-finally:
-    _dump(code)
-sys.exit(code)
+def _run() -> int:
+    """Run the script as python would, then write torch's counts; the script's exit code."""
+    sys.argv = [script, *script_args]
+    code = 0
+    try:
+        runpy.run_path(script, run_name="__main__")
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except BaseException:
+        code = 1
+    finally:
+        _dump(code)
+    return code
+
+
+def _serve() -> None:
+    global out_path, script, script_args
+    replies = os.fdopen(os.dup(1), "w")
+    for line in sys.stdin:
+        out_path, script, *script_args = json.loads(line)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:
+            # The child: stdin empty, the script's output in a log beside OUT.json.
+            replies.close()
+            sys.stdin = open(os.devnull)
+            os.dup2(sys.stdin.fileno(), 0)
+            log = os.open(out_path + ".log", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            os.dup2(log, 1)
+            os.dup2(log, 2)
+            code = _run()
+            for stream in (sys.stdout, sys.stderr):
+                stream.flush()
+            os._exit(code & 0xFF)
+        _, status = os.waitpid(pid, 0)
+        replies.write(f"{os.waitstatus_to_exitcode(status)}\n")
+        replies.flush()
+
+
+if SERVE:
+    _serve()
+else:
+    sys.exit(_run())
