@@ -377,7 +377,9 @@ offline.PARALLEL_MIN_BYTES = 0
 offline.cpu_count = lambda: 2
 real = offline._read_one
 def slow(task):
-    print("reading", task.log.rank, os.getpid(), flush=True)
+    # One write, no buffer: a worker forked while this process is inside print() would
+    # inherit the half it had buffered and write it again.
+    os.write(1, f"reading {task.log.rank} {os.getpid()}\\n".encode())
     time.sleep(0.3)
     return real(task)
 offline._read_one = slow
