@@ -116,7 +116,7 @@ def _explain_function(function: Function, types: SourceTypes) -> Function:
     changed: set[str] = set()  # the sources that already failed once in this function
     indexes: dict[int, _GuardIndex] = {}
     for c in function.compiles:
-        explained.append(_explain_compile(c, by_id, in_library, types, changed, indexes))
+        explained.append(_explain_compile(c, by_id, in_library, types, changed, indexes=indexes))
         by_id[c.compile_id] = c
         changed.update(f.source or f.reason for f in c.guard_failures)
     compiles = _shared_code(function.name, tuple(explained))
@@ -219,12 +219,12 @@ def _explain_compile(
     in_library: bool = False,
     types: SourceTypes | None = None,
     changed: set[str] | None = None,
-    indexes: dict[int, _GuardIndex] | None = None,
+    *,
+    indexes: dict[int, _GuardIndex],
 ) -> Compile:
     names = symbol_names(compile_.symbols)
     shape_guards = tuple(replace(g, named=rename(g.expr, names)) for g in compile_.shape_guards)
     shape_constraints = constraints((g.expr for g in compile_.shape_guards if not g.runtime_assert), names)
-    indexes = {} if indexes is None else indexes
     failures = []
     for f in compile_.guard_failures:
         failed = by_id.get(f.failed_compile_id)
@@ -343,8 +343,6 @@ def _explain_failure(
     first_change: bool = True,
     index: _GuardIndex | None = None,
 ) -> GuardFailure:
-    if index is None and failed is not None:
-        index = _GuardIndex(failed)
     guard = _failing_guard(failure, index)
     category = classify(failure, guard, types)
     actual = failure.actual

@@ -10,7 +10,9 @@ from collections.abc import Iterable, Mapping
 from dynotrace.analysis.reasons import user_source
 from dynotrace.model import ShapeSymbol
 
-_SYMBOL = re.compile(r"\b(?:s|u|zf|zuf|c)\d+\b")
+#: A shape symbol as Dynamo names them (``s77``, ``u0``, ``zf1``, ...).
+_SYM = r"(?:s|u|zf|zuf|c)\d+"
+_SYMBOL = re.compile(rf"\b{_SYM}\b")
 
 
 def symbol_names(symbols: Iterable[ShapeSymbol]) -> dict[str, str]:
@@ -35,7 +37,6 @@ def constraints(exprs: Iterable[str], names: Mapping[str, str]) -> tuple[str, ..
     return simple if simple is not None else _sympy_constraints(exprs, names)
 
 
-_SYM = r"(?:s|u|zf|zuf|c)\d+"
 #: ``N <= s``, ``N < s``, ``s <= N``, ``s < N``, ``s >= N``, ``s > N``: a bound on one symbol.
 _BOUND = re.compile(
     rf"(?P<n1>-?\d+) (?P<op1><=|<) (?P<s1>{_SYM})|(?P<s2>{_SYM}) (?P<op2><=|<|>=|>) (?P<n2>-?\d+)"
