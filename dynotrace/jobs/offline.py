@@ -43,10 +43,8 @@ from pathlib import Path
 from typing import Any
 
 from dynotrace.analysis.build import read_log, read_log_with_artifacts
-from dynotrace.compare.divergence import function_signature
 from dynotrace.errors import InputError
 from dynotrace.files.documents import Sections, section_text, write_section_of
-from dynotrace.jobs.parallel import FAILED, can_fork, cpu_count, run_pool
 from dynotrace.model import Artifact, Artifacts, CompileArtifacts, JobReport, MissingRank, RankDetail, RankOutline
 from dynotrace.model import ReadProblems, Report, RunInfo, Summary
 from dynotrace.model import format_ranks
@@ -233,6 +231,10 @@ def compiled_as(report: Report) -> tuple[Any, ...]:
     function's key and compile signatures, in the report's order. Two ranks alike here are
     grouped and compared alike, so one's report can stand for the other's
     (``RankOutline.like``)."""
+    # Imported here, as the pool below: reading one log needs neither (a tenth of the
+    # dynotrace's start-up).
+    from dynotrace.compare.divergence import function_signature
+
     return tuple((f.key, function_signature(f)) for f in report.functions)
 
 
@@ -333,6 +335,8 @@ class _Ranks:
 def _read_ranks(tasks: list[_Task], sections: Sections | None, keep: Collection[int] | None) -> _Ranks:
     """Read each rank's task: side by side in worker processes when that pays (``keep``
     and ``sections`` as ``read_trace``'s)."""
+    from dynotrace.jobs.parallel import FAILED, can_fork, cpu_count, run_pool
+
     kept = _Kept(keep)
     found: dict[int, Artifacts] = {}
     errors: dict[int, str] = {}
@@ -517,8 +521,6 @@ def read_trace(
     each way of compiling (``compiled_as``), whose report stands for the ranks that
     compiled as it did: what the job's groups, divergence and terminal report need. So the
     memory held grows with the number of different ranks, not with the number of ranks."""
-    from dynotrace.jobs.combine import build_job
-
     layout = classify(path)
     if layout is None:
         if artifacts is not None:
@@ -526,6 +528,8 @@ def read_trace(
         else:
             report, _ = read_log(path, run, strict=strict)
         return JobReport.single(report), None
+    from dynotrace.jobs.combine import build_job
+
     base_dir = os.getcwd()
     sections_dir = tempfile.mkdtemp(prefix="dynotrace-sections-") if section_format else None
     sections = Sections(section_format, directory=sections_dir) if section_format and sections_dir else None
