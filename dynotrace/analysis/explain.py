@@ -19,7 +19,7 @@ from dynotrace.analysis.causes import Premises, classify, suggest
 from dynotrace.analysis.identity import diff_guards
 from dynotrace.analysis.reasons import user_source
 from dynotrace.analysis.shapes import constraints, rename, symbol_names
-from dynotrace.model import Compile, Function, Functions, Guard, GuardFailure, Report, is_library_file
+from dynotrace.model import Compile, Function, Functions, Guard, GuardFailure, Report, evolve, is_library_file
 from dynotrace.releases import global_state, global_state_change, marked_tensor
 
 # The source may hold quotes itself: ``tensor 'kwargs['input_ids']' size mismatch ...``.
@@ -124,7 +124,7 @@ def _explain_function(function: Function, types: SourceTypes) -> Function:
     if function.file == _OPTIMIZER_HOOK and function.name == "wrapper":
         # torch's profiling hook around every optimizer's step, by its Python name.
         name = "Optimizer.profile_hook_step.<locals>.wrapper"
-    return replace(function, compiles=compiles, qualified_name=name)
+    return evolve(function, compiles=compiles, qualified_name=name)
 
 
 def callees(compiles: tuple[Compile, ...]) -> list[str]:
@@ -169,7 +169,7 @@ def _shared_code(name: str, compiles: tuple[Compile, ...]) -> tuple[Compile, ...
             new = c.self_class or c.wrapped_class
             if old and new and old != new and f.category not in ("global_state", "training_flag"):
                 shared_sources.add(f.source or f.reason)
-                f = replace(
+                f = evolve(
                     f,
                     category="shared_code",
                     expected=old,
@@ -180,7 +180,7 @@ def _shared_code(name: str, compiles: tuple[Compile, ...]) -> tuple[Compile, ...
                     ),
                 )
             elif c.status == "recompile_limit" and (f.source or f.reason) in shared_sources:
-                f = replace(
+                f = evolve(
                     f,
                     category="shared_code",
                     suggestion=(
@@ -189,7 +189,7 @@ def _shared_code(name: str, compiles: tuple[Compile, ...]) -> tuple[Compile, ...
                     ),
                 )
             failures.append(f)
-        out.append(replace(c, guard_failures=tuple(failures)))
+        out.append(evolve(c, guard_failures=tuple(failures)))
     return tuple(out)
 
 
@@ -223,7 +223,7 @@ def _explain_compile(
     indexes: dict[int, _GuardIndex],
 ) -> Compile:
     names = symbol_names(compile_.symbols)
-    shape_guards = tuple(replace(g, named=rename(g.expr, names)) for g in compile_.shape_guards)
+    shape_guards = tuple(evolve(g, named=rename(g.expr, names)) for g in compile_.shape_guards)
     shape_constraints = constraints((g.expr for g in compile_.shape_guards if not g.runtime_assert), names)
     failures = []
     for f in compile_.guard_failures:
@@ -245,7 +245,7 @@ def _explain_compile(
     guard_diff = None
     if failures and failures[0].failed_compile_id in by_id:
         guard_diff = diff_guards(by_id[failures[0].failed_compile_id].guards, compile_.guards)
-    return replace(
+    return evolve(
         compile_,
         shape_guards=shape_guards,
         shape_constraints=shape_constraints,
@@ -352,14 +352,14 @@ def _explain_failure(
     elif category == "dynamic_marking":
         marked = _marking_change(failed, new)
         if marked is not None:
-            failure = replace(failure, source=marked[0], expected=marked[1])
+            failure = evolve(failure, source=marked[0], expected=marked[1])
             actual = marked[2]
         else:
             # Some releases' failed check names the tensor (``releases.marked_tensor``).
             named = marked_tensor(failure.reason)
-            failure = replace(failure, source=user_source(named) if named else None, expected=None)
+            failure = evolve(failure, source=user_source(named) if named else None, expected=None)
     elif category == "global_state" and (change := _state_change(failed, new)) is not None:
-        failure = replace(failure, source=f"global state: {change[0]}", expected=change[1])
+        failure = evolve(failure, source=f"global state: {change[0]}", expected=change[1])
         actual = change[2]
     elif actual is None:
         actual, became_dynamic = _new_value(failure, new)
@@ -374,13 +374,13 @@ def _explain_failure(
         types=types or {},
         resumed=new.resume_line is not None,
     )
-    return replace(
+    return evolve(
         failure,
         category=category,
         guard_kind=guard.kind if guard else failure.guard_kind,
         actual=actual,
         location=location,
-        suggestion=suggest(failure if actual == failure.actual else replace(failure, actual=actual), category, premises),
+        suggestion=suggest(failure if actual == failure.actual else evolve(failure, actual=actual), category, premises),
     )
 
 

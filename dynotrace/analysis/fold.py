@@ -22,8 +22,9 @@ from dynotrace.analysis.names import user_function_name, user_names_in
 from dynotrace.analysis.reasons import parse_recompile_reasons
 from dynotrace.analysis.tree import GuardTreeParser, guarded_source, guarded_types
 from dynotrace.model import CacheLookup, Compile, CompileStatus, CompileTime, Function, Functions, GraphBreak, Guard
+from dynotrace.model import GuardFailure
 from dynotrace.model import Location, ReadProblems
-from dynotrace.model import Report, RunInfo, ShapeGuard, ShapeSymbol, Specialization, is_library_file
+from dynotrace.model import Report, RunInfo, ShapeGuard, ShapeSymbol, Specialization, evolve, is_library_file
 from dynotrace.releases import canonical_events, identify, stack_lacks_caller
 
 _ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{6,}\b")
@@ -73,6 +74,7 @@ class PathStyle:
     relative_outside: bool = True
     _resolved: dict[str, str] = field(default_factory=dict, repr=False)
     _trees: GuardTreeParser | None = field(default=None, repr=False)
+    _failures: dict[tuple[str, str], GuardFailure] = field(default_factory=dict, repr=False)
 
     def display(self, path: str) -> str:
         if not path:
@@ -112,6 +114,11 @@ class PathStyle:
         if self._trees is None:
             self._trees = GuardTreeParser(self.resolve)
         return self._trees.parse(text)
+
+    def recompile_reasons(self, text: str) -> tuple[GuardFailure, ...]:
+        """``parse_recompile_reasons(text, self.resolve)``, remembering the failures of
+        earlier recompiles."""
+        return parse_recompile_reasons(text, self.resolve, self._failures)
 
     def trim_stack(self, stack: tuple[Location, ...]) -> tuple[Location, ...]:
         """A user stack without the leading frames that only ran the target (dynotrace's
@@ -276,7 +283,7 @@ def fold_events(
         built_compile, guarded = _build_compile(
             group, strings, paths, has_break_artifacts, caller_may_be_missing=caller_may_be_missing
         )
-        compile_ = replace(built_compile, time=_compile_time(group, first_start))
+        compile_ = evolve(built_compile, time=_compile_time(group, first_start))
         types[id(compile_)] = guarded
         metrics = group.metrics or {}
         file = paths.display(str(metrics.get("co_filename") or ""))
@@ -566,9 +573,9 @@ def _build_compile(
             continue
         if name == "dynamo_graph_break_reason" and ev.payload is not None:
             gb = parse_graph_break(resumed_values(paths.text(ev.payload), resume_line), paths.resolve)
-            graph_breaks.append(replace(gb, user_stack=paths.trim_stack(gb.user_stack)))
+            graph_breaks.append(evolve(gb, user_stack=paths.trim_stack(gb.user_stack)))
         elif name == "recompile_reasons" and ev.payload is not None:
-            guard_failures = parse_recompile_reasons(resumed_values(paths.text(ev.payload), resume_line), paths.resolve)
+            guard_failures = paths.recompile_reasons(resumed_values(paths.text(ev.payload), resume_line))
         elif ev.kind == "dynamo_output_graph":
             # An attempt that restarted (TensorifyScalarRestartAnalysis, a speculation that
             # failed) threw its graph away; only the final attempt's graphs reach the backend.
@@ -688,19 +695,19 @@ def _in_user_names(compile_: Compile) -> Compile:
     def fixed(loc: Location | None) -> Location | None:
         if loc is None or not loc.function.startswith(_RESUME_PREFIX):
             return loc
-        return replace(loc, function=user_function_name(loc.function)[0])
+        return evolve(loc, function=user_function_name(loc.function)[0])
 
     def each(items: tuple[Any, ...]) -> tuple[Any, ...]:
         return tuple(
-            replace(item, location=fixed(item.location)) if item.location is not None and item.location.function.startswith(_RESUME_PREFIX) else item
+            evolve(item, location=fixed(item.location)) if item.location is not None and item.location.function.startswith(_RESUME_PREFIX) else item
             for item in items
         )
 
     breaks = tuple(
-        replace(gb, location=fixed(gb.location), user_stack=tuple(fixed(loc) for loc in gb.user_stack))  # type: ignore[misc]
+        evolve(gb, location=fixed(gb.location), user_stack=tuple(fixed(loc) for loc in gb.user_stack))
         for gb in compile_.graph_breaks
     )
-    return replace(
+    return evolve(
         compile_,
         graph_breaks=breaks,
         guards=each(compile_.guards),

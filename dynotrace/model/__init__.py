@@ -19,7 +19,7 @@ from dynotrace.model.job import JobSummary, MissingRank, RankDetail, RankGroup, 
 from dynotrace.model.report import FUNCTION_COUNTS, CacheLookup, Compile, CompileTime, CompileStatus, Function, Functions
 from dynotrace.model.report import GraphBreak, Guard, GuardChange
 from dynotrace.model.report import GuardFailure, GuardSetDiff, Location, ReadProblems, Report, RunInfo, ShapeGuard
-from dynotrace.model.report import ShapeSymbol, Specialization, Summary, is_library_file
+from dynotrace.model.report import ShapeSymbol, Specialization, Summary, evolve, is_library_file
 
 __all__ = [
     "Artifact",
@@ -57,5 +57,6 @@ __all__ = [
     "Specialization",
     "Summary",
     "format_ranks",
+    "evolve",
     "is_library_file",
 ]
