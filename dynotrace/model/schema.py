@@ -88,17 +88,28 @@ T = TypeVar("T")
 
 
 def to_plain(value: Any) -> Any:
-    """Model objects as plain data (dicts, lists, scalars), fields in declaration order."""
+    """Model objects as plain data (dicts, lists, scalars), fields in declaration order.
+
+    A model object's fields are copied from its ``__dict__`` at once when they are all
+    there in declaration order (always, but for objects ``msgspec.convert`` made, which
+    may lack the fields left at their defaults), and only the values that are not
+    scalars are converted further: a report is a few hundred thousand fields, most of
+    them strings and ints."""
     kind = type(value)
     if kind in _SCALARS:
         return value
     names = _field_names(kind)
     if names is not None:
-        return {name: to_plain(getattr(value, name)) for name in names}
+        state = value.__dict__
+        plain = state.copy() if tuple(state) == names else {name: getattr(value, name) for name in names}
+        for name, item in plain.items():
+            if type(item) not in _SCALARS:
+                plain[name] = to_plain(item)
+        return plain
     if isinstance(value, (tuple, list)):
-        return [to_plain(v) for v in value]
+        return [v if type(v) in _SCALARS else to_plain(v) for v in value]
     if isinstance(value, dict):
-        return {str(k): to_plain(v) for k, v in value.items()}
+        return {str(k): (v if type(v) in _SCALARS else to_plain(v)) for k, v in value.items()}
     return value
 
 
