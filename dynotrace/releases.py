@@ -210,13 +210,14 @@ def canonical_events(events: Iterable[TraceEvent]) -> list[TraceEvent]:
     # Where each compile's metrics stand in ``out``: 2.6-2.9 log a skipped frame's graph
     # break only after its metrics.
     ended: dict[tuple[int | None, int | None], int] = {}
+    reasons: dict[str, str] = {}
     for ev in events:
         if ev.kind == "bwd_compilation_metrics" and _frame_compile_metrics(ev.data):
             ev = replace(ev, kind="compilation_metrics")
         ids = (ev.frame_id, ev.frame_compile_id)
         name = ev.artifact_name
         if name == "recompile_reasons" and ev.payload is not None:
-            ev = replace(ev, payload=json.dumps([_canonical_reason(r) for r in reason_list(ev.payload)]))
+            ev = replace(ev, payload=json.dumps([_canonical_reason_of(r, reasons) for r in reason_list(ev.payload)]))
         elif name == "dynamo_graph_break_reason" and ev.payload is not None:
             ev = replace(ev, payload=_canonical_graph_break(ev.payload))
             if ids in ended:
@@ -272,6 +273,26 @@ _DUPLICATES = "Duplicate tensors found: "
 # differing only by Autocast* ones; 2.8+ fail the global-state guard.
 _DISPATCH_KEYS = re.compile(r"^tensor '.+' dispatch key set mismatch\. expected DispatchKeySet\((?P<exp>[^)]*)\), actual DispatchKeySet\((?P<act>[^)]*)\)$")
 _AUTOCAST_KEY = "Autocast"
+
+
+#: The cache entry a reason starts with (``0/3: ``).
+_CACHE_ENTRY = re.compile(r"\d+/\d+(?:_\d+)?: ")
+
+
+def _canonical_reason_of(reason: str, known: dict[str, str]) -> str:
+    """``_canonical_reason(reason)``, remembering it in ``known`` apart from the cache
+    entry the reason starts with: a recompile lists a failure for every cache entry
+    before it, mostly the same guards (68 distinct of 8,283 in a 50 MB log). Nothing
+    ``_canonical_reason`` changes reaches into the entry's ``0/3: ``, so the canonical
+    form of the rest is the same after any entry."""
+    entry = _CACHE_ENTRY.match(reason)
+    if entry is None:
+        return _canonical_reason(reason)
+    rest = reason[entry.end() :]
+    canonical = known.get(rest)
+    if canonical is None:
+        canonical = known[rest] = _canonical_reason("0/0: " + rest)[len("0/0: ") :]
+    return entry[0] + canonical
 
 
 def _canonical_reason(reason: str) -> str:

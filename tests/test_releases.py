@@ -92,6 +92,30 @@ def test_explanations_hold_on_every_release(release: str, program: str) -> None:
             assert simple is None or simple == _sympy_constraints(exprs, names), exprs
 
 
+@pytest.mark.parametrize("release", sorted({r for r, _ in CASES}))
+def test_reasons_remembered_apart_from_their_cache_entry_read_as_each_alone(release: str) -> None:
+    """The fold canonicalises and parses each distinct reason once, apart from the cache
+    entry it names (``0/3: ``): on every recompile reason of the release's logs, that gives
+    what canonicalising and parsing each reason on its own gives."""
+    from dynotrace.analysis.reasons import parse_reason
+    from dynotrace.capture.tracelog import read_trace
+    from dynotrace.releases import _canonical_reason, _canonical_reason_of, reason_list
+
+    seen = 0
+    for program in sorted(_counts(release)["programs"]):
+        events, _ = read_trace(RELEASES_DIR / release / f"{program}.log.gz")
+        canonical: dict[str, str] = {}
+        parsed: dict[tuple[str, str], object] = {}
+        for ev in events:
+            if ev.artifact_name == "recompile_reasons" and ev.payload is not None:
+                for reason in reason_list(ev.payload):
+                    seen += 1
+                    alone = _canonical_reason(reason)
+                    assert _canonical_reason_of(reason, canonical) == alone, reason
+                    assert parse_reason(alone, known=parsed) == parse_reason(alone), alone  # type: ignore[arg-type]
+    assert seen, f"no recompile reason in the {release} logs"
+
+
 def _upgrades() -> list[tuple[str, str, str]]:
     """(older, newer, program) for each pair of neighbouring releases, and 2.13 -> 2.15."""
     have = sorted({r for r, _ in CASES}, key=lambda v: tuple(map(int, v.split("."))))

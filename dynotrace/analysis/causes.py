@@ -164,8 +164,11 @@ def module_state(where: Source, types: Mapping[str, str]) -> bool:
     return any(s.kind in ("module", "parameter", "buffer") for s in where.steps) or "training" in where.attributes
 
 
+_SIZE_OR_STRIDE = re.compile(r"^(?P<t>.+?)\.(?:size|stride)\(\)\[(?P<d>\d+)\]$")
+
+
 def _tensor_and_dim(source: str) -> tuple[str, str]:
-    m = re.match(r"^(?P<t>.+?)\.(?:size|stride)\(\)\[(?P<d>\d+)\]$", source)
+    m = _SIZE_OR_STRIDE.match(source)
     return (m["t"], m["d"]) if m else (source, "0")
 
 
@@ -255,8 +258,11 @@ def passed_as(argument: str | None, call_site: Location | None) -> str | None:
     return None
 
 
+_INT = re.compile(r"-?\d+")
+
+
 def _int(text: str | None) -> int | None:
-    return int(text) if text is not None and re.fullmatch(r"-?\d+", text.strip()) else None
+    return int(text) if text is not None and _INT.fullmatch(text.strip()) else None
 
 
 def _shape_fix(failure: GuardFailure, p: Premises) -> str:
