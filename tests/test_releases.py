@@ -116,6 +116,24 @@ def test_reasons_remembered_apart_from_their_cache_entry_read_as_each_alone(rele
     assert seen, f"no recompile reason in the {release} logs"
 
 
+@pytest.mark.parametrize("release", sorted({r for r, _ in CASES}))
+def test_reports_written_from_their_objects_are_those_written_from_plain_data(release: str) -> None:
+    """``dynotrace explain -o`` writes a report's compiles from the model's objects
+    (``fields_of``), never copied into plain data first: the same text, in both formats,
+    for every program of the release, and for the report loaded back from its file (whose
+    objects ``msgspec.convert`` may have made with their fields in another order)."""
+    from dynotrace.files.documents import serialise
+    from dynotrace.model.schema import fields_of, report_from_dict, report_to_dict
+
+    for program in sorted(_counts(release)["programs"]):
+        report = _report(release, program)
+        loaded = report_from_dict(json.loads(serialise(report_to_dict(report), "json")))
+        for r in (report, loaded):
+            for fmt in ("yaml", "json"):
+                plain = serialise(report_to_dict(r), fmt)
+                assert serialise(report_to_dict(r, objects=True), fmt, fields=fields_of) == plain, (program, fmt)
+
+
 def _upgrades() -> list[tuple[str, str, str]]:
     """(older, newer, program) for each pair of neighbouring releases, and 2.13 -> 2.15."""
     have = sorted({r for r, _ in CASES}, key=lambda v: tuple(map(int, v.split("."))))

@@ -320,3 +320,23 @@ def test_a_part_written_piece_by_piece_is_the_part(tmp_path: Path, monkeypatch: 
     monkeypatch.setattr(yaml_writer, "_EMIT_LINES", 3)  # many pieces
     path = files.write_section_of(str(tmp_path), "ranks", 5, data, fmt)
     assert Path(path).read_text(encoding="utf-8") == files.section_text("ranks", "5", data, fmt)
+
+
+@pytest.mark.parametrize("fmt", ["yaml", "json"])
+@pytest.mark.parametrize("check", ["not ascii: \u00e9", "a lone surrogate: \udcff", "two\nlines", ""])
+def test_a_report_written_from_its_objects_is_the_one_written_from_plain_data(fmt: str, check: str) -> None:
+    """The YAML writer writes a report's compiles from its objects (``fields_of``); text
+    it leaves to libyaml (not ASCII) or that cannot be UTF-8 (lone surrogates) is written
+    from plain data, the same either way."""
+    from dynotrace.model.schema import fields_of
+
+    from dynotrace.api import read_trace_report
+
+    report = read_trace_report(str(FIXTURE_TRACE))
+    function = report.functions[0]
+    compile_ = function.compiles[0]
+    assert compile_.guards
+    changed = replace(compile_, guards=(replace(compile_.guards[0], check=check), *compile_.guards[1:]))
+    report = replace(report, functions=(replace(function, compiles=(changed, *function.compiles[1:])), *report.functions[1:]))
+    plain = files.serialise(report_to_dict(report), fmt)
+    assert files.serialise(report_to_dict(report, objects=True), fmt, fields=fields_of) == plain

@@ -42,20 +42,38 @@ def _yaml() -> Any:
     return yaml
 
 
-def serialise(data: dict[str, Any], fmt: str) -> str:
+def serialise(data: dict[str, Any], fmt: str, fields: Callable[[Any], dict[str, Any]] | None = None) -> str:
     """Plain data as the text of a ``yaml`` or ``json`` file.
+
+    With ``fields``, ``data`` may also hold tuples (written as lists) and objects, each
+    written as the mapping ``fields`` gives for it (``json.dumps``' ``default``): the YAML
+    writer then writes a report from its objects without copying them into plain data.
 
     A string that cannot be written as UTF-8 (lone surrogates: the undecodable bytes of a
     file name, or a ``\\udcff`` escape in a damaged TORCH_TRACE log) is written with
     such characters as ``\\udcff`` text instead of failing half-way.
     """
     try:
-        text = _serialise(data, fmt)
+        text = _serialise(data, fmt, fields)
         if not text.isascii():  # ASCII text has no lone surrogates: no copy made to check
             text.encode("utf-8")
     except UnicodeEncodeError:
-        text = _serialise(_without_surrogates(data), fmt)
+        text = _serialise(_without_surrogates(_plain(data, fields)), fmt)
     return text
+
+
+def _plain(data: Any, fields: Callable[[Any], dict[str, Any]] | None) -> Any:
+    """``data`` as plain data: its tuples as lists, its objects as their ``fields``."""
+    if fields is None:
+        return data
+    kind = type(data)
+    if kind is dict:
+        return {k: _plain(v, fields) for k, v in data.items()}
+    if kind is list or kind is tuple:
+        return [_plain(v, fields) for v in data]
+    if kind in (str, int, float, bool, type(None)):
+        return data
+    return _plain(fields(data), fields)
 
 
 #: Long lines are not folded: every value starts and ends on its own line (only text with
@@ -65,14 +83,15 @@ def serialise(data: dict[str, Any], fmt: str) -> str:
 YAML_WIDTH = 1 << 30
 
 
-def _serialise(data: dict[str, Any], fmt: str) -> str:
+def _serialise(data: dict[str, Any], fmt: str, fields: Callable[[Any], dict[str, Any]] | None = None) -> str:
     if fmt == "json":
-        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+        return json.dumps(_plain(data, fields), indent=2, ensure_ascii=False) + "\n"
     from dynotrace.files import yaml_writer
 
-    text = yaml_writer.write(data)
+    text = yaml_writer.write(data, fields=fields)
     if text is not yaml_writer.NOT_SIMPLE:
         return text  # type: ignore[no-any-return]
+    data = _plain(data, fields)
     yaml = _yaml()
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
     text = yaml.emit(_yaml_events(data), Dumper=dumper, allow_unicode=True, width=YAML_WIDTH)

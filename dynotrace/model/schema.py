@@ -78,7 +78,7 @@ from typing import Any, Literal, TypeVar, Union, get_args, get_origin
 
 from dynotrace.errors import InputError
 from dynotrace.model.job import CompileFacts, Divergence, JobReport, MissingRank, RankDetail, RankGroup
-from dynotrace.model.report import CompileTime, Function, Functions, Location, ReadProblems, Report, RunInfo, Summary
+from dynotrace.model.report import Compile, CompileTime, Function, Functions, Location, ReadProblems, Report, RunInfo, Summary
 from dynotrace.model.trials import Trials
 
 SCHEMA_VERSION = 3
@@ -133,11 +133,27 @@ def _field_names(kind: type) -> tuple[str, ...] | None:
         return names
 
 
-def _function_dict(function: Function) -> dict[str, Any]:
-    compiles = to_plain(function.compiles)
-    for c in compiles:
-        # Times and cache lookups differ between runs: they are written in ``timing``.
-        del c["time"]
+#: Fields a report file does not write where they are: times and cache lookups differ
+#: between runs, so they are written in ``timing``.
+_WRITTEN_APART: dict[type, str] = {Compile: "time"}
+
+
+def fields_of(value: Any) -> dict[str, Any]:
+    """A model object's fields as its report file writes them, in declaration order, their
+    values as they are (``serialise``'s ``fields``). The object's own ``__dict__`` when it
+    holds just those: the writer only reads it."""
+    kind = type(value)
+    names = _field_names(kind)
+    if names is None:
+        raise TypeError(f"not a model object: {kind.__name__}")
+    state = value.__dict__
+    fields = state if tuple(state) == names else {name: getattr(value, name) for name in names}
+    apart = _WRITTEN_APART.get(kind)
+    return fields if apart is None else {name: v for name, v in fields.items() if name != apart}
+
+
+def _function_dict(function: Function, objects: bool = False) -> dict[str, Any]:
+    compiles = function.compiles if objects else [to_plain(fields_of(c)) for c in function.compiles]
     return {
         "name": function.name,
         "qualified_name": function.display_name,
@@ -209,8 +225,11 @@ def _run_from(data: dict[str, Any]) -> RunInfo:
     )
 
 
-def report_to_dict(report: Report) -> dict[str, Any]:
-    """The report as plain data, keys in a fixed order; ``timing`` last and apart."""
+def report_to_dict(report: Report, *, objects: bool = False) -> dict[str, Any]:
+    """The report as plain data, keys in a fixed order; ``timing`` last and apart.
+
+    ``objects`` leaves each function's compiles as the model's objects, for
+    ``serialise(data, fmt, fields=fields_of)`` to write as they are."""
     problems = report.problems
     return {
         **_head(report.run),
@@ -222,7 +241,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
             "unknown_kinds": dict(problems.unknown_kinds),
             "messages": list(problems.messages),
         },
-        "functions": [_function_dict(f) for f in report.functions],
+        "functions": [_function_dict(f, objects) for f in report.functions],
         **({"trials": to_plain(report.trials)} if report.trials is not None else {}),
         "timing": _timing_dict(report),
     }

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from dynotrace.files.documents import Sections, join_sections, section_text, serialise, write_joined_sections
 from dynotrace.model import JobReport, RankOutline, Report
-from dynotrace.model.schema import job_head, job_to_dict, rank_to_dict, report_to_dict
+from dynotrace.model.schema import fields_of, job_head, job_to_dict, rank_to_dict, report_to_dict
 from dynotrace.renderers.base import Renderer
 
 if TYPE_CHECKING:
@@ -24,12 +24,12 @@ def document_text(
     serialised (used when in ``fmt``); ``extra`` adds top-level sections of one process's
     report before its ``timing`` (the loader ignores keys it does not know)."""
     if not job.distributed:
-        data = report_to_dict(job.report)
+        data = report_to_dict(job.report, objects=True)
         if extra:
             timing = data.pop("timing")
             data.update(extra)
             data["timing"] = timing
-        return serialise(data, fmt)
+        return serialise(data, fmt, fields=fields_of)
     if sections is None or sections.fmt != fmt or not sections.texts:
         return serialise(job_to_dict(job), fmt)
     parts = [
