@@ -91,12 +91,15 @@ class GuardTreeParser:
     The trees of one function's compiles share most of their lines (a recompile for a new
     shape changes the ``TENSOR_MATCH`` lines only): in the 726 trees of the benchmark log,
     2,732 of 22,008 lines are distinct. A line parses the same in every tree, whatever its
-    place: only the source a leaf inherits from its managers depends on the tree.
+    place: only the source a leaf inherits from its managers depends on the tree. A leaf
+    line under the same source is the same guard, one object shared by every tree that has
+    it (13,878 guards of 1,929 distinct ones there), which the report's writer writes once.
     """
 
     def __init__(self, resolve: FileResolver = lambda f: f) -> None:
         self.resolve = resolve
         self._lines: dict[str, _Parsed] = {}
+        self._guards: dict[tuple[str, str | None], Guard] = {}
 
     def parse(self, text: str) -> tuple[Guard, ...]:
         guards: list[Guard] = []
@@ -122,7 +125,10 @@ class GuardTreeParser:
                     break
             if source is None:
                 source = own_source
-            guards.append(Guard(kind, check, source, location))
+            guard = self._guards.get((raw, source))
+            if guard is None:
+                guard = self._guards[raw, source] = Guard(kind, check, source, location)
+            guards.append(guard)
         return tuple(guards)
 
     def _parse_line(self, raw: str) -> _Parsed:

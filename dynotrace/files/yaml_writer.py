@@ -66,6 +66,8 @@ _ESCAPES = {
 _DOUBLE_QUOTE_TABLE = str.maketrans(_ESCAPES)
 #: Deletes printable ASCII and line breaks: what is left of a text are its control characters.
 _PRINTABLE_OR_BREAK = str.maketrans(dict.fromkeys(["\n", *map(chr, range(0x20, 0x7F))]))
+#: An object written in more lines than this is not remembered (a compile: it recurs not).
+_SMALL_OBJECT_LINES = 64
 #: What ``write`` writes without asking its ``fields``.
 _PLAIN = frozenset({dict, list, str, int, float, bool, type(None)})
 #: libyaml writes a key longer than this as a complex key (``? key``); reports never have one.
@@ -133,6 +135,27 @@ def write(
         raise _NotSimple
 
     append = lines.append
+    #: The lines each small object was written as, by its ``id`` and place: the model
+    #: shares one object among the compiles that have it (a guard, a location), and a
+    #: report refers to the same few thousand a hundred thousand times.
+    objects: dict[tuple[int, str, str], list[str]] = {}
+
+    def model_object(item: Any, indent: str, first: str) -> None:
+        """Writes ``mapping(fields(item), indent, first)``, or the lines it wrote for the
+        same object at the same place before."""
+        place = (id(item), indent, first)
+        done = objects.get(place)
+        if done is not None:
+            lines.extend(done)
+            return
+        assert fields is not None
+        mapped = fields(item)
+        if not mapped:
+            raise _NotSimple  # written as {} after its key: the plain writer knows how
+        start = len(lines)
+        mapping(mapped, indent, first)
+        if emit is None and len(lines) - start <= _SMALL_OBJECT_LINES:
+            objects[place] = lines[start:]
 
     def mapping(items: dict[Any, Any], indent: str, first: str) -> None:
         """Writes ``items`` at ``indent``; the first line starts with ``first`` instead
@@ -152,8 +175,8 @@ def write(
             elif kind is int:
                 append(f"{first}{head}: {item}")
             else:
-                if fields is not None and kind not in _PLAIN:
-                    item, kind = (item, list) if kind is tuple else (fields(item), dict)
+                if kind is tuple and fields is not None:
+                    kind = list
                 if kind is dict:
                     if item:
                         append(f"{first}{head}:")
@@ -166,6 +189,9 @@ def write(
                         sequence(item, indent, indent)  # a list in a mapping is not indented further
                     else:
                         append(f"{first}{head}: []")
+                elif fields is not None and kind not in _PLAIN:
+                    append(f"{first}{head}:")
+                    model_object(item, indent + "  ", indent + "  ")
                 else:
                     append(f"{first}{head}: {value(item, indent)}")
             first = indent
@@ -173,12 +199,14 @@ def write(
     def sequence(items: list[Any], indent: str, first: str) -> None:
         for item in items:
             kind = type(item)
-            if fields is not None and kind not in _PLAIN:
-                item, kind = (item, list) if kind is tuple else (fields(item), dict)
+            if kind is tuple and fields is not None:
+                kind = list
             if kind is dict and item:
                 mapping(item, indent + "  ", first + "- ")
             elif kind is list and item:
                 sequence(item, indent + "  ", first + "- ")
+            elif fields is not None and kind not in _PLAIN:
+                model_object(item, indent + "  ", first + "- ")
             else:
                 append(f"{first}- {'[]' if kind is list else '{}' if kind is dict else value(item, indent)}")
             first = indent
