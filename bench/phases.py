@@ -17,7 +17,7 @@ line to compare with. ``--trace LOG`` times an offline read instead of a live ru
 
     python bench/phases.py bench/programs/transformer12.py
     python bench/phases.py --plain bench/programs/transformer12.py
-    python bench/phases.py --trace big.log -- -o r.yaml -q
+    python bench/phases.py --trace big.log -o r.yaml -q
 """
 
 from __future__ import annotations
