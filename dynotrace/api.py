@@ -295,9 +295,9 @@ def save(
 def _load_jobs(*paths: str) -> list[JobReport]:
     """The report files ``paths``, read side by side when they are large."""
     from dynotrace.files.documents import load_documents
-    from dynotrace.model.schema import from_document
+    from dynotrace.model.schema import TYPED, from_document
 
-    return load_documents(paths, lambda data, path: from_document(data, origin=repr(path)))
+    return load_documents(paths, lambda data, path: from_document(data, origin=repr(path)), TYPED)
 
 
 def load(path: PathLike) -> Report:

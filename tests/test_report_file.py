@@ -247,36 +247,79 @@ def test_msgspec_builds_the_report_the_builders_build(monkeypatch: pytest.Monkey
     assert report_to_dict(fast) == report_to_dict(slow)  # fields compare=False excluded above
 
 
-@pytest.mark.parametrize(
-    "path, value",
-    [
-        (("first_line",), True),
-        (("first_line",), 1.0),
-        (("name",), None),
-        (("compiles", 0, "frame_id"), False),
-        (("compiles", 0, "graph_op_count"), 2.5),
-        (("compiles", 0, "status"), "exploded"),
-        (("compiles", 0, "guards"), "not a list"),
-        (("compiles", 0, "guards", 0), {"check": "missing its kind"}),
-        (("compiles", 0, "guards", 0, "location"), {"file": "f.py", "line": "3"}),
-        (("compiles", 0, "module_forward"), 0),
-        (("compiles", 0, "shape_constraints"), ["x", 1]),
-        (("compiles", 0, "guard_count"), None),
-        (("compiles", 0, "guards", 0, "unknown_key"), 1),
-        (("compiles",), {"a": 1}),
-    ],
-)
+#: Values that do not fit the schema where they are (``path`` in the first function), and
+#: some that do: each read the same way by every way of building a report.
+_MISFITS = [
+    (("first_line",), True),
+    (("first_line",), 1.0),
+    (("name",), None),
+    (("compiles", 0, "frame_id"), False),
+    (("compiles", 0, "graph_op_count"), 2.5),
+    (("compiles", 0, "status"), "exploded"),
+    (("compiles", 0, "guards"), "not a list"),
+    (("compiles", 0, "guards", 0), {"check": "missing its kind"}),
+    (("compiles", 0, "guards", 0, "location"), {"file": "f.py", "line": "3"}),
+    (("compiles", 0, "module_forward"), 0),
+    (("compiles", 0, "shape_constraints"), ["x", 1]),
+    (("compiles", 0, "guard_count"), None),
+    (("compiles", 0, "guards", 0, "unknown_key"), 1),
+    (("compiles",), {"a": 1}),
+]
+
+
+@pytest.mark.parametrize("path, value", _MISFITS)
 def test_msgspec_and_the_builders_refuse_and_accept_alike(
     monkeypatch: pytest.MonkeyPatch, path: tuple, value: object
 ) -> None:
     pytest.importorskip("msgspec")
-    data = _plain_report_data()
+    fast, slow = _both_ways(_with(_plain_report_data(), path, value), monkeypatch)
+    assert fast == slow
+
+
+def _with(data: dict, path: tuple, value: object) -> dict:
     target = data["functions"][0]
     for key in path[:-1]:
         target = target[key]
     target[path[-1]] = value
-    fast, slow = _both_ways(data, monkeypatch)
-    assert fast == slow
+    return data
+
+
+@pytest.mark.parametrize("path, value", [((), None), *_MISFITS])
+def test_json_decoded_straight_into_the_model_reads_as_the_builders_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, path: tuple, value: object
+) -> None:
+    """A large JSON report's functions are decoded by msgspec straight into the model
+    (``schema.TYPED``): the same report, or the same error, as json and the builders."""
+    pytest.importorskip("msgspec")
+    from dynotrace.model import schema
+
+    data = _plain_report_data()
+    if path:
+        _with(data, path, value)
+    report = tmp_path / "r.json"
+    report.write_text(json.dumps(data))
+    results = []
+    decoded_straight = []
+    real = files._typed_json_loads
+
+    def spy(raw: bytes, typed: dict) -> object:
+        result = real(raw, typed)
+        decoded_straight.append(result is not None and type(result["functions"]) is tuple)
+        return result
+
+    monkeypatch.setattr(files, "_typed_json_loads", spy)
+    for fast in (True, False):
+        monkeypatch.setattr(files, "FAST_JSON_FROM", 0 if fast else 1 << 60)
+        monkeypatch.setattr(schema, "CONVERT_MIN_ITEMS", 0 if fast else 1 << 60)
+        try:
+            results.append(load_report(str(report)))
+        except InputError as exc:
+            results.append(f"InputError: {exc}")
+    assert results[0] == results[1]
+    if isinstance(results[0], Report):
+        assert report_to_dict(results[0]) == report_to_dict(results[1])
+    # Data that fits is decoded straight into the model; data that does not is left to the builders.
+    assert decoded_straight == [isinstance(results[0], Report), False]
 
 
 def test_json_reports_read_the_same_with_and_without_msgspec(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -10,12 +10,13 @@ that read it.
 
 from __future__ import annotations
 
+import functools
 import gc
 import json
 import os
 import re
 import stat
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TextIO, TypeVar
 
@@ -305,13 +306,18 @@ def _compose_yaml(text: str, loader: Any, origin: str) -> Any:
     return root
 
 
-def load_data(path: str) -> Any:
+def load_data(path: str, typed: Mapping[str, Any] | None = None) -> Any:
     """The plain data (dicts, lists, scalars) of a report file, before it is checked to be
-    a report; ``InputError`` (one line) when it is no YAML or JSON file dynotrace can read."""
-    return _load_data(path)
+    a report; ``InputError`` (one line) when it is no YAML or JSON file dynotrace can read.
+
+    ``typed`` maps keys of the document's top-level mapping to types (dataclasses, tuples,
+    ... of them) that a large JSON file's values under those keys are decoded straight
+    into, when msgspec is installed (the ``fast`` extra) and the value fits its type; any
+    other value is plain data, as it is without msgspec."""
+    return _load_data(path, typed)
 
 
-def _load_data(path: str) -> Any:
+def _load_data(path: str, typed: Mapping[str, Any] | None = None) -> Any:
     """The plain data (dicts, lists, scalars) in the report file ``path``."""
     try:
         with open(path, "rb") as fh:
@@ -330,9 +336,15 @@ def _load_data(path: str) -> Any:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise InputError(f"{path!r} is not a text file (not UTF-8)") from None
-    if not text.strip():
+    # ``isspace`` and a look at the first characters, not ``strip()``: a 20 MB report's
+    # text would be copied whole twice over, 0.03 s of the load.
+    if not text or text.isspace():
         raise InputError(f"{path!r} is empty")
-    if format_for(path) == "json" or text.lstrip().startswith("{"):
+    if format_for(path) == "json" or _starts_with_brace(text):
+        if typed:
+            data = _typed_json_loads(raw, typed)
+            if data is not None:
+                return data
         try:
             data = _json_loads(text)
         except ValueError as exc:
@@ -347,6 +359,14 @@ def _load_data(path: str) -> Any:
     except Exception as exc:  # yaml.YAMLError and its subclasses
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InputError(f"{path!r} is not valid YAML: {first}") from None
+
+
+def _starts_with_brace(text: str) -> bool:
+    """``text.lstrip().startswith("{")``, without copying the text."""
+    head = text[:4096].lstrip()
+    if head:
+        return head.startswith("{")
+    return text.lstrip().startswith("{")
 
 
 #: JSON texts at least this long are parsed by msgspec when it is installed (the ``fast``
@@ -375,13 +395,60 @@ def _json_loads(text: str) -> Any:
     return json.loads(text)
 
 
+def _typed_json_loads(raw: bytes, typed: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The JSON document ``raw`` (a top-level mapping) with its values under the keys of
+    ``typed`` decoded straight into those types, by msgspec; ``None`` when the text is
+    short, msgspec is not installed or refuses anything in it: ``_json_loads`` then reads
+    it as it always did.
+
+    A value of a key in ``typed`` that does not fit its type is read as plain data (the
+    schema's builders then say where it does not fit). Decoded straight into the report's
+    dataclasses, the 50,000 guards of ``bench/scale.py``'s report take about 0.06 s, where
+    parsing the text into dicts and lists and building the dataclasses from those took
+    0.12 s."""
+    if len(raw) < FAST_JSON_FROM:
+        return None
+    decoders = _json_decoders(tuple(typed.items()))
+    if decoders is None:
+        return None
+    outline, plain, by_key = decoders
+    try:
+        data = {}
+        for key, value in outline.decode(raw).items():
+            decode = by_key.get(key)
+            if decode is not None:
+                try:
+                    data[key] = decode(value)
+                    continue
+                except ValueError:  # msgspec.ValidationError: the builders say why
+                    pass
+            data[key] = plain(value)
+        return data
+    except (ValueError, RecursionError):  # msgspec.DecodeError is a ValueError
+        return None
+
+
+@functools.lru_cache(maxsize=4)
+def _json_decoders(typed: tuple[tuple[str, Any], ...]) -> tuple[Any, Callable[[Any], Any], dict[str, Callable[[Any], Any]]] | None:
+    """msgspec's decoders for ``_typed_json_loads``, made once: (the top-level mapping with
+    its values left as text, a value as plain data, each typed key's value), or ``None``
+    without msgspec."""
+    try:
+        import msgspec
+    except ImportError:
+        return None
+    outline = msgspec.json.Decoder(dict[str, msgspec.Raw])
+    by_key = {key: msgspec.json.Decoder(tp).decode for key, tp in typed}
+    return outline, msgspec.json.Decoder().decode, by_key
+
+
 #: Below this many bytes in all, ``load_documents`` reads the files one after the other: a
 #: forked reader costs a few milliseconds and saves nothing on small reports.
 PARALLEL_MIN_BYTES = 2 * 2**20
 
 
-def load_documents(paths: Sequence[str], build: Callable[[Any, str], T]) -> list[T]:
-    """``[build(load_data(p), p) for p in paths]``, with large files read side by side.
+def load_documents(paths: Sequence[str], build: Callable[[Any, str], T], typed: Mapping[str, Any] | None = None) -> list[T]:
+    """``[build(load_data(p, typed), p) for p in paths]``, with large files read side by side.
 
     Reading a big report is CPU-bound (about 0.6 s for 50,000 guards), so on a machine
     with more than one core each file after the first is read by a forked child, which
@@ -395,10 +462,13 @@ def load_documents(paths: Sequence[str], build: Callable[[Any, str], T]) -> list
     building a report makes hundreds of thousands of dicts, lists and dataclasses and no
     reference cycles, which the collector would walk again and again to find nothing
     (0.1-0.2 s of a 50,000-guard report).
+
+    ``typed`` is ``load_data``'s, for the files this process reads; a forked child hands
+    back plain data (``marshal`` knows no dataclasses).
     """
     if not _read_side_by_side(tuple(paths)):
         with collector_paused():
-            return [build(_load_data(path), path) for path in paths]
+            return [build(_load_data(path, typed), path) for path in paths]
     import marshal
 
     running: list[tuple[int, int]] = []  # (pid, pipe) of the readers not yet reaped
@@ -406,7 +476,7 @@ def load_documents(paths: Sequence[str], build: Callable[[Any, str], T]) -> list
         for path in paths[1:]:
             running.append(_fork_reader(path))
         with collector_paused():
-            built = [build(_load_data(paths[0]), paths[0])]
+            built = [build(_load_data(paths[0], typed), paths[0])]
         for path in paths[1:]:
             pid, pipe = running[0]
             chunks = []
@@ -420,7 +490,7 @@ def load_documents(paths: Sequence[str], build: Callable[[Any, str], T]) -> list
                 if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0 and chunks:
                     built.append(build(marshal.loads(b"".join(chunks)), path))
                 else:
-                    built.append(build(_load_data(path), path))
+                    built.append(build(_load_data(path, typed), path))
     finally:
         _end_readers(running)
     return built
