@@ -332,6 +332,11 @@ def _load_data(path: str, typed: Mapping[str, Any] | None = None) -> Any:
         raise InputError(f"{path!r} is a directory, not a report") from None
     except OSError as exc:
         raise InputError(f"Cannot read {path!r}: {exc.strerror}") from None
+    if typed:
+        # A JSON object: what the lines below would read as JSON too, from the text.
+        data = _typed_json_loads(raw, typed)
+        if data is not None and (raw.isascii() or _is_utf8(raw)):
+            return data
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -341,10 +346,6 @@ def _load_data(path: str, typed: Mapping[str, Any] | None = None) -> Any:
     if not text or text.isspace():
         raise InputError(f"{path!r} is empty")
     if format_for(path) == "json" or _starts_with_brace(text):
-        if typed:
-            data = _typed_json_loads(raw, typed)
-            if data is not None:
-                return data
         try:
             data = _json_loads(text)
         except ValueError as exc:
@@ -359,6 +360,14 @@ def _load_data(path: str, typed: Mapping[str, Any] | None = None) -> Any:
     except Exception as exc:  # yaml.YAMLError and its subclasses
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InputError(f"{path!r} is not valid YAML: {first}") from None
+
+
+def _is_utf8(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _starts_with_brace(text: str) -> bool:
@@ -398,8 +407,8 @@ def _json_loads(text: str) -> Any:
 def _typed_json_loads(raw: bytes, typed: Mapping[str, Any]) -> dict[str, Any] | None:
     """The JSON document ``raw`` (a top-level mapping) with its values under the keys of
     ``typed`` decoded straight into those types, by msgspec; ``None`` when the text is
-    short, msgspec is not installed or refuses anything in it: ``_json_loads`` then reads
-    it as it always did.
+    short or no JSON object (a YAML file), msgspec is not installed or refuses anything in
+    it: ``_load_data`` then reads it as it always did.
 
     A value of a key in ``typed`` that does not fit its type is read as plain data (the
     schema's builders then say where it does not fit). Decoded straight into the report's
