@@ -293,11 +293,11 @@ def save(
 
 
 def _load_jobs(*paths: str) -> list[JobReport]:
-    """The report files ``paths``, read side by side when they are large."""
+    """The report files ``paths``, read in order."""
     from dynotrace.files.documents import load_documents
-    from dynotrace.model.schema import from_document
+    from dynotrace.model.schema import TYPED, from_document
 
-    return load_documents(paths, lambda data, path: from_document(data, origin=repr(path)))
+    return load_documents(paths, lambda data, path: from_document(data, origin=repr(path)), TYPED)
 
 
 def load(path: PathLike) -> Report:
@@ -377,7 +377,7 @@ def compare(before: JobReport, after: JobReport, *, fail_on: str | Iterable[str]
 
 
 def load_pair(before: PathLike, after: PathLike) -> tuple[JobReport, JobReport]:
-    """Two report files (``dynotrace diff``'s), read side by side when they are large."""
+    """Two report files (``dynotrace diff``'s), read in order."""
     a, b = _load_jobs(os.fspath(before), os.fspath(after))
     return a, b
 

@@ -288,3 +288,43 @@ def test_code_identity_drops_comments_and_spacing_only(line: str, identity: str)
 def test_markdown_code_spans_hold_backticks() -> None:
     assert code("x") == "`x`"
     assert code("a `b` c") == "`` a `b` c ``"
+
+
+def _reports_with_a_new_graph_break(tmp_path: Path) -> tuple[str, str]:
+    """Two report files of a TORCH_TRACE fixture: before without its first function's graph
+    breaks, after as recorded (a new graph break: a regression)."""
+    from dataclasses import replace
+
+    from dynotrace.api import read_trace_report, save
+
+    after = read_trace_report(str(ROOT / "tests" / "fixtures" / "traces" / "graph_break_recompile.log.gz"))
+    first = after.functions[0]
+    calm = replace(first, compiles=tuple(replace(c, graph_breaks=()) for c in first.compiles))
+    before = replace(after, functions=(calm, *after.functions[1:]))
+    paths = str(tmp_path / "before.yaml"), str(tmp_path / "after.yaml")
+    for report, path in zip((before, after), paths):
+        save(report, path)
+    return paths
+
+
+def test_a_diff_run_as_its_own_process_writes_all_it_says_before_exiting(tmp_path: Path) -> None:
+    # The command ends its process without freeing the reports (``exit_leaving_objects``):
+    # what it wrote is all there, and the exit code is the verdict's.
+    before, after = _reports_with_a_new_graph_break(tmp_path)
+    run = run_dynotrace("diff", before, after, "--format", "json")
+    assert run.returncode == 1, run.stderr
+    assert json.loads(run.stdout)["regressed"] is True
+    same = run_dynotrace("diff", after, after)
+    assert same.returncode == 0 and same.stdout.rstrip().endswith(")") and "No regression." in same.stdout
+
+
+def test_a_diff_called_from_python_returns_to_its_caller(tmp_path: Path) -> None:
+    # Through click's CliRunner (code embedding the command), the process goes on.
+    from click.testing import CliRunner
+
+    from dynotrace.cli.main import cli
+
+    before, after = _reports_with_a_new_graph_break(tmp_path)
+    result = CliRunner().invoke(cli, ["diff", before, after, "--width", "100"])
+    assert result.exit_code == 1, result.output
+    assert "new graph break" in result.output

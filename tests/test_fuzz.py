@@ -558,6 +558,15 @@ def test_guard_lists_read_whole_are_what_libyaml_reads(guards: list[Any], others
         assert got == expected or _both_nan(got, expected), text
 
 
+@given(text=st.lists(st.sampled_from(["guards:\n", "shape_guards:\n", "guards: x\n", " ", "\n", "- ", "a", "guards"]), max_size=30).map("".join))
+@FUZZ
+def test_guard_list_keys_are_found_where_the_pattern_finds_them(text: str) -> None:
+    from dynotrace.files import simple_yaml
+
+    expected = [(m.start(), len(m[1])) for m in re.finditer(r"^( *)guards:\n", text, re.M)]
+    assert list(simple_yaml._guards_keys(text)) == expected
+
+
 def test_guard_lists_of_the_writers_layout_are_read_whole(monkeypatch: pytest.MonkeyPatch) -> None:
     from dynotrace.files import simple_yaml
     from dynotrace.files.documents import _read_simple_yaml, _serialise

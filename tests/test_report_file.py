@@ -114,42 +114,11 @@ def test_missing_and_binary_reports(tmp_path: Path) -> None:
 
 
 def load_reports(*paths: str) -> list[Report]:
-    """The report files read side by side (``load_documents``), as ``dynotrace diff`` reads two."""
+    """The report files read as ``dynotrace diff`` reads two (``load_documents``)."""
     return files.load_documents(paths, lambda data, path: report_from_dict(data, origin=repr(path)))
 
 
 FIXTURE_TRACE = ROOT / "tests" / "fixtures" / "traces" / "graph_break_recompile.log.gz"
-
-
-@pytest.fixture
-def forked(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Make ``load_reports`` fork its readers for reports of any size; the list fills with
-    the pids of the readers forked."""
-    if not hasattr(os, "fork") or len(os.sched_getaffinity(0)) < 2:
-        pytest.skip("reports are read side by side only where os.fork exists and there are 2+ cores")
-    monkeypatch.setattr(files, "PARALLEL_MIN_BYTES", 0)
-    monkeypatch.setattr(files, "_has_msgspec", lambda: False)  # JSON is read here with it
-    pids: list[int] = []
-    real_fork = os.fork
-
-    def recording_fork() -> int:
-        pid = real_fork()
-        if pid:
-            pids.append(pid)
-        return pid
-
-    monkeypatch.setattr(os, "fork", recording_fork)
-    return pids
-
-
-def _reaped(pids: list[int]) -> bool:
-    for pid in pids:
-        try:
-            os.waitpid(pid, os.WNOHANG)
-        except ChildProcessError:
-            continue
-        return False
-    return True
 
 
 def _two_reports(tmp_path: Path, ext: str) -> tuple[str, str, list]:
@@ -164,50 +133,30 @@ def _two_reports(tmp_path: Path, ext: str) -> tuple[str, str, list]:
 
 
 @pytest.mark.parametrize("ext", ["yaml", "json"])
-def test_reports_read_side_by_side_equal_those_read_one_by_one(tmp_path: Path, ext: str, forked: list[int]) -> None:
+def test_reports_read_together_equal_those_read_one_by_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ext: str) -> None:
     a, b, one_by_one = _two_reports(tmp_path, ext)
     assert one_by_one[0] != one_by_one[1]
+
+    def no_fork() -> int:
+        raise AssertionError("forked a reader: two processes side by side made the diff slower")
+
+    monkeypatch.setattr(os, "fork", no_fork, raising=False)
     assert load_reports(a, b) == one_by_one
     assert load_reports(b, a) == one_by_one[::-1]
-    assert len(forked) == 2 and _reaped(forked)
-
-
-def test_a_reader_that_fails_leaves_the_file_to_the_parent(tmp_path: Path, forked: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
-    a, b, one_by_one = _two_reports(tmp_path, "yaml")
-    import marshal
-
-    def broken_dumps(*args: object, **kwargs: object) -> bytes:  # runs in the child only
-        raise MemoryError
-
-    monkeypatch.setattr(marshal, "dumps", broken_dumps)
-    assert load_reports(a, b) == one_by_one
-    assert len(forked) == 1 and _reaped(forked)
 
 
 @pytest.mark.parametrize("bad", ["first", "second", "both"])
-def test_side_by_side_reading_reports_the_same_error_as_one_by_one(tmp_path: Path, forked: list[int], bad: str) -> None:
+def test_reading_two_reports_reports_the_same_error_as_one_by_one(tmp_path: Path, bad: str) -> None:
     a, b, _ = _two_reports(tmp_path, "yaml")
     for which, path in (("first", a), ("second", b)):
         if bad in (which, "both"):
             Path(path).write_text(f"schema_version: {SCHEMA_VERSION + 1}\nfunctions: []\n")
     with pytest.raises(InputError) as one_by_one:
         [load_report(path) for path in (a, b)]
-    with pytest.raises(InputError) as side_by_side:
+    with pytest.raises(InputError) as together:
         load_reports(a, b)
-    assert str(side_by_side.value) == str(one_by_one.value)
-    assert str(a if bad != "second" else b) in str(side_by_side.value)
-    assert len(forked) == 1 and _reaped(forked)
-
-
-def test_small_reports_are_read_in_this_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    a, b, one_by_one = _two_reports(tmp_path, "yaml")
-    assert os.path.getsize(a) + os.path.getsize(b) < files.PARALLEL_MIN_BYTES
-
-    def no_fork() -> int:
-        raise AssertionError("forked for small reports")
-
-    monkeypatch.setattr(os, "fork", no_fork, raising=False)
-    assert load_reports(a, b) == one_by_one
+    assert str(together.value) == str(one_by_one.value)
+    assert str(a if bad != "second" else b) in str(together.value)
 
 
 # Built by msgspec (the ``fast`` extra) or by the schema's own builders: the same report,
@@ -247,36 +196,79 @@ def test_msgspec_builds_the_report_the_builders_build(monkeypatch: pytest.Monkey
     assert report_to_dict(fast) == report_to_dict(slow)  # fields compare=False excluded above
 
 
-@pytest.mark.parametrize(
-    "path, value",
-    [
-        (("first_line",), True),
-        (("first_line",), 1.0),
-        (("name",), None),
-        (("compiles", 0, "frame_id"), False),
-        (("compiles", 0, "graph_op_count"), 2.5),
-        (("compiles", 0, "status"), "exploded"),
-        (("compiles", 0, "guards"), "not a list"),
-        (("compiles", 0, "guards", 0), {"check": "missing its kind"}),
-        (("compiles", 0, "guards", 0, "location"), {"file": "f.py", "line": "3"}),
-        (("compiles", 0, "module_forward"), 0),
-        (("compiles", 0, "shape_constraints"), ["x", 1]),
-        (("compiles", 0, "guard_count"), None),
-        (("compiles", 0, "guards", 0, "unknown_key"), 1),
-        (("compiles",), {"a": 1}),
-    ],
-)
+#: Values that do not fit the schema where they are (``path`` in the first function), and
+#: some that do: each read the same way by every way of building a report.
+_MISFITS = [
+    (("first_line",), True),
+    (("first_line",), 1.0),
+    (("name",), None),
+    (("compiles", 0, "frame_id"), False),
+    (("compiles", 0, "graph_op_count"), 2.5),
+    (("compiles", 0, "status"), "exploded"),
+    (("compiles", 0, "guards"), "not a list"),
+    (("compiles", 0, "guards", 0), {"check": "missing its kind"}),
+    (("compiles", 0, "guards", 0, "location"), {"file": "f.py", "line": "3"}),
+    (("compiles", 0, "module_forward"), 0),
+    (("compiles", 0, "shape_constraints"), ["x", 1]),
+    (("compiles", 0, "guard_count"), None),
+    (("compiles", 0, "guards", 0, "unknown_key"), 1),
+    (("compiles",), {"a": 1}),
+]
+
+
+@pytest.mark.parametrize("path, value", _MISFITS)
 def test_msgspec_and_the_builders_refuse_and_accept_alike(
     monkeypatch: pytest.MonkeyPatch, path: tuple, value: object
 ) -> None:
     pytest.importorskip("msgspec")
-    data = _plain_report_data()
+    fast, slow = _both_ways(_with(_plain_report_data(), path, value), monkeypatch)
+    assert fast == slow
+
+
+def _with(data: dict, path: tuple, value: object) -> dict:
     target = data["functions"][0]
     for key in path[:-1]:
         target = target[key]
     target[path[-1]] = value
-    fast, slow = _both_ways(data, monkeypatch)
-    assert fast == slow
+    return data
+
+
+@pytest.mark.parametrize("path, value", [((), None), *_MISFITS])
+def test_json_decoded_straight_into_the_model_reads_as_the_builders_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, path: tuple, value: object
+) -> None:
+    """A large JSON report's functions are decoded by msgspec straight into the model
+    (``schema.TYPED``): the same report, or the same error, as json and the builders."""
+    pytest.importorskip("msgspec")
+    from dynotrace.model import schema
+
+    data = _plain_report_data()
+    if path:
+        _with(data, path, value)
+    report = tmp_path / "r.json"
+    report.write_text(json.dumps(data))
+    results = []
+    decoded_straight = []
+    real = files._typed_json_loads
+
+    def spy(raw: bytes, typed: dict) -> object:
+        result = real(raw, typed)
+        decoded_straight.append(result is not None and type(result["functions"]) is tuple)
+        return result
+
+    monkeypatch.setattr(files, "_typed_json_loads", spy)
+    for fast in (True, False):
+        monkeypatch.setattr(files, "FAST_JSON_FROM", 0 if fast else 1 << 60)
+        monkeypatch.setattr(schema, "CONVERT_MIN_ITEMS", 0 if fast else 1 << 60)
+        try:
+            results.append(load_report(str(report)))
+        except InputError as exc:
+            results.append(f"InputError: {exc}")
+    assert results[0] == results[1]
+    if isinstance(results[0], Report):
+        assert report_to_dict(results[0]) == report_to_dict(results[1])
+    # Data that fits is decoded straight into the model; data that does not is left to the builders.
+    assert decoded_straight == [isinstance(results[0], Report), False]
 
 
 def test_json_reports_read_the_same_with_and_without_msgspec(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -296,18 +288,6 @@ def test_json_reports_read_the_same_with_and_without_msgspec(tmp_path: Path, mon
     path.write_text(json.dumps(_plain_report_data()))
     monkeypatch.delitem(sys.modules, "msgspec")
     assert files.load_data(str(path)) == _plain_report_data()
-
-
-def test_json_reports_are_read_in_this_process_with_msgspec(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    pytest.importorskip("msgspec")
-    a, b, one_by_one = _two_reports(tmp_path, "json")
-    monkeypatch.setattr(files, "PARALLEL_MIN_BYTES", 0)
-
-    def no_fork() -> int:
-        raise AssertionError("forked a JSON reader although msgspec reads it faster here")
-
-    monkeypatch.setattr(os, "fork", no_fork, raising=False)
-    assert load_reports(a, b) == one_by_one
 
 
 @pytest.mark.parametrize("fmt", ["yaml", "json"])

@@ -30,6 +30,35 @@ FAIL_ON_HELP = (
 )
 
 
+#: Set by ``dynotrace.cli.main.main``: the command is the whole process (the console script
+#: or ``python -m dynotrace``), not called from other Python code (click's ``CliRunner``).
+_owns_process = False
+
+
+def own_process() -> None:
+    """Say that the command running is the whole process (``exit_leaving_objects``)."""
+    global _owns_process
+    _owns_process = True
+
+
+def exit_leaving_objects(code: int) -> NoReturn:
+    """Exit with ``code`` without freeing the process's objects one by one, when the
+    command is the whole process; else ``sys.exit(code)``.
+
+    ``dynotrace diff`` of two 50,000-guard reports holds a million objects; freeing them
+    as the interpreter shuts down took 0.05 s, a tenth of the command, for a memory the
+    operating system takes back at once. The standard streams are flushed first (nothing
+    else of the process needs its shutdown: files written are closed by then)."""
+    if not _owns_process:
+        sys.exit(code)
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except OSError:  # a closed pipe: let the interpreter's own exit deal with it
+        sys.exit(code)
+    os._exit(code)
+
+
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
     """One line on stderr, and exit with ``code``."""
     click.echo(f"dynotrace: error: {message}", err=True)

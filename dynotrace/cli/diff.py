@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from dynotrace.cli.common import fail, fail_on_option, terminal_options
+from dynotrace.cli.common import exit_leaving_objects, fail, fail_on_option, terminal_options
 from dynotrace.errors import EXIT_OK, EXIT_REGRESSION, DynotraceError
 
 #: The formats of a diff (``dynotrace.renderers``).
@@ -77,7 +77,7 @@ def diff(
             api.render(result, "sarif", sarif)
     except DynotraceError as exc:
         fail(str(exc), exc.exit_code)
-    sys.exit(EXIT_REGRESSION if result.regressions else EXIT_OK)
+    exit_leaving_objects(EXIT_REGRESSION if result.regressions else EXIT_OK)
 
 
 __all__ = ["diff"]

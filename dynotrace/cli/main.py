@@ -10,7 +10,7 @@ from __future__ import annotations
 import click
 
 from dynotrace.cli.check import check
-from dynotrace.cli.common import fail
+from dynotrace.cli.common import fail, own_process
 from dynotrace.cli.diff import diff
 from dynotrace.cli.explain import explain
 from dynotrace.cli.html import html
@@ -47,6 +47,7 @@ def cli() -> None:
 
 def main(prog_name: str | None = None) -> None:
     """Console-script entry point."""
+    own_process()
     try:
         cli.main(prog_name=prog_name or "dynotrace", standalone_mode=True)
     except DynotraceError as exc:  # pragma: no cover - commands catch their own

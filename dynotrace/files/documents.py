@@ -10,12 +10,12 @@ that read it.
 
 from __future__ import annotations
 
-import gc
+import functools
 import json
 import os
 import re
 import stat
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TextIO, TypeVar
 
@@ -324,13 +324,18 @@ def _compose_yaml(text: str, loader: Any, origin: str) -> Any:
     return root
 
 
-def load_data(path: str) -> Any:
+def load_data(path: str, typed: Mapping[str, Any] | None = None) -> Any:
     """The plain data (dicts, lists, scalars) of a report file, before it is checked to be
-    a report; ``InputError`` (one line) when it is no YAML or JSON file dynotrace can read."""
-    return _load_data(path)
+    a report; ``InputError`` (one line) when it is no YAML or JSON file dynotrace can read.
+
+    ``typed`` maps keys of the document's top-level mapping to types (dataclasses, tuples,
+    ... of them) that a large JSON file's values under those keys are decoded straight
+    into, when msgspec is installed (the ``fast`` extra) and the value fits its type; any
+    other value is plain data, as it is without msgspec."""
+    return _load_data(path, typed)
 
 
-def _load_data(path: str) -> Any:
+def _load_data(path: str, typed: Mapping[str, Any] | None = None) -> Any:
     """The plain data (dicts, lists, scalars) in the report file ``path``."""
     try:
         with open(path, "rb") as fh:
@@ -345,13 +350,20 @@ def _load_data(path: str) -> Any:
         raise InputError(f"{path!r} is a directory, not a report") from None
     except OSError as exc:
         raise InputError(f"Cannot read {path!r}: {exc.strerror}") from None
+    if typed:
+        # A JSON object: what the lines below would read as JSON too, from the text.
+        data = _typed_json_loads(raw, typed)
+        if data is not None and (raw.isascii() or _is_utf8(raw)):
+            return data
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise InputError(f"{path!r} is not a text file (not UTF-8)") from None
-    if not text.strip():
+    # ``isspace`` and a look at the first characters, not ``strip()``: a 20 MB report's
+    # text would be copied whole twice over, 0.03 s of the load.
+    if not text or text.isspace():
         raise InputError(f"{path!r} is empty")
-    if format_for(path) == "json" or text.lstrip().startswith("{"):
+    if format_for(path) == "json" or _starts_with_brace(text):
         try:
             data = _json_loads(text)
         except ValueError as exc:
@@ -366,6 +378,22 @@ def _load_data(path: str) -> Any:
     except Exception as exc:  # yaml.YAMLError and its subclasses
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InputError(f"{path!r} is not valid YAML: {first}") from None
+
+
+def _is_utf8(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _starts_with_brace(text: str) -> bool:
+    """``text.lstrip().startswith("{")``, without copying the text."""
+    head = text[:4096].lstrip()
+    if head:
+        return head.startswith("{")
+    return text.lstrip().startswith("{")
 
 
 #: JSON texts at least this long are parsed by msgspec when it is installed (the ``fast``
@@ -394,127 +422,70 @@ def _json_loads(text: str) -> Any:
     return json.loads(text)
 
 
-#: Below this many bytes in all, ``load_documents`` reads the files one after the other: a
-#: forked reader costs a few milliseconds and saves nothing on small reports.
-PARALLEL_MIN_BYTES = 2 * 2**20
+def _typed_json_loads(raw: bytes, typed: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The JSON document ``raw`` (a top-level mapping) with its values under the keys of
+    ``typed`` decoded straight into those types, by msgspec; ``None`` when the text is
+    short or no JSON object (a YAML file), msgspec is not installed or refuses anything in
+    it: ``_load_data`` then reads it as it always did.
+
+    A value of a key in ``typed`` that does not fit its type is read as plain data (the
+    schema's builders then say where it does not fit). Decoded straight into the report's
+    dataclasses, the 50,000 guards of ``bench/scale.py``'s report take about 0.06 s, where
+    parsing the text into dicts and lists and building the dataclasses from those took
+    0.12 s."""
+    if len(raw) < FAST_JSON_FROM:
+        return None
+    decoders = _json_decoders(tuple(typed.items()))
+    if decoders is None:
+        return None
+    outline, plain, by_key = decoders
+    try:
+        data = {}
+        for key, value in outline.decode(raw).items():
+            decode = by_key.get(key)
+            if decode is not None:
+                try:
+                    data[key] = decode(value)
+                    continue
+                except ValueError:  # msgspec.ValidationError: the builders say why
+                    pass
+            data[key] = plain(value)
+        return data
+    except (ValueError, RecursionError):  # msgspec.DecodeError is a ValueError
+        return None
 
 
-def load_documents(paths: Sequence[str], build: Callable[[Any, str], T]) -> list[T]:
-    """``[build(load_data(p), p) for p in paths]``, with large files read side by side.
+@functools.lru_cache(maxsize=4)
+def _json_decoders(typed: tuple[tuple[str, Any], ...]) -> tuple[Any, Callable[[Any], Any], dict[str, Callable[[Any], Any]]] | None:
+    """msgspec's decoders for ``_typed_json_loads``, made once: (the top-level mapping with
+    its values left as text, a value as plain data, each typed key's value), or ``None``
+    without msgspec."""
+    try:
+        import msgspec
+    except ImportError:
+        return None
+    outline = msgspec.json.Decoder(dict[str, msgspec.Raw])
+    by_key = {key: msgspec.json.Decoder(tp).decode for key, tp in typed}
+    return outline, msgspec.json.Decoder().decode, by_key
 
-    Reading a big report is CPU-bound (about 0.6 s for 50,000 guards), so on a machine
-    with more than one core each file after the first is read by a forked child, which
-    hands the plain data back through a pipe (``marshal``: a tenth of the time of reading
-    it) while this process reads the first. The result, and any error, is what reading
-    them one after the other would give: a child that fails for any reason hands back
-    nothing, and this process then reads that file itself, raising the same
-    ``InputError`` in the same order (the first bad file wins).
 
-    ``build`` runs in this process, in order, with the cyclic garbage collector paused:
-    building a report makes hundreds of thousands of dicts, lists and dataclasses and no
-    reference cycles, which the collector would walk again and again to find nothing
-    (0.1-0.2 s of a 50,000-guard report).
+def load_documents(paths: Sequence[str], build: Callable[[Any, str], T], typed: Mapping[str, Any] | None = None) -> list[T]:
+    """``[build(load_data(p, typed), p) for p in paths]``, in order (the first bad file's
+    ``InputError`` is the one raised), with the cyclic garbage collector paused: building a
+    report makes hundreds of thousands of dicts, lists and dataclasses and no reference
+    cycles, which the collector would walk again and again to find nothing (0.1-0.2 s of a
+    50,000-guard report).
+
+    The files are read one after the other, in this process. Until 2026-12-07 each file
+    after the first was read by a forked child that handed its plain data back through a
+    pipe (``marshal``), while this process read the first. Once reading a 50,000-guard
+    YAML report took 0.25 s instead of 0.6 s, handing one back (0.06 s) and two processes
+    on this machine's two cores (which do not each run at full speed side by side) made
+    ``dynotrace diff`` slower, not faster: 7-21% more wall time (medians) in four paired runs of
+    ``bench/scale.py``'s reports, and 20 MB more memory (``bench/README.md``).
     """
-    if not _read_side_by_side(tuple(paths)):
-        with collector_paused():
-            return [build(_load_data(path), path) for path in paths]
-    import marshal
-
-    running: list[tuple[int, int]] = []  # (pid, pipe) of the readers not yet reaped
-    try:
-        for path in paths[1:]:
-            running.append(_fork_reader(path))
-        with collector_paused():
-            built = [build(_load_data(paths[0]), paths[0])]
-        for path in paths[1:]:
-            pid, pipe = running[0]
-            chunks = []
-            while chunk := os.read(pipe, 1 << 20):
-                chunks.append(chunk)
-            running[0] = (pid, -1)
-            os.close(pipe)
-            _, status = os.waitpid(pid, 0)
-            running.pop(0)
-            with collector_paused():
-                if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0 and chunks:
-                    built.append(build(marshal.loads(b"".join(chunks)), path))
-                else:
-                    built.append(build(_load_data(path), path))
-    finally:
-        _end_readers(running)
-    return built
-
-
-def _read_side_by_side(paths: tuple[str, ...]) -> bool:
-    if len(paths) < 2 or not hasattr(os, "fork") or len(os.sched_getaffinity(0)) < 2:
-        return False
-    if all(format_for(path) == "json" for path in paths) and _has_msgspec():
-        # msgspec parses a 20 MB report in 0.09 s and builds it in 0.05 s: handing one
-        # back from a child (marshal, 0.08 s to read) saves nothing and costs the child.
-        return False
-    import threading
-
-    if threading.active_count() > 1:  # forking a threaded process is not safe
-        return False
-    total = 0
-    for path in paths:
-        try:
-            info = os.stat(path)
-        except (OSError, ValueError):
-            return False  # reading it fails: report that the usual way
-        if not stat.S_ISREG(info.st_mode):
-            return False
-        total += info.st_size
-    return total >= PARALLEL_MIN_BYTES
-
-
-def _has_msgspec() -> bool:
-    import importlib.util
-
-    try:
-        return importlib.util.find_spec("msgspec") is not None
-    except (ImportError, ValueError):
-        return False
-
-
-def _fork_reader(path: str) -> tuple[int, int]:
-    """Fork a child that reads ``path`` and writes its plain data, marshalled, to a pipe;
-    returns (child's pid, the pipe's read end). The child exits 0 only if all of it was
-    written."""
-    import marshal
-    import sys
-
-    for stream in (sys.stdout, sys.stderr):
-        if stream is not None:
-            stream.flush()  # else the child could write the parent's buffered output again
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - runs in the child; covered through load_documents' tests
-        status = 1
-        try:
-            os.close(read_end)
-            gc.disable()
-            data = marshal.dumps(_load_data(path))  # ValueError for a date: the parent reads it
-            with os.fdopen(write_end, "wb") as stream:
-                stream.write(data)
-            status = 0
-        except BaseException:  # noqa: S110 - the parent reads the file itself and reports why
-            pass
-        finally:
-            os._exit(status)
-    os.close(write_end)
-    return pid, read_end
-
-
-def _end_readers(children: list[tuple[int, int]]) -> None:
-    """Stop and reap the readers still running (after an error or Ctrl-C in the parent)."""
-    import signal
-
-    for pid, pipe in children:
-        if pipe >= 0:
-            os.close(pipe)
-        os.kill(pid, signal.SIGKILL)  # not reaped yet, so the pid is still this child's
-        os.waitpid(pid, 0)
+    with collector_paused():
+        return [build(_load_data(path, typed), path) for path in paths]
 
 
 @dataclass(frozen=True)

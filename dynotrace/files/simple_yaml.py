@@ -80,7 +80,7 @@ def read(text: str, plain: Callable[[str], Any], typed_first: frozenset[str], ma
 
 #: Marks a value read beforehand; text with it in is refused before (``_UNSAFE``).
 _HELD = "\x00"
-_GUARDS_KEY = re.compile(r"^( *)guards:\n", re.M)
+_GUARDS_KEY = "guards:\n"
 _GUARD_PATTERNS: dict[int, tuple[re.Pattern[str], re.Pattern[str]]] = {}
 #: Guard lists indented deeper than this are read line by line (the nesting limit).
 _MAX_GUARDS_INDENT = 64
@@ -98,6 +98,21 @@ def _guard_patterns(indent: int) -> tuple[re.Pattern[str], re.Pattern[str]]:
         found = (re.compile(one), re.compile(f"(?:{one.replace('(', '(?:').replace('(?:?:', '(?:')})+"))
         _GUARD_PATTERNS[indent] = found
     return found
+
+
+def _guards_keys(text: str) -> Iterator[tuple[int, int]]:
+    """Where each line ``guards:`` (a key alone on its line, indented by spaces) starts, and
+    its indentation, in order: the matches of ``^( *)guards:\\n`` (multi-line), found with
+    ``str.find``. The regular expression, tried at every position of the text, took 0.17 s
+    of the 0.3 s that reading a 14 MB report took; ``find`` takes 0.01 s."""
+    at = text.find(_GUARDS_KEY)
+    while at >= 0:
+        line_start = at
+        while line_start and text[line_start - 1] == " ":
+            line_start -= 1
+        if not line_start or text[line_start - 1] == "\n":
+            yield line_start, at - line_start
+        at = text.find(_GUARDS_KEY, at + len(_GUARDS_KEY))
 
 
 def _guard_lists(text: str, plain: Callable[[str], Any], not_text: frozenset[str]) -> tuple[str, list[Any]]:
@@ -126,14 +141,14 @@ def _guard_lists(text: str, plain: Callable[[str], Any], not_text: frozenset[str
             known[value] = decoded
         return decoded
 
-    for key in _GUARDS_KEY.finditer(text):
-        indent = len(key[1])
-        start = key.end()
-        if indent > _MAX_GUARDS_INDENT or start < done or not text.startswith(key[1] + "- kind: ", start):
+    for line_start, indent in _guards_keys(text):
+        spaces = " " * indent
+        start = line_start + indent + len(_GUARDS_KEY)
+        if indent > _MAX_GUARDS_INDENT or start < done or not text.startswith(spaces + "- kind: ", start):
             continue
         one, run = _guard_patterns(indent)
         whole = run.match(text, start)
-        if whole is None or text.startswith(key[1] + "- ", whole.end()):
+        if whole is None or text.startswith(spaces + "- ", whole.end()):
             continue  # not all of the list has the layout: line by line
         guards = []
         for kind, check, source, loc, file, line, function, code in one.findall(text, start, whole.end()):
@@ -156,8 +171,8 @@ def _guard_lists(text: str, plain: Callable[[str], Any], not_text: frozenset[str
                     "location": location,
                 }
             )
-        pieces.append(text[done : key.start()])
-        pieces.append(f"{key[1]}guards: {_HELD}{len(lists)}\n")
+        pieces.append(text[done:line_start])
+        pieces.append(f"{spaces}guards: {_HELD}{len(lists)}\n")
         lists.append(guards)
         done = whole.end()
     if not lists:

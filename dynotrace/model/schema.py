@@ -447,10 +447,17 @@ def is_multi_rank(data: Any) -> bool:
     return isinstance(data, dict) and isinstance(data.get("ranks"), dict) and "functions" not in data
 
 
+#: The parts of a report document that may be decoded straight into the model
+#: (``dynotrace.files.documents.load_data``'s ``typed``), by key: ``report_from_dict``
+#: takes ``functions`` as plain data or as the tuple of ``Function`` decoded.
+TYPED: dict[str, Any] = {"functions": tuple[Function, ...]}
+
+
 def report_from_dict(data: Any, *, origin: str = "report") -> Report:
-    """Rebuild a Report from plain data. Raises ``InputError`` (one line) when the data is
-    not a dynotrace report, is of a newer schema version than this dynotrace reads, or is
-    the report of a distributed job (several ranks: ``job_from_dict``)."""
+    """Rebuild a Report from plain data (or with its ``functions`` already built: ``TYPED``).
+    Raises ``InputError`` (one line) when the data is not a dynotrace report, is of a newer
+    schema version than this dynotrace reads, or is the report of a distributed job
+    (several ranks: ``job_from_dict``)."""
     version = check_version(data, origin)
     if is_multi_rank(data):
         raise InputError(
@@ -461,14 +468,18 @@ def report_from_dict(data: Any, *, origin: str = "report") -> Report:
     if not isinstance(problems, dict):
         raise InputError(f"{origin}: problems: expected a mapping")
     functions = data.get("functions") or []
-    if not isinstance(functions, list):
+    if not isinstance(functions, (list, tuple)):
         raise InputError(f"{origin}: functions: expected a list")
     timing = data.get("timing", {}) or {}
     compile_times = None
     if isinstance(timing, dict) and "compiles" in timing:
         timing = dict(timing)
         compile_times = timing.pop("compiles")
-    built = _converted_functions(functions)
+    built: tuple[Function, ...] | None
+    if isinstance(functions, tuple):  # decoded straight into ``TYPED`` (plain data has lists)
+        built = functions
+    else:
+        built = _converted_functions(functions)
     if built is None:
         built = tuple(
             _build(Function, {k: v for k, v in f.items() if k != "summary"} if isinstance(f, dict) else f, f"functions[{i}]")
