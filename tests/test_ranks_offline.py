@@ -26,7 +26,7 @@ import pytest
 import dynotrace
 from conftest import ROOT, load_json, run_dynotrace
 from dynotrace.errors import InputError
-from dynotrace.jobs import offline
+from dynotrace.jobs import offline, parallel
 from dynotrace.jobs.offline import classify
 
 FIXTURES = Path(__file__).parent / "fixtures" / "traces"
@@ -225,7 +225,7 @@ def test_reading_ranks_side_by_side_gives_the_same_job(tmp_path: Path, monkeypat
         _copy(log, d / f"dedicated_log_torch_trace_rank_{rank}.log.gz")
     one_by_one = dynotrace.read_trace_job(str(d))
     monkeypatch.setattr(offline, "PARALLEL_MIN_BYTES", 0)
-    monkeypatch.setattr(offline, "cpu_count", lambda: 2)
+    monkeypatch.setattr(parallel, "cpu_count", lambda: 2)  # offline imports the pool when it reads ranks
     side_by_side = dynotrace.read_trace_job(str(d))
     assert side_by_side == one_by_one
     assert side_by_side.groups == ((0, 2), (1, 3))
@@ -309,7 +309,7 @@ def _four_ranks(tmp_path: Path) -> Path:
 
 def _side_by_side(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(offline, "PARALLEL_MIN_BYTES", 0)
-    monkeypatch.setattr(offline, "cpu_count", lambda: 2)
+    monkeypatch.setattr(parallel, "cpu_count", lambda: 2)  # offline imports the pool when it reads ranks
 
 
 def _before_timing(path: Path) -> str:
@@ -372,9 +372,9 @@ def test_a_worker_that_crashes_leaves_its_ranks_to_this_process(tmp_path: Path, 
 
 _INTERRUPTED = """
 import os, sys, time
-from dynotrace.jobs import offline
+from dynotrace.jobs import offline, parallel
 offline.PARALLEL_MIN_BYTES = 0
-offline.cpu_count = lambda: 2
+parallel.cpu_count = lambda: 2
 real = offline._read_one
 def slow(task):
     # One write, no buffer: a worker forked while this process is inside print() would
