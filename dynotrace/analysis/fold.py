@@ -22,8 +22,7 @@ from dynotrace.analysis.names import user_function_name, user_names_in
 from dynotrace.analysis.reasons import parse_recompile_reasons
 from dynotrace.analysis.tree import GuardTreeParser, guarded_source, guarded_types
 from dynotrace.model import CacheLookup, Compile, CompileStatus, CompileTime, Function, Functions, GraphBreak, Guard
-from dynotrace.model import GuardFailure
-from dynotrace.model import Location, ReadProblems
+from dynotrace.model import GuardFailure, Location, ReadProblems
 from dynotrace.model import Report, RunInfo, ShapeGuard, ShapeSymbol, Specialization, evolve, is_library_file
 from dynotrace.releases import canonical_events, identify, stack_lacks_caller
 

@@ -66,7 +66,7 @@ _ESCAPES = {
 _DOUBLE_QUOTE_TABLE = str.maketrans(_ESCAPES)
 #: Deletes printable ASCII and line breaks: what is left of a text are its control characters.
 _PRINTABLE_OR_BREAK = str.maketrans(dict.fromkeys(["\n", *map(chr, range(0x20, 0x7F))]))
-#: An object written in more lines than this is not remembered (a compile: it recurs not).
+#: An object written in more lines than this is not remembered (a compile, which never recurs).
 _SMALL_OBJECT_LINES = 64
 #: What ``write`` writes without asking its ``fields``.
 _PLAIN = frozenset({dict, list, str, int, float, bool, type(None)})
