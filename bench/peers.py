@@ -6,9 +6,11 @@
 (b) Offline read of one large TORCH_TRACE log (>= 50 MB by default), made by
     ``bench/programs/many_frames.py`` (many compiled functions and recompiles, backend
     eager): ``tlparse big.log -o out --overwrite --no-browser`` (A) vs
-    ``dynotrace explain --trace big.log -o r.yaml -q`` (B), and B again with msgspec
-    hidden (a ``msgspec`` module that fails to import, put first on PYTHONPATH): the
-    reader's fallback, the standard library's json (``--no-json-only`` skips it).
+    ``dynotrace explain --trace big.log -o r.yaml -q`` (B), B without ``-o`` (the log read,
+    folded and explained, no report file written: what the issue's item 1 names), and B
+    again with msgspec hidden (a ``msgspec`` module that fails to import, put first on
+    PYTHONPATH): the reader's fallback, the standard library's json (``--no-json-only``
+    skips it).
     ``--baseline CMD`` times another build in the same rounds; commands run in this
     checkout, where ``python -m dynotrace`` imports this checkout's dynotrace before any
     on PYTHONPATH, so give ``python -P -m dynotrace`` (3.11+) with the other checkout's
@@ -180,6 +182,10 @@ def offline(args: argparse.Namespace, tlparse: list[str] | None, tmp: Path) -> d
     dt_args = ["explain", "--trace", str(log), "-o", str(work / "r.yaml"), "-q"]
     dt_cmd = dynotrace_cmd() + dt_args
     variants.append(Variant("dynotrace explain --trace", lambda: run_timed(dt_cmd, cwd=REPO)))
+    # Reading and folding alone (issue 23's item 1 names them): the same read, folded and
+    # explained, with no report file written and nothing printed.
+    fold_cmd = dynotrace_cmd() + ["explain", "--trace", str(log), "-q"]
+    variants.append(Variant("dynotrace, read and fold only (no -o)", lambda: run_timed(fold_cmd, cwd=REPO)))
     if not args.no_json_only and has_command(python_cmd() + ["-c", "import msgspec"]):
         # The reader parses envelopes with msgspec when it is installed (the fast extra),
         # else with the standard library's json: measured both ways, in the same rounds.
