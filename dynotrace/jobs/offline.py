@@ -231,8 +231,8 @@ def compiled_as(report: Report) -> tuple[Any, ...]:
     function's key and compile signatures, in the report's order. Two ranks alike here are
     grouped and compared alike, so one's report can stand for the other's
     (``RankOutline.like``)."""
-    # Imported here, as the pool below: reading one log needs neither (a tenth of the
-    # dynotrace's start-up).
+    # Imported here, as the pool below: reading one log needs neither, and importing them
+    # was a tenth of dynotrace's start-up.
     from dynotrace.compare.divergence import function_signature
 
     return tuple((f.key, function_signature(f)) for f in report.functions)
