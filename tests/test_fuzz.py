@@ -782,3 +782,31 @@ def _parse_guard_tree_as_before(text: str, resolve: Callable[[str], str]) -> tup
             source = guarded_source(check)
         guards.append(Guard(leaf["kind"], check, source, _location(comment, resolve)))
     return tuple(guards)
+
+
+# A JSON report is written by msgspec when it is installed: the text ``json.dumps(data,
+# indent=2, ensure_ascii=False)`` writes, whatever the data (floats of any size, keys that
+# are not text, tuples, control characters, text beyond the BMP); what msgspec cannot write
+# as ``json`` does (NaN, lone surrogates, keys or values of other types) is left to ``json``.
+_JSON_KEY = st.one_of(st.text(max_size=8), st.integers(), st.booleans(), st.none(), st.floats(allow_nan=False, allow_infinity=False))
+_JSONABLE = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=12), _YAML_TEXT),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.lists(inner, max_size=3).map(tuple), st.dictionaries(_JSON_KEY, inner, max_size=4)
+    ),
+    max_leaves=30,
+)
+
+
+@needs_msgspec
+@given(data=st.dictionaries(_JSON_KEY, _JSONABLE, max_size=6))
+@FUZZ
+@example(data={"tiny": 1.5e-07, "huge": 1e16, 2.5e-05: [-0.0, 1e300], True: None, "nan": float("nan")})
+def test_json_written_by_msgspec_is_what_json_writes(data: dict[Any, Any]) -> None:
+    from dynotrace.files.documents import _json_by_msgspec, serialise
+
+    text = _json_by_msgspec(data, None)
+    expected = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    if text is not None:
+        assert text == expected
+    assert serialise(data, "json") == expected

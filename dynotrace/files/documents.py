@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import os
 import re
 import stat
@@ -76,6 +77,60 @@ def _plain(data: Any, fields: Callable[[Any], dict[str, Any]] | None) -> Any:
     return _plain(fields(data), fields)
 
 
+class _NotForMsgspec(Exception):
+    """A value ``_json_by_msgspec`` leaves to ``json`` (a float NaN or infinity)."""
+
+
+def _json_by_msgspec(data: Any, fields: Callable[[Any], dict[str, Any]] | None) -> str | None:
+    """``json.dumps(_plain(data, fields), indent=2, ensure_ascii=False) + "\\n"``, the same
+    text, made by msgspec (the ``fast`` extra) in a fifth of the time: ``json`` indents with
+    its pure-Python encoder (0.6 s for the bench log's 15 MB report, 0.13 s this way).
+    msgspec spells a float's exponent its own way (``1e-7``, not ``1e-07``), so each float
+    goes in as the text ``json`` writes for it (``msgspec.Raw``), and a key that is not text
+    as the text ``json`` makes of it. ``None`` without msgspec, for a float NaN or infinity
+    (which ``json`` writes as ``NaN``, no JSON), or for anything msgspec refuses (lone
+    surrogates): ``json`` then writes it, as it always did."""
+    try:
+        import msgspec
+    except ImportError:
+        return None
+    raw = msgspec.Raw
+    scalars = frozenset({str, int, bool, type(None)})
+
+    def plain(value: Any) -> Any:
+        kind = type(value)
+        if kind is dict:
+            return {(k if type(k) is str else _json_key(k)): (v if type(v) in scalars else plain(v)) for k, v in value.items()}
+        if kind is list or kind is tuple:
+            return [v if type(v) in scalars else plain(v) for v in value]
+        if kind is float:
+            if not math.isfinite(value):
+                raise _NotForMsgspec
+            return raw(float.__repr__(value).encode())
+        if kind in scalars:
+            return value
+        if fields is None:
+            raise _NotForMsgspec  # ``json`` says what it cannot write
+        return plain(fields(value))
+
+    try:
+        encoded = msgspec.json.encode(plain(data))
+        return msgspec.json.format(encoded, indent=2).decode("utf-8") + "\n"
+    except (_NotForMsgspec, TypeError, ValueError, UnicodeError, OverflowError):
+        return None
+
+
+def _json_key(key: Any) -> str:
+    """The text ``json.dumps`` makes of a mapping's key that is not text."""
+    if key is True or key is False or key is None:
+        return json.dumps(key)
+    if type(key) is float and math.isfinite(key):
+        return float.__repr__(key)
+    if isinstance(key, int):
+        return int.__repr__(key)
+    raise _NotForMsgspec
+
+
 #: Long lines are not folded: every value starts and ends on its own line (only text with
 #: line breaks, single-quoted, goes on over more), which grep and line-based diffs like and
 #: which ``simple_yaml`` reads fast. Reports written before 2026-12-02 folded lines at 100
@@ -85,6 +140,9 @@ YAML_WIDTH = 1 << 30
 
 def _serialise(data: dict[str, Any], fmt: str, fields: Callable[[Any], dict[str, Any]] | None = None) -> str:
     if fmt == "json":
+        text = _json_by_msgspec(data, fields)
+        if text is not None:
+            return text
         return json.dumps(_plain(data, fields), indent=2, ensure_ascii=False) + "\n"
     from dynotrace.files import yaml_writer
 
