@@ -810,3 +810,14 @@ def test_json_written_by_msgspec_is_what_json_writes(data: dict[Any, Any]) -> No
     if text is not None:
         assert text == expected
     assert serialise(data, "json") == expected
+
+
+# ``PathStyle.text`` folds site-packages paths line by line (a match never spans a line):
+# the same text as the pattern over the whole text. The alphabet holds nothing else
+# ``text`` rewrites (no ``0x``, ``_c``, ``___check_`` or ``G['__``).
+@given(text=st.lists(st.sampled_from([*"ab/\\:C '\"`(\n\t", "site-packages", "dist-packages", "-packages"]), max_size=40).map("".join))
+@FUZZ
+def test_site_packages_folded_line_by_line_as_over_the_whole_text(text: str) -> None:
+    from dynotrace.analysis.fold import _PACKAGE_PATH, PathStyle
+
+    assert PathStyle(None).text(text) == _PACKAGE_PATH.sub("<site-packages>/", text)
