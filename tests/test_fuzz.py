@@ -812,6 +812,17 @@ def test_json_written_by_msgspec_is_what_json_writes(data: dict[Any, Any]) -> No
     assert serialise(data, "json") == expected
 
 
+@needs_msgspec
+def test_json_of_floats_keys_and_tuples_is_written_by_msgspec() -> None:
+    # The property test above passes whether or not msgspec writes anything; here it must:
+    # exponents json spells its own way, keys that are not text, tuples, text beyond ASCII.
+    from dynotrace.files.documents import _json_by_msgspec
+
+    data = {"tiny": 1.5e-07, "huge": 1e16, 2: [(1, 2.5), "é\x1f\u2028"], 0.5: {"none": None, "t": True}}
+    assert _json_by_msgspec(data, None) == json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    assert _json_by_msgspec({"nan": float("nan")}, None) is None  # json writes NaN, msgspec cannot
+
+
 # ``PathStyle.text`` folds site-packages paths line by line (a match never spans a line):
 # the same text as the pattern over the whole text. The alphabet holds nothing else
 # ``text`` rewrites (no ``0x``, ``_c``, ``___check_`` or ``G['__``).
