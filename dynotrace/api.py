@@ -295,9 +295,9 @@ def save(
 def _load_jobs(*paths: str) -> list[JobReport]:
     """The report files ``paths``, read in order."""
     from dynotrace.files.documents import load_documents
-    from dynotrace.model.schema import TYPED, from_document
+    from dynotrace.model.schema import TYPED, from_document, guards_from_plain
 
-    return load_documents(paths, lambda data, path: from_document(data, origin=repr(path)), TYPED)
+    return load_documents(paths, lambda data, path: from_document(data, origin=repr(path)), TYPED, guards_from_plain)
 
 
 def load(path: PathLike) -> Report:

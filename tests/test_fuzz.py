@@ -526,7 +526,7 @@ def _line_by_line(text: str) -> Any:
     from dynotrace.files import simple_yaml
 
     held = simple_yaml._guard_lists
-    simple_yaml._guard_lists = lambda text, plain, not_text: (text, [])  # type: ignore[assignment]
+    simple_yaml._guard_lists = lambda text, *rest: (text, [])  # type: ignore[assignment]
     try:
         return _simple(text)
     finally:
@@ -558,6 +558,73 @@ def test_guard_lists_read_whole_are_what_libyaml_reads(guards: list[Any], others
         assert got == expected or _both_nan(got, expected), text
 
 
+class _Made:
+    """A guard made into an object by ``_read_simple_yaml``'s ``make_guards`` (the test's)."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+def _unmade(data: Any) -> Any:
+    if isinstance(data, _Made):
+        return _unmade(data.value)
+    if isinstance(data, dict):
+        return {k: _unmade(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_unmade(v) for v in data]
+    return data
+
+
+def _made_in(data: Any) -> list[_Made]:
+    if isinstance(data, _Made):
+        return [data]
+    values = data.values() if isinstance(data, dict) else data if isinstance(data, list) else ()
+    return [m for v in values for m in _made_in(v)]
+
+
+@given(
+    guards=st.lists(_GUARD, max_size=6),
+    others=st.lists(_ODD_GUARD, max_size=3),
+    after=st.one_of(st.none(), _GUARD_VALUE, st.lists(_GUARD_VALUE, max_size=2)),
+)
+@FUZZ
+def test_guards_made_as_they_are_read_are_the_guards_read(guards: list[Any], others: list[Any], after: Any) -> None:
+    """With ``make_guards`` (``dynotrace diff``'s reading of large reports), each guard of
+    a list in the writer's layout is what ``make_guards`` made of the guard read as plain
+    data; with a ``memo`` shared by two readings, the second's guards are the objects made
+    in the first; a ``make_guards`` that refuses (``ValueError``) leaves the plain data."""
+    from dynotrace.files import simple_yaml
+    from dynotrace.files.documents import _read_simple_yaml, _serialise
+
+    data = {
+        "functions": [{"name": "f", "compiles": [{"compile_id": "0/0", "guards": guards, "after": after}]}],
+        "guards": guards + others,
+        "nested": {"guards": guards, "deeper": [{"guards": guards}]},
+    }
+    text = _serialise(data, "yaml")
+    plain = _read_simple_yaml(text)
+
+    def make(items: list[dict[str, Any]]) -> list[Any]:
+        return [_Made(item) for item in items]
+
+    def refuse(items: list[dict[str, Any]]) -> list[Any]:
+        raise ValueError
+
+    memo: dict[str, Any] = {}
+    first = _read_simple_yaml(text, make, memo)
+    if plain is simple_yaml.NOT_SIMPLE:
+        assert first is simple_yaml.NOT_SIMPLE
+        return
+    assert _unmade(first) == plain or _both_nan(("value", _unmade(first)), ("value", plain))
+    made = _made_in(first)
+    assert all(type(m.value) is dict for m in made)
+    second = _read_simple_yaml(text, make, memo)
+    assert _unmade(second) == _unmade(first) or _both_nan(("value", _unmade(second)), ("value", _unmade(first)))
+    assert [id(m) for m in _made_in(second)] == [id(m) for m in made]  # looked up, not made again
+    refused = _read_simple_yaml(text, refuse, {})
+    assert refused == plain or _both_nan(("value", refused), ("value", plain))
+
+
 @given(text=st.lists(st.sampled_from(["guards:\n", "shape_guards:\n", "guards: x\n", " ", "\n", "- ", "a", "guards"]), max_size=30).map("".join))
 @FUZZ
 def test_guard_list_keys_are_found_where_the_pattern_finds_them(text: str) -> None:
@@ -580,14 +647,28 @@ def test_guard_lists_of_the_writers_layout_are_read_whole(monkeypatch: pytest.Mo
     found: list[Any] = []
     whole = simple_yaml._guard_lists
 
-    def spy(text: str, plain: Any, not_text: Any) -> Any:
-        held, lists = whole(text, plain, not_text)
+    def spy(text: str, *rest: Any) -> Any:
+        held, lists = whole(text, *rest)
         found.append(lists)
         return held, lists
 
     monkeypatch.setattr(simple_yaml, "_guard_lists", spy)
     assert _read_simple_yaml(_serialise(data, "yaml")) == data
     assert found == [[guards]]
+    # Made into objects as they are read, each guard once; a second reading looks them up.
+    made: list[Any] = []
+
+    def make(items: list[dict[str, Any]]) -> list[Any]:
+        made.extend(_Made(item) for item in items)
+        return made[-len(items) :]
+
+    memo: dict[str, Any] = {}
+    twice = {"a": data, "b": data}
+    first = _read_simple_yaml(_serialise(twice, "yaml"), make, memo)
+    assert len(made) == 2 and _unmade(first) == twice
+    assert _made_in(first) == made * 2
+    second = _read_simple_yaml(_serialise({"c": data}, "yaml"), make, memo)  # guards as indented
+    assert len(made) == 2 and _made_in(second) == made
 
 
 @given(

@@ -16,7 +16,7 @@ from dynotrace.errors import InputError
 from dynotrace.files import documents as files
 from dynotrace.api import load as load_report, save as write_report
 from dynotrace.model import Report
-from dynotrace.model.schema import SCHEMA_VERSION, report_from_dict, report_to_dict
+from dynotrace.model.schema import SCHEMA_VERSION, TYPED, guards_from_plain, report_from_dict, report_to_dict
 
 
 def _without_timing(data: dict) -> dict:
@@ -115,7 +115,13 @@ def test_missing_and_binary_reports(tmp_path: Path) -> None:
 
 def load_reports(*paths: str) -> list[Report]:
     """The report files read as ``dynotrace diff`` reads two (``load_documents``)."""
-    return files.load_documents(paths, lambda data, path: report_from_dict(data, origin=repr(path)))
+    return files.load_documents(
+        paths, lambda data, path: report_from_dict(data, origin=repr(path)), TYPED, guards_from_plain
+    )
+
+
+def _guards(report: Report) -> list:
+    return [g for f in report.functions for c in f.compiles for g in c.guards]
 
 
 FIXTURE_TRACE = ROOT / "tests" / "fixtures" / "traces" / "graph_break_recompile.log.gz"
@@ -132,10 +138,17 @@ def _two_reports(tmp_path: Path, ext: str) -> tuple[str, str, list]:
     return paths[0], paths[1], [load_report(path) for path in paths]
 
 
-@pytest.mark.parametrize("ext", ["yaml", "json"])
-def test_reports_read_together_equal_those_read_one_by_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ext: str) -> None:
+@pytest.mark.parametrize("ext, large", [("yaml", False), ("yaml", True), ("json", False)])
+def test_reports_read_together_equal_those_read_one_by_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ext: str, large: bool
+) -> None:
     a, b, one_by_one = _two_reports(tmp_path, ext)
     assert one_by_one[0] != one_by_one[1]
+    if large:  # read as a large YAML report is: its guards made as they are read, and shared
+        pytest.importorskip("msgspec")
+        monkeypatch.setattr(files, "FAST_YAML_FROM", 0)
+        first, second = load_reports(a, b)
+        assert _guards(second) and all(any(g is h for h in _guards(first)) for g in _guards(second))
 
     def no_fork() -> int:
         raise AssertionError("forked a reader: two processes side by side made the diff slower")
@@ -157,6 +170,25 @@ def test_reading_two_reports_reports_the_same_error_as_one_by_one(tmp_path: Path
         load_reports(a, b)
     assert str(together.value) == str(one_by_one.value)
     assert str(a if bad != "second" else b) in str(together.value)
+
+
+@pytest.mark.parametrize("job", [False, True])
+def test_the_fast_yaml_reader_reads_the_reports_dynotrace_writes(tmp_path: Path, job: bool) -> None:
+    """``simple_yaml`` reads what ``save`` writes without handing it to libyaml: one
+    process's report with its compiles' timing (keys ``compile_s[0/0]``), a job's with its
+    ranks (keys ``'0'``). Until 2026-12-08 it gave up on both, and a 48 MB job report took
+    5 s to read instead of 1.3 s."""
+    from dynotrace.api import read_trace_job, read_trace_report
+    from dynotrace.files import simple_yaml
+
+    subject = read_trace_job(str(FIXTURE_TRACE.parent / "ddp_uneven_batch")) if job else read_trace_report(str(FIXTURE_TRACE))
+    path = tmp_path / "r.yaml"
+    write_report(subject, str(path))
+    text = path.read_text()
+    assert ("  '0':\n" in text) if job else ("compile_s[0/0]: " in text)
+    data = files._read_simple_yaml(text)
+    assert data is not simple_yaml.NOT_SIMPLE
+    assert data == yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 # Built by msgspec (the ``fast`` extra) or by the schema's own builders: the same report,
@@ -208,6 +240,7 @@ _MISFITS = [
     (("compiles", 0, "guards"), "not a list"),
     (("compiles", 0, "guards", 0), {"check": "missing its kind"}),
     (("compiles", 0, "guards", 0, "location"), {"file": "f.py", "line": "3"}),
+    (("compiles", 0, "guards", 0, "location"), {"file": "f.py", "line": "3", "function": "f", "code": "x"}),
     (("compiles", 0, "module_forward"), 0),
     (("compiles", 0, "shape_constraints"), ["x", 1]),
     (("compiles", 0, "guard_count"), None),
@@ -269,6 +302,51 @@ def test_json_decoded_straight_into_the_model_reads_as_the_builders_read(
         assert report_to_dict(results[0]) == report_to_dict(results[1])
     # Data that fits is decoded straight into the model; data that does not is left to the builders.
     assert decoded_straight == [isinstance(results[0], Report), False]
+
+
+@pytest.mark.parametrize("path, value", [((), None), *_MISFITS])
+def test_yaml_guards_made_as_they_are_read_read_as_the_builders_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, path: tuple, value: object
+) -> None:
+    """A large YAML report's guards are made into the model's as they are read
+    (``schema.guards_from_plain``): the same report, or the same error, as reading them as
+    plain data and building them after."""
+    pytest.importorskip("msgspec")
+    from dynotrace.model import schema
+
+    data = _plain_report_data()
+    if path:
+        _with(data, path, value)
+    report = tmp_path / "r.yaml"
+    report.write_text(yaml.safe_dump(data, sort_keys=False, width=files.YAML_WIDTH))
+    made: list[bool] = []
+    real = schema.guards_from_plain
+
+    def spy(items: list) -> list:
+        try:
+            result = real(items)
+        except ValueError:
+            made.append(False)
+            raise
+        made.append(True)
+        return result
+
+    monkeypatch.setattr(schema, "guards_from_plain", spy)
+    results = []
+    for fast in (True, False):
+        monkeypatch.setattr(files, "FAST_YAML_FROM", 0 if fast else 1 << 60)
+        monkeypatch.setattr(schema, "CONVERT_MIN_ITEMS", 0 if fast else 1 << 60)
+        try:
+            results.append(load_report(str(report)))
+        except InputError as exc:
+            results.append(f"InputError: {exc}")
+    assert results[0] == results[1]
+    if isinstance(results[0], Report):
+        assert report_to_dict(results[0]) == report_to_dict(results[1])
+    # Only the fast reading makes guards; a list in the writer's layout whose guards do not
+    # fit the model is left to the builders (a list in another layout is read line by line).
+    assert made
+    assert (False in made) == (isinstance(value, dict) and len(value) == 4 and value.get("line") == "3")
 
 
 def test_json_reports_read_the_same_with_and_without_msgspec(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

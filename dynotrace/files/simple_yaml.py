@@ -3,7 +3,8 @@
 libyaml parses a 50,000-guard report (15 MB) in a fraction of a second, but PyYAML then
 hands each of its events to Python as an object with two position marks, which alone
 takes about a second. dynotrace writes a small, regular part of YAML: block mappings whose
-keys are plain words, block sequences (indented as PyYAML indents them), and scalars that
+keys are plain words (``compile_s[0/1]`` too) or single-quoted (``'0'``, a job's ranks),
+block sequences (indented as PyYAML indents them), and scalars that
 each fit on one line (plain, single- or double-quoted; the writer sets no line width),
 apart from single-quoted text with line breaks. This module reads exactly that part, line
 by line, in about a third of the time.
@@ -29,7 +30,13 @@ NOT_SIMPLE: Any = object()
 #: U+2028, U+2029), the byte-order mark and tabs; dynotrace's writer escapes all of them.
 _UNSAFE = re.compile("[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
 _PRINTABLE_ASCII = b"\n" + bytes(range(0x20, 0x7F))
-_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+#: Keys read as they are: words, and words with the brackets, slashes and marks of a
+#: compile id (the timing of a report's compiles: ``compile_s[0/1]``, ``compile_s[!0/0/1]``),
+#: which the writer leaves unquoted. Each must also resolve to itself (``key_of``); any
+#: other key (quoted, with spaces, a number) makes ``read`` give up.
+_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\[[A-Za-z0-9_/!.\-]*\])?")
+#: A single-quoted key with no quote in it (the writer quotes keys such as ranks, ``'0'``).
+_QUOTED_KEY = re.compile(r"'[^']*'")
 _DOUBLE_QUOTED = re.compile(r'"((?:[^"\\]|\\(?:[0abtnvfre "/\\N_LP]|x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}))*)"')
 _ESCAPE = re.compile(r"\\(x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)")
 _ESCAPED = {
@@ -46,13 +53,26 @@ class _NotSimple(Exception):
     pass
 
 
-def read(text: str, plain: Callable[[str], Any], typed_first: frozenset[str], max_nesting: int) -> Any:
+def read(
+    text: str,
+    plain: Callable[[str], Any],
+    typed_first: frozenset[str],
+    max_nesting: int,
+    make_guards: Callable[[list[dict[str, Any]]], list[Any]] | None = None,
+    memo: dict[str, Any] | None = None,
+) -> Any:
     """The document in ``text`` as plain data (dicts, lists, scalars), or ``NOT_SIMPLE``.
 
     ``plain(s)`` gives the value of the plain scalar ``s`` as YAML resolves it (``"3"`` ->
     3, ``"null"`` -> None) or raises ``ValueError`` for one it should not read; a plain
     scalar whose first character is not in ``typed_first`` is always a string.
-    ``max_nesting`` bounds how deep the collections may nest."""
+    ``max_nesting`` bounds how deep the collections may nest.
+
+    ``make_guards``, when given, makes the guards of a ``guards:`` list in the writer's
+    layout (``_guard_lists``) into objects (or raises ``ValueError``: they stay plain
+    data); a guard whose text is in ``memo`` is the object made of it before, and each one
+    made is put there. Reading a second document with the same ``memo`` is then mostly
+    looking its guards up."""
     if text.isascii():
         if text.encode("ascii").translate(None, _PRINTABLE_ASCII):  # 5x faster than _UNSAFE
             return NOT_SIMPLE
@@ -60,7 +80,7 @@ def read(text: str, plain: Callable[[str], Any], typed_first: frozenset[str], ma
         return NOT_SIMPLE
     not_text = typed_first | _INDICATORS | {"-", " "}
     try:
-        text, lists = _guard_lists(text, plain, not_text)
+        text, lists = _guard_lists(text, plain, not_text, make_guards, memo)
         lines = text.split("\n")
         if lines.pop() != "" or not lines:  # the writer ends the text with a line break
             return NOT_SIMPLE
@@ -72,11 +92,17 @@ def read(text: str, plain: Callable[[str], Any], typed_first: frozenset[str], ma
 # Guard lists, read whole. A report's guards are most of its lines (six of seven in a
 # report of 50,000 guards), every one the same four keys, a location of four more or
 # ``null``: read line by line they took most of the time. Each ``guards:`` list whose
-# items all have exactly that layout, one scalar a line, is read here with one match of a
-# regular expression per guard; its value replaces the list in the text (``_HELD`` and
-# its number on the key's line) for ``_read``. Every value goes through the same decoding
-# the line-by-line reading gives it (``decode``), so the result is the same, and a list of
-# any other layout (another key, a value over several lines) is left to ``_read``.
+# items all have exactly that layout, one scalar a line, is read here: cut into one text
+# per guard (``str.split``) and each guard's text matched by one regular expression; its
+# value replaces the list in the text (``_HELD`` and its number on the key's line) for
+# ``_read``. Every value goes through the same decoding the line-by-line reading gives it
+# (``decode``), so the result is the same, and a list of any other layout (another key, a
+# value over several lines) is left to ``_read``.
+#
+# With ``make`` (the caller's: guards made into objects, immutable), a guard whose text
+# was read before, in this document or in another read with the same ``memo``, is the
+# object made then: the two reports of ``dynotrace diff`` hold mostly the same guards,
+# and looking the second's up by their text takes a fifth of the time reading them does.
 
 #: Marks a value read beforehand; text with it in is refused before (``_UNSAFE``).
 _HELD = "\x00"
@@ -87,15 +113,17 @@ _MAX_GUARDS_INDENT = 64
 
 
 def _guard_patterns(indent: int) -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """(one guard, a run of guards) at ``indent``, as the writer lays them out."""
+    """(one guard's text after ``- ``, as the writer lays it out at ``indent``; the line
+    break that ends a list at ``indent``: the first one not followed by an item or by a
+    line of an item)."""
     found = _GUARD_PATTERNS.get(indent)
     if found is None:
         i = " " * indent
         one = (
-            rf"{i}- kind: ([^\n]+)\n{i}  check: ([^\n]+)\n{i}  source: ([^\n]+)\n{i}  location:(?: ([^\n]+)\n"
-            rf"|\n{i}    file: ([^\n]+)\n{i}    line: ([^\n]+)\n{i}    function: ([^\n]+)\n{i}    code: ([^\n]+)\n)"
+            rf"kind: ([^\n]+)\n{i}  check: ([^\n]+)\n{i}  source: ([^\n]+)\n{i}  location:(?: ([^\n]+)"
+            rf"|\n{i}    file: ([^\n]+)\n{i}    line: ([^\n]+)\n{i}    function: ([^\n]+)\n{i}    code: ([^\n]+))"
         )
-        found = (re.compile(one), re.compile(f"(?:{one.replace('(', '(?:').replace('(?:?:', '(?:')})+"))
+        found = (re.compile(one), re.compile(rf"\n(?!{i}- |{i}  )"))
         _GUARD_PATTERNS[indent] = found
     return found
 
@@ -115,28 +143,41 @@ def _guards_keys(text: str) -> Iterator[tuple[int, int]]:
         at = text.find(_GUARDS_KEY, at + len(_GUARDS_KEY))
 
 
-def _guard_lists(text: str, plain: Callable[[str], Any], not_text: frozenset[str]) -> tuple[str, list[Any]]:
+def _guard_lists(
+    text: str,
+    plain: Callable[[str], Any],
+    not_text: frozenset[str],
+    make: Callable[[list[dict[str, Any]]], list[Any]] | None = None,
+    memo: dict[str, Any] | None = None,
+) -> tuple[str, list[Any]]:
     """``text`` with each guard list of the writer's layout replaced by a held value, and
-    the values (``_read`` puts them back)."""
-    if "guards:\n" not in text:
+    the values (``_read`` puts them back): lists of plain guards, or of what ``make`` makes
+    of them (``ValueError``: left plain), looked up first in ``memo`` by their text."""
+    if _GUARDS_KEY not in text:
         return text, []
+    if make is None:
+        memo = None
+    elif memo is None:
+        memo = {}
     pieces: list[str] = []
     lists: list[Any] = []
     done = 0
     known: dict[str, Any] = {}  # short texts and their values (scalars only)
 
     def plain_text(value: str) -> bool:
-        return ": " not in value and " #" not in value and value[-1] not in " :"
+        return value[0] not in not_text and ": " not in value and " #" not in value and value[-1] not in " :"
 
     def decode(value: str) -> Any:
         """As ``_read`` reads a mapping's value on its key's line (the column matters only
         to text over several lines, which the patterns do not match)."""
-        if value[0] in not_text or not plain_text(value):
+        if value in known:
+            return known[value]
+        if plain_text(value):
+            decoded: Any = value
+        else:
             decoded = _scalar(value, 0, iter(()), plain)
             if type(decoded) in (dict, list):
                 return decoded  # ``{}`` and ``[]``: a new one each time
-        else:
-            decoded = value
         if len(value) <= 64:
             known[value] = decoded
         return decoded
@@ -146,35 +187,49 @@ def _guard_lists(text: str, plain: Callable[[str], Any], not_text: frozenset[str
         start = line_start + indent + len(_GUARDS_KEY)
         if indent > _MAX_GUARDS_INDENT or start < done or not text.startswith(spaces + "- kind: ", start):
             continue
-        one, run = _guard_patterns(indent)
-        whole = run.match(text, start)
-        if whole is None or text.startswith(spaces + "- ", whole.end()):
+        one, list_end = _guard_patterns(indent)
+        found = list_end.search(text, start)
+        if found is None:
+            continue
+        end = found.end()
+        texts = text[start + indent + 2 : end - 1].split(f"\n{spaces}- ")
+        guards: list[Any] = [None] * len(texts) if memo is None else list(map(memo.get, texts))
+        missing = [n for n, guard in enumerate(guards) if guard is None]
+        matches = [one.fullmatch(texts[n]) for n in missing]
+        if None in matches:
             continue  # not all of the list has the layout: line by line
-        guards = []
-        for kind, check, source, loc, file, line, function, code in one.findall(text, start, whole.end()):
+        read = []
+        for match in matches:
+            kind, check, source, loc, file, line, function, code = match.groups()  # type: ignore[union-attr]
             # Values short enough to recur (kinds, ``null``, line numbers, names) are
             # decoded once; the long ones are mostly plain text, taken as it is.
-            if loc:
-                location = known[loc] if loc in known else decode(loc)
-            else:
-                location = {
-                    "file": known[file] if file in known else decode(file),
-                    "line": known[line] if line in known else decode(line),
-                    "function": known[function] if function in known else decode(function),
-                    "code": code if code[0] not in not_text and ": " not in code and " #" not in code and code[-1] not in " :" else decode(code),
-                }
-            guards.append(
+            read.append(
                 {
-                    "kind": known[kind] if kind in known else decode(kind),
-                    "check": check if check[0] not in not_text and ": " not in check and " #" not in check and check[-1] not in " :" else decode(check),
-                    "source": source if source[0] not in not_text and ": " not in source and " #" not in source and source[-1] not in " :" else decode(source),
-                    "location": location,
+                    "kind": decode(kind),
+                    "check": check if plain_text(check) else decode(check),
+                    "source": source if plain_text(source) else decode(source),
+                    "location": decode(loc) if loc is not None else {
+                        "file": decode(file),
+                        "line": decode(line),
+                        "function": decode(function),
+                        "code": code if plain_text(code) else decode(code),
+                    },
                 }
-            )
+            )  # fmt: skip
+        if make is not None and read:
+            try:
+                read = make(read)
+            except ValueError:
+                pass  # left plain: the caller says what does not fit
+            else:
+                for n, guard in zip(missing, read, strict=True):
+                    memo[texts[n]] = guard  # type: ignore[index]
+        for n, guard in zip(missing, read, strict=True):
+            guards[n] = guard
         pieces.append(text[done:line_start])
         pieces.append(f"{spaces}guards: {_HELD}{len(lists)}\n")
         lists.append(guards)
-        done = whole.end()
+        done = end
     if not lists:
         return text, []
     pieces.append(text[done:])
@@ -210,18 +265,35 @@ def _scalar(text: str, column: int, lines: Iterator[str], plain: Callable[[str],
 def _read(
     lines: Iterator[str], plain: Callable[[str], Any], not_text: frozenset[str], max_nesting: int, held: list[Any]
 ) -> Any:
-    keys: set[str] = set()  # plain words seen as keys, each resolved once
+    keys: dict[str, str] = {}  # the words seen as keys, each the key it reads as
 
-    def is_key(word: str) -> bool:
-        if _KEY.fullmatch(word) and plain(word) == word:
-            keys.add(word)
-            return True
-        return False
+    def key_of(word: str) -> str | None:
+        """The key ``word`` (the text before the colon) reads as, or ``None``."""
+        key = keys.get(word)
+        if key is None:
+            if _KEY.fullmatch(word) and plain(word) == word:
+                key = word
+            elif _QUOTED_KEY.fullmatch(word):  # the ranks of a job's report: ``'0':``
+                key = word[1:-1]
+            else:
+                return None
+            keys[word] = key
+        return key
+
+    # Short plain scalars (``null``, ``false``, ``0``, names) recur on line after line and
+    # are resolved once; quoted ones may go on over the next lines, so are not kept.
+    known: dict[str, Any] = {}
 
     def scalar(text: str, column: int) -> Any:
-        if text[0] == _HELD:
+        if text in known:
+            return known[text]
+        first = text[0]
+        if first == _HELD:
             return held[int(text[1:])]
-        return _scalar(text, column, lines, plain)
+        value = _scalar(text, column, lines, plain)
+        if first not in "'\"" and len(text) <= 64 and type(value) not in (dict, list):
+            known[text] = value
+        return value
 
     root: dict[str, Any] = {}
     stack: list[tuple[int, Any]] = [(0, root)]  # (column, open collection), innermost last
@@ -265,7 +337,7 @@ def _read(
                 raise _NotSimple
             item = body.startswith("- ")
             word, colon, rest = body.partition(":")
-            if item or (colon and rest[:1] in ("", " ") and (word in keys or is_key(word))):
+            if item or (colon and rest[:1] in ("", " ") and (word in keys or key_of(word) is not None)):
                 opened: Any = [] if item else {}
                 top.append(opened)
                 top, top_column, in_list = opened, column, item
@@ -275,18 +347,21 @@ def _read(
             break
         else:
             word, colon, rest = body.partition(":")
-            if not colon or (word not in keys and not is_key(word)):
-                raise _NotSimple
+            name = keys.get(word) if colon else None
+            if name is None:
+                name = key_of(word) if colon else None
+                if name is None:
+                    raise _NotSimple
             if not rest:
-                pending = (top, word, column)
+                pending = (top, name, column)
                 continue
             text = rest[1:]
             if rest[0] != " " or not text:
                 raise _NotSimple
             if text[0] in not_text or ": " in text or " #" in text or text[-1] in " :":
-                top[word] = scalar(text, column)
+                top[name] = scalar(text, column)
             else:
-                top[word] = text  # plain text that cannot read as a number, bool or null
+                top[name] = text  # plain text that cannot read as a number, bool or null
         if len(stack) > max_nesting:
             raise _NotSimple
     if pending is not None:  # a key with no value: null, which the writer spells out

@@ -78,7 +78,7 @@ from typing import Any, Literal, TypeVar, Union, get_args, get_origin
 
 from dynotrace.errors import InputError
 from dynotrace.model.job import CompileFacts, Divergence, JobReport, MissingRank, RankDetail, RankGroup
-from dynotrace.model.report import Compile, CompileTime, Function, Functions, Location, ReadProblems, Report, RunInfo, Summary
+from dynotrace.model.report import Compile, CompileTime, Function, Functions, Guard, Location, ReadProblems, Report, RunInfo, Summary
 from dynotrace.model.trials import Trials
 
 SCHEMA_VERSION = 3
@@ -328,6 +328,8 @@ def _builder(tp: Any) -> Callable[[Any], Any]:
         fields = tuple((f.name, _builder(hints[f.name])) for f in dataclasses.fields(tp))
 
         def build_dataclass(value: Any) -> Any:
+            if type(value) is tp:
+                return value  # made already (``guards_from_plain``)
             if not isinstance(value, dict):
                 raise _Mismatch
             try:
@@ -404,6 +406,8 @@ def _build_checked(tp: Any, value: Any, where: str) -> Any:
         _, vt = get_args(tp)
         return {str(k): _build_checked(vt, v, where) for k, v in value.items()}
     if dataclasses.is_dataclass(tp):
+        if type(value) is tp:
+            return value
         if not isinstance(value, dict):
             raise InputError(f"{where}: expected a mapping")
         hints = _type_hints(tp)  # type: ignore[arg-type]
@@ -504,6 +508,21 @@ def report_from_dict(data: Any, *, origin: str = "report") -> Report:
     if compile_times is not None:
         report = _with_times(report, compile_times, origin)
     return report
+
+
+def guards_from_plain(items: list[dict[str, Any]]) -> list[Guard]:
+    """The guards ``items`` (plain data, as a report file holds them) built by msgspec (the
+    ``fast`` extra), with the checks ``_converted_functions`` makes; ``ValueError`` without
+    msgspec or when an item does not fit (the builders then say why). The YAML reader
+    makes a large report's guards with it as it reads them
+    (``documents.load_documents``); the builders take a ``Guard`` as it is."""
+    convert = _msgspec_convert()
+    if convert is None:
+        raise ValueError("msgspec is not installed")
+    try:
+        return convert(items, type=list[Guard])  # type: ignore[no-any-return]
+    except Exception:  # msgspec.ValidationError and whatever else
+        raise ValueError("not guards") from None
 
 
 #: Below this many compiles and guards in all, functions are built by ``_builder`` alone:
