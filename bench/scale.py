@@ -63,6 +63,7 @@ def synthetic_report(*, functions: int, compiles: int, guards: int, variant: int
     """
     from dynotrace.model import (
         Compile,
+        CompileTime,
         Function,
         GraphBreak,
         Guard,
@@ -83,6 +84,7 @@ def synthetic_report(*, functions: int, compiles: int, guards: int, variant: int
         exit_code=0,
     )
     funcs = []
+    times: dict[str, float] = {}
     serial = 0
     for f in range(functions):
         file = f"models/block_{f % 7}.py"
@@ -143,10 +145,14 @@ def synthetic_report(*, functions: int, compiles: int, guards: int, variant: int
                     guards=tuple(gs),
                     symbols=(ShapeSymbol("s0", "L['x'].size()[0]", str(8 + c), "[2, int_oo]", Location(file, 12, "forward")),),
                     shape_guards=(ShapeGuard("Eq(Mod(s0, 2), 0)", Location(file, 20, "forward")),),
+                    time=CompileTime(start_s=0.25 * len(times), total_s=0.2, dynamo_s=0.15, aot_s=0.05),
                 )
             )
+            times[f"compile_s[{f}/{c}]"] = 0.2
         funcs.append(Function(name=f"forward_{f}", file=file, first_line=10, compiles=tuple(cs)))
-    return Report(run=run, functions=tuple(funcs), timing={"wall_s": 1.0})
+    # Timed as a real run's report is: a key ``compile_s[0/0]`` for each compile and each
+    # one's ``CompileTime`` (written in the report's ``timing`` section).
+    return Report(run=run, functions=tuple(funcs), timing={"wall_s": 1.0, "compile_s": 0.2 * len(times), **times})
 
 
 def _guards(report: Any) -> int:

@@ -472,11 +472,11 @@ def _libyaml(text: str) -> Any:
         return ("refused",)
 
 
-def _simple(text: str) -> Any:
+def _simple(text: str, encoded: bytes | None = None) -> Any:
     from dynotrace.files import simple_yaml
     from dynotrace.files.documents import _read_simple_yaml
 
-    data = _read_simple_yaml(text)
+    data = _read_simple_yaml(text, encoded=encoded)
     return None if data is simple_yaml.NOT_SIMPLE else ("value", data)
 
 
@@ -693,6 +693,9 @@ def test_fast_yaml_reader_returns_what_libyaml_reads_or_gives_up(text: str, cut:
     if got is not None:
         expected = _libyaml(text)
         assert got == expected or _both_nan(got, expected), text
+    if text.isascii():  # the characters checked in the file's bytes (``_load_data``), alike
+        from_bytes = _simple(text, encoded=text.encode())
+        assert from_bytes == got or _both_nan(from_bytes, got), text
 
 
 # The reader parses envelopes with msgspec when it is installed (``pip install

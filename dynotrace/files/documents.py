@@ -275,16 +275,22 @@ def _scalar_constructor() -> Callable[[str, str], Any]:
     return scalar_value
 
 
-def _read_yaml(text: str, origin: str, make_guards: MakeGuards | None = None, memo: dict[str, Any] | None = None) -> Any:
+def _read_yaml(
+    text: str,
+    origin: str,
+    make_guards: MakeGuards | None = None,
+    memo: dict[str, Any] | None = None,
+    encoded: bytes | None = None,
+) -> Any:
     """The plain data in the YAML ``text``: by dynotrace's own fast reader where the text
     is in the part of YAML that dynotrace writes, else by libyaml (``_compose_yaml``).
     ``make_guards`` and ``memo``: as ``load_documents``'s, for a text of at least
-    ``FAST_YAML_FROM`` characters."""
+    ``FAST_YAML_FROM`` characters; ``encoded``: the text in UTF-8, if at hand."""
     from dynotrace.files import simple_yaml
 
     if len(text) < FAST_YAML_FROM:
         make_guards = memo = None
-    data = _read_simple_yaml(text, make_guards, memo)
+    data = _read_simple_yaml(text, make_guards, memo, encoded)
     if data is simple_yaml.NOT_SIMPLE:
         yaml = _yaml()
         data = _compose_yaml(text, getattr(yaml, "CSafeLoader", yaml.SafeLoader), origin)
@@ -297,7 +303,9 @@ def _read_yaml(text: str, origin: str, make_guards: MakeGuards | None = None, me
 FAST_YAML_FROM = 1 << 20
 
 
-def _read_simple_yaml(text: str, make_guards: MakeGuards | None = None, memo: dict[str, Any] | None = None) -> Any:
+def _read_simple_yaml(
+    text: str, make_guards: MakeGuards | None = None, memo: dict[str, Any] | None = None, encoded: bytes | None = None
+) -> Any:
     """``simple_yaml.read`` with YAML's own plain-scalar resolution."""
     from dynotrace.files import simple_yaml
 
@@ -305,7 +313,7 @@ def _read_simple_yaml(text: str, make_guards: MakeGuards | None = None, memo: di
     scalar_value = _scalar_constructor()
     typed_first = frozenset(first for first in _yaml().resolver.Resolver.yaml_implicit_resolvers if first)
     return simple_yaml.read(
-        text, lambda value: scalar_value(plain_tag(value), value), typed_first, MAX_NESTING, make_guards, memo
+        text, lambda value: scalar_value(plain_tag(value), value), typed_first, MAX_NESTING, make_guards, memo, encoded
     )
 
 
@@ -450,7 +458,7 @@ def _load_data(
             raise InputError(f"{path!r} nests too deeply; not a dynotrace report") from None
         return data
     try:
-        return _read_yaml(text, repr(path), make_guards, memo)
+        return _read_yaml(text, repr(path), make_guards, memo, raw)
     except InputError:
         raise
     except Exception as exc:  # yaml.YAMLError and its subclasses
