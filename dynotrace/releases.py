@@ -86,7 +86,8 @@ _CHECK_WORDING = (
     # ``torch.sym_max(a, b)`` / ``torch.sym_min`` in 2.14+ shape guards (``max`` / ``min`` before).
     (re.compile(r"\btorch\.sym_(max|min)\("), r"\1("),
 )
-_GLOBAL_STATE = "___check_global_state()"
+#: How every ``GLOBAL_STATE`` guard's check begins (2.11+ print the state dict after it).
+GLOBAL_STATE_CHECK = "___check_global_state()"
 
 
 @dataclass(frozen=True)
@@ -427,8 +428,8 @@ def comparable_check(check: str) -> str:
     ``torch.sym_max`` for ``max`` (2.14+), ``___as_tensor(x).item()`` for ``x`` (2.6-2.11),
     ``__math_isnan`` for ``math.isnan`` (2.6), and the state dict that 2.11+ print after
     ``___check_global_state()`` (the state is compared key by key: ``global_state_change``)."""
-    if check.startswith(_GLOBAL_STATE):
-        return _GLOBAL_STATE
+    if check.startswith(GLOBAL_STATE_CHECK):
+        return GLOBAL_STATE_CHECK
     for wording, common in _CHECK_WORDING:
         check = wording.sub(common, check)
     return check
@@ -494,7 +495,7 @@ RELEASE_SPELLINGS = (
 
 def global_state(check: str) -> dict[str, Any] | None:
     """The state dict of a ``GLOBAL_STATE`` guard (2.11+ print it), or ``None``."""
-    if not check.startswith(_GLOBAL_STATE) or " against " not in check:
+    if not check.startswith(GLOBAL_STATE_CHECK) or " against " not in check:
         return None
     try:
         state = json.loads(check.split(" against ", 1)[1])
