@@ -1,6 +1,8 @@
-"""``diff_guards`` against the rule it implements, spelt out guard by guard: random guard
-lists whose identities repeat, whose texts differ only cosmetically (spacing, addresses,
-Dynamo's numbered names, a release's wording) and whose global state changes.
+"""Guard identities and the guard-set diff, each against the rule it implements spelt out
+plainly: ``normalise`` and ``comparable_check`` against their substitutions applied to any
+text, ``diff_guards`` against its matching done guard by guard on random guard lists whose
+identities repeat, whose texts differ only cosmetically (spacing, addresses, Dynamo's
+numbered names, a release's wording) and whose global state changes.
 
 Deterministic like ``test_fuzz.py``: CI sees the same examples on every run.
 """
@@ -8,13 +10,16 @@ Deterministic like ``test_fuzz.py``: CI sees the same examples on every run.
 from __future__ import annotations
 
 import os
+import re
 
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from dynotrace.analysis import identity
 from dynotrace.analysis.identity import diff_guards, guard_identity, normalise, state_changed
 from dynotrace.model import Guard, GuardChange, GuardSetDiff, Location
-from dynotrace.releases import canonical_kind
+from dynotrace import releases
+from dynotrace.releases import GLOBAL_STATE_CHECK, canonical_kind, comparable_check
 
 FUZZ = settings(
     derandomize=True,
@@ -120,3 +125,45 @@ _SIDE = st.lists(_INDEX, max_size=14)
 def test_guard_diff_follows_its_rule(before: list[int], after: list[int]) -> None:
     b, a = _guards(before, 1), _guards(after, 2)
     assert diff_guards(b, a) == _reference(b, a)
+
+
+# Pieces of guard text where the run-specific numbers and a release's wording are, and
+# pieces that come close.
+_TEXT = st.lists(
+    st.sampled_from(
+        [*"0123456789xXaAfFgsu_ ([',.)<>\t\n", "0x", "0x7f", "___", "___3", "s77", "u0", "as", "L['s1']", "\u0663",
+         "123456789", ", type=<", ", type=<class 'C'>", "(HINT: ", "  (HINT: x)", "___as_tensor(", ").item()",
+         "___as_tensor(x).item()", "__math_isnan(", "torch.sym_", "torch.sym_max(", "torch.sym_min(", "xtorch.sym_min(",
+         GLOBAL_STATE_CHECK]
+    ),
+    max_size=24,
+).map("".join)
+
+
+@given(text=_TEXT)
+@FUZZ
+@example(text="f(0x7f, 1234567890, ___3, s77 + u0)")
+@example(text="as1 x_s2 \u0663\u0663\u0663\u0663\u0663\u0663\u0663\u0663\u0663")
+def test_normalise_is_its_four_substitutions(text: str) -> None:
+    # ``normalise`` runs them only where its quick pattern says one of them could match.
+    expected = identity._ADDRESS.sub("0x?", text)
+    expected = identity._LONG_NUMBER.sub("<id>", expected)
+    expected = identity._NUMBERED_NAME.sub(r"\1N", expected)
+    expected = identity._SYMBOL.sub(r"\1?", expected)
+    assert normalise(text) == expected
+    # The quick pattern is the one-alternative-per-pattern spelling, looked for from a digit.
+    plain = re.compile(r"0x[0-9a-fA-F]|\d{9}|___\d|\b[su]\d")
+    assert (identity._RUN_SPECIFIC.search(text) is None) == (plain.search(text) is None)
+
+
+@given(text=_TEXT)
+@FUZZ
+@example(text="L['self'].k == 2   (HINT: x)")
+@example(text="not math.isnan(___as_tensor(L['x']).item()), type=<class 'float'>")
+@example(text="torch.sym_max(s0, xtorch.sym_min(s1, 2))")
+def test_comparable_check_is_its_substitutions(text: str) -> None:
+    # ``comparable_check`` runs each only on a check that holds its text.
+    expected = text
+    for _, wording, common in releases._CHECK_WORDING:
+        expected = wording.sub(common, expected)
+    assert comparable_check(text) == (GLOBAL_STATE_CHECK if text.startswith(GLOBAL_STATE_CHECK) else expected)
