@@ -12,7 +12,7 @@ import re
 from collections import defaultdict
 from collections.abc import Mapping
 from itertools import repeat
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 
 from dynotrace.model import GraphBreak, Guard, GuardChange, GuardFailure, GuardSetDiff, ShapeGuard, Specialization
 from dynotrace.analysis.names import user_function
@@ -52,15 +52,33 @@ def guard_identity(guard: Guard) -> tuple[str, str, str]:
     """``(kind, source, check)``, normalised: equal for the same guard in another run, and
     on another torch release (``releases.comparable_check``). A ``GLOBAL_STATE`` guard's
     state is not part of it: ``state_changed`` compares that key by key."""
-    return _identity(guard.kind, guard.source, guard.check)
+    return _IDENTITIES[(guard.kind, guard.source, guard.check)]
 
 
-@functools.lru_cache(maxsize=1 << 18)
-def _identity(kind: str, source: str | None, check: str) -> tuple[str, str, str]:
-    # Cached as a whole: the two reports of a diff hold mostly the same guards, and one
-    # look-up costs a third of the three it replaces (a 50,000-guard diff calls it 100,000
-    # times).
-    return (canonical_kind(kind), normalise(source or ""), _check_identity(check))
+class _Identities(dict[tuple[str, str | None, str], tuple[str, str, str]]):
+    """``(kind, source, check)`` -> the identity, worked out on first use."""
+
+    # A cache like ``normalise``'s: the two reports of a diff hold mostly the same guards
+    # (a 50,000-guard diff looks up 100,000). A dict rather than ``lru_cache``: a compile's
+    # guards looked up with ``map(_IDENTITIES.__getitem__, ...)`` run no Python code but on
+    # a miss, which makes a diff's identities an eighth quicker.
+    def __missing__(self, key: tuple[str, str | None, str]) -> tuple[str, str, str]:
+        # Bounded as the ``lru_cache`` before it was: a process that diffs report after
+        # report does not keep every guard it met.
+        if len(self) >= 1 << 18:
+            self.clear()
+        kind, source, check = key
+        identity = self[key] = (canonical_kind(kind), normalise(source or ""), _check_identity(check))
+        return identity
+
+
+_IDENTITIES = _Identities()
+_FIELDS = attrgetter("kind", "source", "check")
+
+
+def _identities(guards: tuple[Guard, ...]) -> list[tuple[str, str, str]]:
+    """``guard_identity`` of each guard, in order."""
+    return list(map(_IDENTITIES.__getitem__, map(_FIELDS, guards)))
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -113,13 +131,12 @@ def diff_guards(before: tuple[Guard, ...], after: tuple[Guard, ...]) -> GuardSet
     was removed; the rest of ``after`` was added. ``removed`` and ``added`` are in their
     side's order, ``changed`` lists the changed global states (in ``before``'s order) and
     then the changes."""
-    identity = _identity
     # Each guard's fields are read here and, for a global-state guard, its check once
     # more: reading an attribute of a guard that msgspec built (``load``) costs some fifteen
     # times what it costs on one built by ``Guard(...)`` (Python 3.11 cannot specialise it),
     # and a diff of two 50,000-guard reports reads 100,000 guards.
-    after_ids = [identity(g.kind, g.source, g.check) for g in after]
-    before_ids = [identity(g.kind, g.source, g.check) for g in before]
+    after_ids = _identities(after)
+    before_ids = _identities(before)
     # Where each identity first occurs in ``after``: written from the last guard to the
     # first, so the first occurrence is the one kept.
     first = dict(zip(reversed(after_ids), range(len(after) - 1, -1, -1)))
