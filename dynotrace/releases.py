@@ -73,20 +73,23 @@ _FRAME = re.compile(r'^\s*File "[^"]+", line \d+, in .+$')
 _FRAME_COMPILE_ID = re.compile(r"^\d+/\d+$")
 
 # Guard-text wording that differs between releases and means nothing for a comparison, and
-# the common form each becomes, in the order they are applied:
+# the common form each becomes, in the order they are applied, each with a text every match
+# holds (a check without it is left alone: looking for it is far quicker than the pattern's
+# failing at every character):
 _CHECK_WORDING = (
     # ``___check_obj_id(x, 123), type=<class 'm.C'>`` (2.10+ append the type);
-    (re.compile(r", type=<.*>$"), ""),
+    (", type=<", re.compile(r", type=<.*>$"), ""),
     # ``L['self'].k == 2   (HINT: torch.compile considers ...)`` (2.8-2.9 append a hint);
-    (re.compile(r"\s+\(HINT: .*\)$"), ""),
+    ("(HINT: ", re.compile(r"\s+\(HINT: .*\)$"), ""),
     # ``not math.isnan(___as_tensor(x).item())`` (2.6-2.11; 2.14+ write ``not math.isnan(x)``);
-    (re.compile(r"___as_tensor\((?P<src>[^()]*(?:\([^()]*\))?[^()]*)\)\.item\(\)"), r"\g<src>"),
+    ("___as_tensor(", re.compile(r"___as_tensor\((?P<src>[^()]*(?:\([^()]*\))?[^()]*)\)\.item\(\)"), r"\g<src>"),
     # ``__math_isnan(x)`` (2.6) for ``math.isnan(x)``;
-    (re.compile(r"__math_isnan\("), "math.isnan("),
+    ("__math_isnan(", re.compile(r"__math_isnan\("), "math.isnan("),
     # ``torch.sym_max(a, b)`` / ``torch.sym_min`` in 2.14+ shape guards (``max`` / ``min`` before).
-    (re.compile(r"\btorch\.sym_(max|min)\("), r"\1("),
+    ("torch.sym_", re.compile(r"\btorch\.sym_(max|min)\("), r"\1("),
 )
-_GLOBAL_STATE = "___check_global_state()"
+#: How every ``GLOBAL_STATE`` guard's check begins (2.11+ print the state dict after it).
+GLOBAL_STATE_CHECK = "___check_global_state()"
 
 
 @dataclass(frozen=True)
@@ -427,10 +430,11 @@ def comparable_check(check: str) -> str:
     ``torch.sym_max`` for ``max`` (2.14+), ``___as_tensor(x).item()`` for ``x`` (2.6-2.11),
     ``__math_isnan`` for ``math.isnan`` (2.6), and the state dict that 2.11+ print after
     ``___check_global_state()`` (the state is compared key by key: ``global_state_change``)."""
-    if check.startswith(_GLOBAL_STATE):
-        return _GLOBAL_STATE
-    for wording, common in _CHECK_WORDING:
-        check = wording.sub(common, check)
+    if check.startswith(GLOBAL_STATE_CHECK):
+        return GLOBAL_STATE_CHECK
+    for held, wording, common in _CHECK_WORDING:
+        if held in check:
+            check = wording.sub(common, check)
     return check
 
 
@@ -494,7 +498,7 @@ RELEASE_SPELLINGS = (
 
 def global_state(check: str) -> dict[str, Any] | None:
     """The state dict of a ``GLOBAL_STATE`` guard (2.11+ print it), or ``None``."""
-    if not check.startswith(_GLOBAL_STATE) or " against " not in check:
+    if not check.startswith(GLOBAL_STATE_CHECK) or " against " not in check:
         return None
     try:
         state = json.loads(check.split(" against ", 1)[1])

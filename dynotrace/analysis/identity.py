@@ -11,11 +11,14 @@ import functools
 import re
 from collections import defaultdict
 from collections.abc import Mapping
+from itertools import repeat
+from operator import attrgetter, itemgetter
 
 from dynotrace.model import GraphBreak, Guard, GuardChange, GuardFailure, GuardSetDiff, ShapeGuard, Specialization
 from dynotrace.analysis.names import user_function
 from dynotrace.analysis.shapes import rename
-from dynotrace.releases import DIM_MARKING_KIND, canonical_kind, comparable_check, global_state, global_state_change
+from dynotrace.releases import DIM_MARKING_KIND, GLOBAL_STATE_CHECK, canonical_kind, comparable_check, global_state
+from dynotrace.releases import global_state_change
 
 _NUMBERED_NAME = re.compile(r"(___)\d+\b")
 _SYMBOL = re.compile(r"\b([su])\d+\b")
@@ -23,9 +26,13 @@ _LONG_NUMBER = re.compile(r"\b\d{9,}\b")
 _ADDRESS = re.compile(r"\b0x[0-9a-fA-F]+\b")
 
 
-#: Matches wherever one of the four patterns above could: text it does not match is left
-#: as it is by all four, so one pass decides most texts.
-_RUN_SPECIFIC = re.compile(r"0x[0-9a-fA-F]|\d{9}|___\d|\b[su]\d")
+#: Matches wherever one of the four patterns above could (``0x`` and a hex digit, nine
+#: digits, ``___`` and a digit, a word starting with ``s`` or ``u`` and a digit): text it
+#: does not match is left as it is by all four, so one pass decides most texts. Each of
+#: those holds a digit at a fixed place, so the pattern starts at a digit and looks back
+#: from there: the engine skips from digit to digit, three times as fast on a guard's
+#: check as trying four alternatives at every character.
+_RUN_SPECIFIC = re.compile(r"\d(?:(?<=0)x[0-9a-fA-F]|(?<=___\d)|(?<=\b[su]\d)|\d{8})")
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -45,21 +52,45 @@ def guard_identity(guard: Guard) -> tuple[str, str, str]:
     """``(kind, source, check)``, normalised: equal for the same guard in another run, and
     on another torch release (``releases.comparable_check``). A ``GLOBAL_STATE`` guard's
     state is not part of it: ``state_changed`` compares that key by key."""
-    return _identity(guard.kind, guard.source, guard.check)
+    return _IDENTITIES[(guard.kind, guard.source, guard.check)]
 
 
-@functools.lru_cache(maxsize=1 << 18)
-def _identity(kind: str, source: str | None, check: str) -> tuple[str, str, str]:
-    # Cached as a whole: the two reports of a diff hold mostly the same guards, and one
-    # look-up costs a third of the three it replaces (a 50,000-guard diff calls it 100,000
-    # times).
-    return (canonical_kind(kind), normalise(source or ""), _check_identity(check))
+class _Identities(dict[tuple[str, str | None, str], tuple[str, str, str]]):
+    """``(kind, source, check)`` -> the identity, worked out on first use."""
+
+    # A cache like ``normalise``'s: the two reports of a diff hold mostly the same guards
+    # (a 50,000-guard diff looks up 100,000). A dict rather than ``lru_cache``: a compile's
+    # guards looked up with ``map(_IDENTITIES.__getitem__, ...)`` run no Python code but on
+    # a miss, which makes a diff's identities an eighth quicker.
+    def __missing__(self, key: tuple[str, str | None, str]) -> tuple[str, str, str]:
+        # Bounded as the ``lru_cache`` before it was: a process that diffs report after
+        # report does not keep every guard it met.
+        if len(self) >= 1 << 18:
+            self.clear()
+        kind, source, check = key
+        identity = self[key] = (canonical_kind(kind), normalise(source or ""), _check_identity(check))
+        return identity
+
+
+_IDENTITIES = _Identities()
+_FIELDS = attrgetter("kind", "source", "check")
+
+
+def _identities(guards: tuple[Guard, ...]) -> list[tuple[str, str, str]]:
+    """``guard_identity`` of each guard, in order."""
+    return list(map(_IDENTITIES.__getitem__, map(_FIELDS, guards)))
 
 
 @functools.lru_cache(maxsize=1 << 16)
 def _check_identity(check: str) -> str:
     # Cached like ``normalise``: a diff meets the same check texts again and again.
     return normalise(comparable_check(" ".join(check.split())))
+
+
+#: The check part of the identity of every guard whose check starts with
+#: ``GLOBAL_STATE_CHECK``.
+_STATE_CHECK = _check_identity(GLOBAL_STATE_CHECK)
+_CHECK_PART = itemgetter(2)
 
 
 # Guards Dynamo adds for its own bookkeeping, whatever the user's code: which dimensions
@@ -92,41 +123,82 @@ def state_changed(before: Guard, after: Guard) -> bool:
 
 def diff_guards(before: tuple[Guard, ...], after: tuple[Guard, ...]) -> GuardSetDiff:
     """Match guards by identity; the leftovers of the same kind and source are changes,
-    as is a matched global-state guard whose state changed."""
-    identity = _identity
-    after_ids = [identity(g.kind, g.source, g.check) for g in after]
+    as is a matched global-state guard whose state changed.
+
+    Each guard of ``before``, in order, is matched with the first guard of ``after`` of
+    the same identity not matched yet. Of what is left, each guard of ``before`` in order
+    is a change to the first guard of ``after`` left of the same kind and source, else it
+    was removed; the rest of ``after`` was added. ``removed`` and ``added`` are in their
+    side's order, ``changed`` lists the changed global states (in ``before``'s order) and
+    then the changes."""
+    # Each guard's fields are read here and, for a global-state guard, its check once
+    # more: reading an attribute of a guard that msgspec built (``load``) costs some fifteen
+    # times what it costs on one built by ``Guard(...)`` (Python 3.11 cannot specialise it),
+    # and a diff of two 50,000-guard reports reads 100,000 guards.
+    after_ids = _identities(after)
+    before_ids = _identities(before)
+    # Where each identity first occurs in ``after``: written from the last guard to the
+    # first, so the first occurrence is the one kept.
+    first = dict(zip(reversed(after_ids), range(len(after) - 1, -1, -1)))
+    matched: list[int]
+    if len(first) == len(after):
+        # Every identity occurs once in ``after`` (as in every real report we have seen):
+        # then the first unmatched guard of an identity is its only one until a guard of
+        # ``before`` takes it, and taking it is popping it from ``first``; the identities
+        # still in ``first`` are those of the guards left unmatched. The same result as
+        # ``_match_in_order``, without a Python loop over the guards.
+        matched = list(map(first.pop, before_ids, repeat(-1)))
+        leftovers = sorted(first.values())
+    else:
+        matched, leftovers = _match_in_order(before_ids, after_ids)
+
+    state_changes: list[GuardChange] = []
+    # ``state_changed`` is false unless both checks start with ``GLOBAL_STATE_CHECK``
+    # (``global_state``), and every such check has the identity ``_STATE_CHECK`` (that
+    # prefix has no spaces, so collapsing them keeps it, and ``comparable_check`` cuts
+    # the check there): pairs of any other identity need no test.
+    if _STATE_CHECK in map(_CHECK_PART, before_ids):
+        for j, i in enumerate(matched):
+            if i >= 0 and before_ids[j][2] == _STATE_CHECK:
+                g, match = before[j], after[i]
+                # The same text holds the same state: only guards whose text differs are parsed.
+                if g.check != match.check and state_changed(g, match):
+                    state_changes.append(GuardChange(g, match))
+
+    # An identity is (kind, source, check): its first two are the guard's place.
+    by_place: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for i in leftovers:
+        by_place[after_ids[i][:2]].append(i)
+    removed: list[Guard] = []
+    changed: list[GuardChange] = []
+    if -1 in matched:
+        for j, i in enumerate(matched):
+            if i >= 0:
+                continue
+            candidates = by_place.get(before_ids[j][:2])
+            if candidates:
+                changed.append(GuardChange(before[j], after[candidates.pop(0)]))
+            else:
+                removed.append(before[j])
+    added = sorted(i for bucket in by_place.values() for i in bucket)
+    return GuardSetDiff(tuple(removed), tuple(after[i] for i in added), tuple(state_changes + changed))
+
+
+def _match_in_order(
+    before_ids: list[tuple[str, str, str]], after_ids: list[tuple[str, str, str]]
+) -> tuple[list[int], list[int]]:
+    """For each identity of ``before`` in order, the index of the first identity of
+    ``after`` equal to it and not taken yet, or -1; and the indexes of ``after`` never
+    taken, in order."""
     remaining: dict[tuple[str, str, str], list[int]] = defaultdict(list)
     for i, key in enumerate(after_ids):
         remaining[key].append(i)
-    unmatched_before: list[Guard] = []
-    state_changes: list[GuardChange] = []
-    for g in before:
-        bucket = remaining.get(identity(g.kind, g.source, g.check))
-        if bucket:
-            match = after[bucket.pop(0)]
-            # The same text holds the same state: only guards whose text differs are parsed.
-            if g.check != match.check and state_changed(g, match):
-                state_changes.append(GuardChange(g, match))
-        else:
-            unmatched_before.append(g)
-    # The guards of ``after`` still unmatched, in their order: matching took each identity's
-    # first ones, so what is left in the buckets are the last ones.
-    leftovers = sorted(i for bucket in remaining.values() for i in bucket)
-
-    by_place: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for i in leftovers:
-        kind, source, _ = after_ids[i]
-        by_place[(kind, source)].append(i)
-    removed: list[Guard] = []
-    changed: list[GuardChange] = []
-    for g in unmatched_before:
-        candidates = by_place.get((canonical_kind(g.kind), normalise(g.source or "")))
-        if candidates:
-            changed.append(GuardChange(g, after[candidates.pop(0)]))
-        else:
-            removed.append(g)
-    added = sorted(i for bucket in by_place.values() for i in bucket)
-    return GuardSetDiff(tuple(removed), tuple(after[i] for i in added), tuple(state_changes + changed))
+    matched = []
+    for key in before_ids:
+        bucket = remaining.get(key)
+        matched.append(bucket.pop(0) if bucket else -1)
+    # Taking each identity's first ones left its last ones in the buckets.
+    return matched, sorted(i for bucket in remaining.values() for i in bucket)
 
 
 # Identities of the other things ``dynotrace diff`` matches across two runs. None of them
