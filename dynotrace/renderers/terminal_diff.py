@@ -89,8 +89,18 @@ def _check_parts(outcome: CheckOutcome) -> Iterator[RenderableType]:
 
 
 def _print(console: Console, parts: Iterable[RenderableType]) -> None:
+    # Without a colour system rich writes no style, and an ASCII text is laid out the same
+    # with or without its styles: the text alone is the same output, for far less work (rich
+    # divides and renders every span of every line it wraps). Not beyond ASCII: rich measures
+    # some characters by their neighbours (a zero-width joiner, an emoji's variation
+    # selector), and cut into styled pieces they measure differently. Not on a legacy Windows
+    # console either, where rich applies styles through the console's API, not in the text.
+    plain = console.color_system is None and not console.legacy_windows
     batch: list[RenderableType] = []
     for part in parts:
+        if plain and isinstance(part, Text) and part.plain.isascii():
+            part.spans = []
+            part.style = ""
         batch.append(part)
         if len(batch) == _BATCH:
             console.print(Group(*batch))
