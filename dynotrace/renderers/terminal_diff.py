@@ -11,11 +11,10 @@ misread as markup.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from rich.console import Console, Group, RenderableType
 from rich.rule import Rule
-from rich.table import Table
 from rich.text import Text
 
 from dynotrace.compare.diff import FunctionDiff, ReportDiff
@@ -28,6 +27,11 @@ from dynotrace.renderers.base import Options
 from dynotrace.renderers.console import make_console
 from dynotrace.renderers.labels import budget_rows, changed_counts, count_changes, ranks_line, unchanged_counts
 from dynotrace.renderers.labels import verdict_policy
+
+if TYPE_CHECKING:
+    # Imported where a table is made: a diff with no difference shows none, and rich.table
+    # takes milliseconds to import.
+    from rich.table import Table
 
 #: Guard or shape changes shown per function in the terminal; the YAML/JSON has them all.
 SHOWN_PER_FUNCTION = 12
@@ -110,6 +114,8 @@ def _print(console: Console, parts: Iterable[RenderableType]) -> None:
 
 
 def _budget_table(outcome: CheckOutcome) -> Table:
+    from rich.table import Table
+
     table = Table(box=None, padding=(0, 2), show_edge=False, header_style="bold", title_justify="left")
     distributed = outcome.job.distributed
     table.add_column("budget (per rank)" if distributed else "budget")
@@ -185,6 +191,8 @@ def _diff_body(diff: ReportDiff, labels: tuple[str, str], header: bool = True) -
 
 
 def _summary_table(diff: ReportDiff) -> Table:
+    from rich.table import Table
+
     table = Table(box=None, padding=(0, 2), show_edge=False, header_style="bold")
     table.add_column("")
     table.add_column("before", justify="right")
