@@ -105,6 +105,10 @@ def _print(console: Console, parts: Iterable[RenderableType]) -> None:
         if plain and isinstance(part, Text) and part.plain.isascii():
             part.spans = []
             part.style = ""
+        elif isinstance(part, Text):
+            # As console.print makes it of a text printed on its own (its style becomes a
+            # span): rich 13.0 lays a text's own style out otherwise around a tab.
+            part = Text().join([part])
         batch.append(part)
         if len(batch) == _BATCH:
             console.print(Group(*batch))
