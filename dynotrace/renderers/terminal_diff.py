@@ -93,6 +93,7 @@ def _check_parts(outcome: CheckOutcome) -> Iterator[RenderableType]:
 
 
 def _print(console: Console, parts: Iterable[RenderableType]) -> None:
+    """Print ``parts``: the same output as ``console.print`` of each in turn."""
     # Without a colour system rich writes no style, and an ASCII text is laid out the same
     # with or without its styles: the text alone is the same output, for far less work (rich
     # divides and renders every span of every line it wraps). Not beyond ASCII: rich measures
