@@ -916,3 +916,57 @@ def test_site_packages_folded_line_by_line_as_over_the_whole_text(text: str) -> 
     from dynotrace.analysis.fold import _PACKAGE_PATH, PathStyle
 
     assert PathStyle(None).text(text) == _PACKAGE_PATH.sub("<site-packages>/", text)
+
+
+# The terminal diff prints its parts in batches, and without their styles on a console that
+# writes none: the same text as rich printing each styled part on its own. The pieces are
+# what rich's wrapping treats apart: spaces (trailing ones too), tabs, newlines, wide and
+# zero-width characters, joiners, a word longer than most widths, markup-like text.
+_PRINTED_PIECES = [*"ab \t\n", "   ", "é", "中文字", "\u0301", "\u200d", "\ufe0f", "😀", "\x1b", "[bold]x[/]", "x" * 30]
+_PART = st.one_of(
+    st.lists(
+        st.tuples(st.lists(st.sampled_from(_PRINTED_PIECES), max_size=8).map("".join), st.sampled_from(["", "bold", "red", "dim cyan"])),
+        max_size=6,
+    ),
+    st.sampled_from(["", "a title", "中文"]).map(lambda title: ("rule", title)),
+)
+
+
+@given(parts=st.lists(_PART, max_size=40), width=st.integers(1, 100), color=st.sampled_from([None, False, True]))
+@FUZZ
+def test_the_terminal_diff_prints_what_rich_prints_part_by_part(parts: list[Any], width: int, color: bool | None) -> None:
+    import io
+
+    from rich.rule import Rule
+    from rich.text import Text
+
+    from dynotrace.renderers.console import make_console
+    from dynotrace.renderers.terminal_diff import _print
+
+    def renderables() -> Any:
+        for part in parts:
+            if isinstance(part, tuple):
+                yield Rule(part[1], style="dim")
+                continue
+            text = Text(style="green")
+            for piece, style in part:
+                text.append(piece, style=style or None)
+            yield text
+
+    def part_by_part(out: io.StringIO) -> None:
+        console = make_console(out, width=width, color=color)
+        for renderable in renderables():
+            console.print(renderable)
+
+    def outcome(write: Callable[[io.StringIO], None]) -> str:
+        # rich 15 fails on some zero-width joiners before wide characters when a line is cut
+        # (ZeroDivisionError, IndexError): failing alike is the same outcome.
+        out = io.StringIO()
+        try:
+            write(out)
+        except Exception as exc:
+            return repr(exc)
+        return out.getvalue()
+
+    expected = outcome(part_by_part)
+    assert outcome(lambda out: _print(make_console(out, width=width, color=color), renderables())) == expected

@@ -10,11 +10,11 @@ misread as markup.
 
 from __future__ import annotations
 
-from typing import TextIO
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, TextIO
 
-from rich.console import Console, Group
+from rich.console import Console, Group, RenderableType
 from rich.rule import Rule
-from rich.table import Table
 from rich.text import Text
 
 from dynotrace.compare.diff import FunctionDiff, ReportDiff
@@ -28,56 +28,99 @@ from dynotrace.renderers.console import make_console
 from dynotrace.renderers.labels import budget_rows, changed_counts, count_changes, ranks_line, unchanged_counts
 from dynotrace.renderers.labels import verdict_policy
 
+if TYPE_CHECKING:
+    # Imported where a table is made: a diff with no difference shows none, and rich.table
+    # takes milliseconds to import.
+    from rich.table import Table
+
 #: Guard or shape changes shown per function in the terminal; the YAML/JSON has them all.
 SHOWN_PER_FUNCTION = 12
 
 _TREND_STYLES = {"worse": "red", "better": "green", "": "bold"}
 
+#: Parts of the output printed by one ``console.print``. Each call costs rich a fixed amount
+#: of work (it asks the system for the terminal's size and whether it is one, and flushes the
+#: file): a diff of 50 changed functions took 105 calls. In batches, that cost is paid a few
+#: times, and a long diff is still written as it is laid out.
+_BATCH = 32
+
 
 def render_diff(diff: JobDiff, file: TextIO | None = None, *, options: Options | None = None) -> None:
     """Print the diff for a person, ending with the regressions (or that there are none)."""
     opts = options or Options()
-    console = make_console(file, width=opts.width, color=opts.color)
+    _print(make_console(file, width=opts.width, color=opts.color), _diff_parts(diff, opts.labels))
+
+
+def _diff_parts(diff: JobDiff, labels: tuple[str, str]) -> Iterator[RenderableType]:
     if diff.distributed:
-        _print_job_diff(console, diff, opts.labels)
+        yield from _job_diff_body(diff, labels)
     else:
-        _print_diff(console, diff.report_diff, opts.labels)
-    console.print(_verdict(diff.regressions, diff.fail_on))
+        yield from _diff_body(diff.report_diff, labels)
+    yield _verdict(diff.regressions, diff.fail_on)
 
 
 def render_check(outcome: CheckOutcome, file: TextIO | None = None, *, options: Options | None = None) -> None:
     """Print what ``dynotrace check`` compared, the budgets and the verdict."""
     opts = options or Options()
-    console = make_console(file, width=opts.width, color=opts.color)
+    _print(make_console(file, width=opts.width, color=opts.color), _check_parts(outcome))
+
+
+def _check_parts(outcome: CheckOutcome) -> Iterator[RenderableType]:
     distributed = outcome.job.distributed
-    console.print(Rule("dynotrace check", style="dim"))
+    yield Rule("dynotrace check", style="dim")
     if distributed:
-        console.print(Text(f"A distributed job: {ranks_line(outcome)}", style="bold"))
+        yield Text(f"A distributed job: {ranks_line(outcome)}", style="bold")
     if outcome.diff is not None:
-        console.print(Text(f"Compared with the baseline {outcome.baseline}", style="bold"))
+        yield Text(f"Compared with the baseline {outcome.baseline}", style="bold")
         if distributed:
-            _print_job_diff(console, outcome.diff, ("baseline", "this run"), header=False)
+            yield from _job_diff_body(outcome.diff, ("baseline", "this run"), header=False)
         else:
-            _print_diff(console, outcome.diff.report_diff, ("baseline", "this run"), header=False)
+            yield from _diff_body(outcome.diff.report_diff, ("baseline", "this run"), header=False)
     elif outcome.baseline_written:
-        console.print(Text("No baseline compared: the baseline was rewritten from this run.", style="dim"))
+        yield Text("No baseline compared: the baseline was rewritten from this run.", style="dim")
     if outcome.budgets.any:
-        console.print(_budget_table(outcome))
+        yield _budget_table(outcome)
     if outcome.baseline_written:
-        console.print(Text(f"Baseline written: {outcome.baseline}", style="bold green"))
+        yield Text(f"Baseline written: {outcome.baseline}", style="bold green")
     divergences = outcome.job.summary.divergences
     if distributed and divergences and DIVERGENCE not in outcome.fail_on:
-        console.print(
-            Text(
-                f"{divergences} divergence(s) between ranks, not failed on "
-                f"(fail on: {', '.join(outcome.fail_on) or 'nothing'}).",
-                style="yellow",
-            )
+        yield Text(
+            f"{divergences} divergence(s) between ranks, not failed on "
+            f"(fail on: {', '.join(outcome.fail_on) or 'nothing'}).",
+            style="yellow",
         )
-    console.print(_verdict(outcome.regressions, verdict_policy(outcome)))
+    yield _verdict(outcome.regressions, verdict_policy(outcome))
+
+
+def _print(console: Console, parts: Iterable[RenderableType]) -> None:
+    """Print ``parts``: the same output as ``console.print`` of each in turn."""
+    # Without a colour system rich writes no style, and an ASCII text is laid out the same
+    # with or without its styles: the text alone is the same output, for far less work (rich
+    # divides and renders every span of every line it wraps). Not beyond ASCII: rich measures
+    # some characters by their neighbours (a zero-width joiner, an emoji's variation
+    # selector), and cut into styled pieces they measure differently. Not on a legacy Windows
+    # console either, where rich applies styles through the console's API, not in the text.
+    plain = console.color_system is None and not console.legacy_windows
+    batch: list[RenderableType] = []
+    for part in parts:
+        if plain and isinstance(part, Text) and part.plain.isascii():
+            part.spans = []
+            part.style = ""
+        elif isinstance(part, Text):
+            # As console.print makes it of a text printed on its own (its style becomes a
+            # span): rich 13.0 lays a text's own style out otherwise around a tab.
+            part = Text().join([part])
+        batch.append(part)
+        if len(batch) == _BATCH:
+            console.print(Group(*batch))
+            batch.clear()
+    if batch:
+        console.print(Group(*batch))
 
 
 def _budget_table(outcome: CheckOutcome) -> Table:
+    from rich.table import Table
+
     table = Table(box=None, padding=(0, 2), show_edge=False, header_style="bold", title_justify="left")
     distributed = outcome.job.distributed
     table.add_column("budget (per rank)" if distributed else "budget")
@@ -89,25 +132,25 @@ def _budget_table(outcome: CheckOutcome) -> Table:
     return table
 
 
-def _print_job_diff(console: Console, diff: JobDiff, labels: tuple[str, str], header: bool = True) -> None:
+def _job_diff_body(diff: JobDiff, labels: tuple[str, str], header: bool = True) -> Iterator[RenderableType]:
     """The body of a diff of jobs: run lines, notes, each group of ranks, the divergence."""
     if header:
-        console.print(Text(f"dynotrace diff of a distributed job ({len(diff.ranks)} ranks)", style="bold"))
-    _print_runs(console, diff.before, diff.after, diff.notes, labels)
+        yield Text(f"dynotrace diff of a distributed job ({len(diff.ranks)} ranks)", style="bold")
+    yield from _runs(diff.before, diff.after, diff.notes, labels)
     for ranks, first in diff.rank_groups():
         title = format_ranks(ranks)
         if first.diff is None:
-            console.print(Text(f"{title}: only in {first.side}", style="bold yellow"))
+            yield Text(f"{title}: only in {first.side}", style="bold yellow")
             continue
         if first.diff.empty:
-            console.print(Text(f"{title}: no difference", style="green"))
+            yield Text(f"{title}: no difference", style="green")
             continue
-        console.print(Rule(Text(title, style="bold"), style="dim"))
-        console.print(_summary(first.diff))
+        yield Rule(Text(title, style="bold"), style="dim")
+        yield _summary(first.diff)
         for f in first.diff.functions:
-            console.print(_function_block(f))
+            yield _function_block(f)
         if first.diff.unchanged_functions:
-            console.print(Text(f"{first.diff.unchanged_functions} other function(s) unchanged.", style="dim"))
+            yield Text(f"{first.diff.unchanged_functions} other function(s) unchanged.", style="dim")
     for sign, style, what, items in (
         ("+", "red", "new divergence", diff.divergence_added),
         ("-", "green", "divergence gone", diff.divergence_removed),
@@ -116,45 +159,45 @@ def _print_job_diff(console: Console, diff: JobDiff, labels: tuple[str, str], he
             line = Text(f"{sign} {what} ", style=style)
             line.append(f"({d.kind}) ", style="bold")
             line.append(d.summary)
-            console.print(line)
+            yield line
     if not diff.divergence_added and diff.divergence_after:
-        console.print(Text(f"{len(diff.divergence_after)} divergence(s) in after, as in before.", style="dim"))
+        yield Text(f"{len(diff.divergence_after)} divergence(s) in after, as in before.", style="dim")
 
 
-def _print_runs(console: Console, before: RunInfo, after: RunInfo, notes: tuple[str, ...], labels: tuple[str, str]) -> None:
+def _runs(before: RunInfo, after: RunInfo, notes: tuple[str, ...], labels: tuple[str, str]) -> Iterator[Text]:
     pad = max(len(label) for label in labels)
     for label, run in zip(labels, (before, after), strict=True):
         line = Text(f"  {label:<{pad}}", style="bold")
         line.append(f" {run.command}", style="cyan")
         if run.torch_version:
             line.append(f"  torch {run.torch_version}", style="dim")
-        console.print(line)
+        yield line
     for note in notes:
-        console.print(Text(f"note: {note}", style="yellow"))
+        yield Text(f"note: {note}", style="yellow")
 
 
-def _print_diff(console: Console, diff: ReportDiff, labels: tuple[str, str], header: bool = True) -> None:
+def _diff_body(diff: ReportDiff, labels: tuple[str, str], header: bool = True) -> Iterator[RenderableType]:
     if header:
-        console.print(Text("dynotrace diff", style="bold"))
-    _print_runs(console, diff.before, diff.after, diff.notes, labels)
+        yield Text("dynotrace diff", style="bold")
+    yield from _runs(diff.before, diff.after, diff.notes, labels)
     if diff.empty:
-        console.print(
-            Text(
-                f"No difference in what torch.compile did ({diff.unchanged_functions} "
-                f"function{'s' if diff.unchanged_functions != 1 else ''} compared).",
-                style="green",
-            )
+        yield Text(
+            f"No difference in what torch.compile did ({diff.unchanged_functions} "
+            f"function{'s' if diff.unchanged_functions != 1 else ''} compared).",
+            style="green",
         )
         return
-    console.print(_summary(diff))
+    yield _summary(diff)
     for f in diff.functions:
-        console.print(Rule(style="dim"))
-        console.print(_function_block(f))
+        yield Rule(style="dim")
+        yield _function_block(f)
     if diff.unchanged_functions:
-        console.print(Text(f"{diff.unchanged_functions} other function(s) unchanged.", style="dim"))
+        yield Text(f"{diff.unchanged_functions} other function(s) unchanged.", style="dim")
 
 
 def _summary_table(diff: ReportDiff) -> Table:
+    from rich.table import Table
+
     table = Table(box=None, padding=(0, 2), show_edge=False, header_style="bold")
     table.add_column("")
     table.add_column("before", justify="right")
