@@ -266,6 +266,26 @@ def _with(data: dict, path: tuple, value: object) -> dict:
     return data
 
 
+def _loaded_fast_and_slow(report: Path, threshold: str, monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """``load_report(report)`` read the fast way (``documents``'s ``threshold`` and the
+    schema's at 0) and the slow way, each a report or its ``InputError``'s message: checked
+    to be the same."""
+    from dynotrace.model import schema
+
+    results: list[object] = []
+    for fast in (True, False):
+        monkeypatch.setattr(files, threshold, 0 if fast else 1 << 60)
+        monkeypatch.setattr(schema, "CONVERT_MIN_ITEMS", 0 if fast else 1 << 60)
+        try:
+            results.append(load_report(str(report)))
+        except InputError as exc:
+            results.append(f"InputError: {exc}")
+    assert results[0] == results[1]
+    if isinstance(results[0], Report):
+        assert report_to_dict(results[0]) == report_to_dict(results[1])
+    return results
+
+
 @pytest.mark.parametrize("path, value", [((), None), *_MISFITS])
 def test_json_decoded_straight_into_the_model_reads_as_the_builders_read(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, path: tuple, value: object
@@ -273,14 +293,11 @@ def test_json_decoded_straight_into_the_model_reads_as_the_builders_read(
     """A large JSON report's functions are decoded by msgspec straight into the model
     (``schema.TYPED``): the same report, or the same error, as json and the builders."""
     pytest.importorskip("msgspec")
-    from dynotrace.model import schema
-
     data = _plain_report_data()
     if path:
         _with(data, path, value)
     report = tmp_path / "r.json"
     report.write_text(json.dumps(data))
-    results = []
     decoded_straight = []
     real = files._typed_json_loads
 
@@ -290,16 +307,7 @@ def test_json_decoded_straight_into_the_model_reads_as_the_builders_read(
         return result
 
     monkeypatch.setattr(files, "_typed_json_loads", spy)
-    for fast in (True, False):
-        monkeypatch.setattr(files, "FAST_JSON_FROM", 0 if fast else 1 << 60)
-        monkeypatch.setattr(schema, "CONVERT_MIN_ITEMS", 0 if fast else 1 << 60)
-        try:
-            results.append(load_report(str(report)))
-        except InputError as exc:
-            results.append(f"InputError: {exc}")
-    assert results[0] == results[1]
-    if isinstance(results[0], Report):
-        assert report_to_dict(results[0]) == report_to_dict(results[1])
+    results = _loaded_fast_and_slow(report, "FAST_JSON_FROM", monkeypatch)
     # Data that fits is decoded straight into the model; data that does not is left to the builders.
     assert decoded_straight == [isinstance(results[0], Report), False]
 
@@ -332,17 +340,7 @@ def test_yaml_guards_made_as_they_are_read_read_as_the_builders_read(
         return result
 
     monkeypatch.setattr(schema, "guards_from_plain", spy)
-    results = []
-    for fast in (True, False):
-        monkeypatch.setattr(files, "FAST_YAML_FROM", 0 if fast else 1 << 60)
-        monkeypatch.setattr(schema, "CONVERT_MIN_ITEMS", 0 if fast else 1 << 60)
-        try:
-            results.append(load_report(str(report)))
-        except InputError as exc:
-            results.append(f"InputError: {exc}")
-    assert results[0] == results[1]
-    if isinstance(results[0], Report):
-        assert report_to_dict(results[0]) == report_to_dict(results[1])
+    _loaded_fast_and_slow(report, "FAST_YAML_FROM", monkeypatch)
     # Only the fast reading makes guards; a list in the writer's layout whose guards do not
     # fit the model is left to the builders (a list in another layout is read line by line).
     assert made
