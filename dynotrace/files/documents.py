@@ -18,15 +18,16 @@ import re
 import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from dynotrace.errors import InputError
 from dynotrace.files.collector import collector_paused
 
+if TYPE_CHECKING:  # the reader itself is imported when a YAML text is read
+    from dynotrace.files.simple_yaml import MakeGuards
+
 FORMATS = ("yaml", "json")
 T = TypeVar("T")
-#: Makes a list of guards, read as plain data, into objects (``load_documents``).
-MakeGuards = Callable[[list[dict[str, Any]]], list[Any]]
 
 
 def format_for(path: str, default: str = "yaml") -> str:

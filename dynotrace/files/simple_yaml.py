@@ -24,6 +24,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 NOT_SIMPLE: Any = object()
+#: Makes a list of guards, read as plain data, into objects (``read``'s ``make_guards``).
+MakeGuards = Callable[[list[dict[str, Any]]], list[Any]]
 
 #: Characters after which this reader does not go on: whatever libyaml refuses (controls,
 #: lone surrogates, U+FFFE/U+FFFF), line breaks other than ``\n`` (``\r``, U+0085,
@@ -58,7 +60,7 @@ def read(
     plain: Callable[[str], Any],
     typed_first: frozenset[str],
     max_nesting: int,
-    make_guards: Callable[[list[dict[str, Any]]], list[Any]] | None = None,
+    make_guards: MakeGuards | None = None,
     memo: dict[str, Any] | None = None,
     encoded: bytes | None = None,
 ) -> Any:
@@ -150,7 +152,7 @@ def _guard_lists(
     text: str,
     plain: Callable[[str], Any],
     not_text: frozenset[str],
-    make: Callable[[list[dict[str, Any]]], list[Any]] | None = None,
+    make: MakeGuards | None = None,
     memo: dict[str, Any] | None = None,
 ) -> tuple[str, list[Any]]:
     """``text`` with each guard list of the writer's layout replaced by a held value, and
@@ -350,11 +352,11 @@ def _read(
             break
         else:
             word, colon, rest = body.partition(":")
-            name = keys.get(word) if colon else None
+            # ``keys.get`` first: the words already seen, without a call (an empty key, ``''``,
+            # is looked up again by ``key_of``, which finds it).
+            name = (keys.get(word) or key_of(word)) if colon else None
             if name is None:
-                name = key_of(word) if colon else None
-                if name is None:
-                    raise _NotSimple
+                raise _NotSimple
             if not rest:
                 pending = (top, name, column)
                 continue
