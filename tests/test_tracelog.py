@@ -604,6 +604,47 @@ def test_a_dropped_records_bad_payload_is_counted_unless_only_kept_payloads_are_
         read_trace(log, strict=True, verify_all_payloads=False)
 
 
+def test_records_the_fold_does_not_read_are_counted_by_kind_and_skipped_unparsed(tmp_path: Path) -> None:
+    """What ``dynotrace explain --trace`` reads (the fold's kinds, kept payloads checked):
+    a record of a known kind it does not keep is counted by the first key of its envelope
+    and not parsed, so damage in it is unseen; ``strict``, and a read that checks every
+    payload, still parse it. A kept kind's record is parsed as before, and one whose
+    first key is not a kind (a context key, an unknown kind) too."""
+    from dynotrace.capture.listener import FOLD_KINDS
+
+    glog = b"V1127 12:00:00.000000 1 x.py:1] "
+    log = write(
+        tmp_path / "trace.log",
+        glog + b'{"str": ["a.py", 0]}\n'
+        + glog + b'{"chromium_event": {}, "has_payload": "' + md5("x").encode() + b'"}\n\tnot x\n'  # bad payload
+        + glog + b'{"describe_tensor": {"id": 0, oops}\n'  # unparsable, of a dropped kind
+        + glog + b'{"frame_id": 0, "describe_storage": {}}\n'  # the kind is not the first key
+        + glog + b'{"dynamo_start": {"stack": [], oops}\n'  # unparsable, of a kept kind
+        + glog + b'{"mystery_kind": {}}\n'
+        + b"V1127 not a glog prefix] {\"describe_source\": {}}\n"
+        + glog + b'{"dynamo_output_graph": {}, "frame_id": 0, "frame_compile_id": 0}\n',
+    )
+    events, stats = read_trace(log, keep_kinds=FOLD_KINDS, verify_all_payloads=False)
+    assert [(e.kind, e.line) for e in events] == [("str", 1), ("dynamo_output_graph", 9)]
+    assert stats.events == 6  # every record but the two unparsable ones that were parsed
+    assert stats.malformed_lines == 2 and stats.bad_payloads == 0
+    assert stats.unknown_kinds == {"mystery_kind": 1}
+    assert stats.problems == [f"{log}:6: unparsable JSON envelope", f"{log}:8: no glog prefix"]
+
+    # Every record parsed: the damage in the dropped kinds' records is found.
+    for checked in (
+        dict(keep_kinds=FOLD_KINDS),
+        dict(keep_kinds=None, verify_all_payloads=False),
+    ):
+        events, stats = read_trace(log, **checked)  # type: ignore[arg-type]
+        assert stats.malformed_lines == 3 and stats.bad_payloads == (1 if "verify_all_payloads" not in checked else 0)
+        assert f"{log}:4: unparsable JSON envelope" in stats.problems
+    with pytest.raises(InputError, match=r"trace\.log:4: unparsable JSON envelope"):
+        read_trace(log, strict=True, keep_kinds=FOLD_KINDS, verify_all_payloads=False)
+    with pytest.raises(InputError, match=r"trace\.log:2: bad payload checksum"):  # dynotrace explain --strict
+        read_trace(log, strict=True, keep_kinds=FOLD_KINDS, verify_all_payloads=True)
+
+
 @pytest.mark.parametrize("chunk", [1, 7, 100, 4096])
 def test_records_that_span_chunks_read_as_in_one_chunk(
     tmp_path: Path, fixture_bytes: bytes, monkeypatch: pytest.MonkeyPatch, chunk: int
@@ -611,6 +652,7 @@ def test_records_that_span_chunks_read_as_in_one_chunk(
     """The reader reads a log in chunks (4 MiB); a record, a line or a CRLF cut by a chunk's
     end reads as if the log were one chunk, damage and a cut-off last line included."""
     import dynotrace.capture.tracelog as tracelog
+    from dynotrace.capture.listener import FOLD_KINDS
 
     lines = fixture_bytes.split(b"\n")
     at = next(i for i, line in enumerate(lines) if b'"recompile_reasons"' in line)
@@ -626,6 +668,9 @@ def test_records_that_span_chunks_read_as_in_one_chunk(
     for name, data in logs.items():
         log = write(tmp_path / f"{name}.log", data)
         whole = read_trace(log)
+        folded = read_trace(log, keep_kinds=FOLD_KINDS, verify_all_payloads=False)
         with monkeypatch.context() as m:
             m.setattr(tracelog, "_CHUNK", chunk)
             assert read_trace(log) == whole, name
+            # Skipping unread records, the lines of the others are counted as they are needed.
+            assert read_trace(log, keep_kinds=FOLD_KINDS, verify_all_payloads=False) == folded, name

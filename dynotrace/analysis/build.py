@@ -70,9 +70,10 @@ def read_log(
     """The report of a TORCH_TRACE file (or a directory read as one stream), and what
     Inductor logged per compile that a job compares across its ranks.
 
-    Only the payloads the report reads are checked against their md5 (damage in one it
-    does not read changes nothing in it); the others are skipped unchecked, which saves a
-    fifth of the read of a big log. ``strict`` checks them all: damage anywhere is an error."""
+    Only the records the report reads are parsed and their payloads checked against their
+    md5 (damage in one it does not read changes nothing in it); the others are counted by
+    their kind and skipped unparsed, which saves a third of the read of a big log.
+    ``strict`` parses and checks them all: damage anywhere is an error."""
     with collector_paused():
         events, stats = read_trace(path, strict=strict, keep_kinds=FOLD_KINDS, verify_all_payloads=strict)
         report = build_report(events, run, base_dir=base_dir, problems=read_problems(stats))

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dynotrace.events import TraceEvent, event_kind, make_event, wants_payload
+from dynotrace.events import CONTEXT_KEYS, TraceEvent, event_kind, make_event, wants_payload
 from dynotrace.errors import InputError
 
 #: Every event kind torch 2.13 emits through ``trace_structured`` / ``dtrace_structured``
@@ -89,6 +89,9 @@ _CHUNK = 1 << 22
 _RECORD_START = re.compile(rb"\n(?=[^\t\n])")
 _GLOG_PREFIX = re.compile(rb"(?:\[rank\d+\]:)?[VIWEC]\d{4} \d\d:\d\d:\d\d\.\d{6} \d+ .*:\d+")
 _GZIP_MAGIC = b"\x1f\x8b"
+# Longer than any event kind's name: how far past an envelope's opening quote its first key
+# must end for the record to be skipped unparsed.
+_LONGEST_KIND = 64
 # The first byte of a blank line: what ``bytes.strip`` strips (a tab starts a payload line).
 _BLANK = frozenset(b" \r\n\x0b\x0c")
 
@@ -209,7 +212,11 @@ def read_trace(
 
     Payloads the fold keeps are always checked against their md5. With
     ``verify_all_payloads`` (the default) the payloads that are dropped are checked too,
-    so damage anywhere in the log is counted; turning it off reads faster.
+    so damage anywhere in the log is counted; turning it off reads faster. Turned off with
+    ``keep_kinds`` given and not ``strict``, a record of a known kind that is not kept is
+    not parsed at all: its envelope's first key (where torch writes the kind) names it, the
+    record is counted (``ReadStats.events``) and skipped, damage in it unseen (on the 57 MB
+    benchmark log, 16,700 of 20,557 records, 0.15 s of 0.45).
 
     ``keep_kinds`` returns only the events of those kinds (the fold reads a fifth of a
     log's records: ``listener.FOLD_KINDS``); the others are still read, checked and
@@ -268,6 +275,20 @@ class _FileReader:
         self._cut_short = ""
         #: The envelope parser besides json (``fast_loads``), chosen by the log's size.
         self._fast: Callable[[bytes], Any] | None = None
+        #: The line of ``_counted`` in the buffer being read (``_line_at``).
+        self._line = 1
+        self._counted = 0
+        #: The kinds (as the envelope spells them) whose records are counted and skipped
+        #: unparsed: known kinds not kept, when damage need not be found in every record.
+        self._unread: frozenset[bytes] = (
+            frozenset(
+                kind.encode()
+                for kind in known_kinds - keep_kinds - CONTEXT_KEYS
+                if kind.isidentifier() and len(kind) < _LONGEST_KIND
+            )
+            if keep_kinds is not None and not verify_all and not strict
+            else frozenset()
+        )
 
     def read(self) -> list[TraceEvent]:
         try:
@@ -299,26 +320,24 @@ class _FileReader:
         if len(buf) >= FAST_JSON_FROM:
             self._fast = fast_loads()
         record = self._record
-        count = bytes.count
         pos = scan = 0
-        line = 1
         eof = not buf
         while True:
             # Every record that ends in this buffer, in one pass of the pattern; the last
             # one's end is not known until the next record starts (or the log ends).
             for match in _RECORD_START.finditer(buf, scan):
                 end = match.start()
-                record(buf, pos, end, line, False)
-                line += count(buf, b"\n", pos, end) + 1
+                record(buf, pos, end, False)
                 pos = end + 1
             if eof:
                 break
-            chunk = self._read_chunk(stream, line)
+            chunk = self._read_chunk(stream, self._line_at(buf, pos))
             if not chunk:
                 eof = True
                 scan = len(buf)
                 continue
             # Resume the search at the last byte kept: a record may span many chunks.
+            self._counted = 0  # counted up to pos, which becomes 0
             buf = buf[pos:] + chunk
             scan = max(len(buf) - len(chunk) - 1, 0)
             pos = 0
@@ -326,7 +345,14 @@ class _FileReader:
         if pos < end:
             # The writer ends every record with a newline; a last line without one was cut.
             complete = buf.endswith(b"\n")
-            self._record(buf, pos, end - 1 if complete else end, line, truncated=not complete)
+            self._record(buf, pos, end - 1 if complete else end, truncated=not complete)
+
+    def _line_at(self, buf: bytes, start: int) -> int:
+        """The 1-based line of the file at ``buf[start]``, counted on from the last one asked
+        for (only the records that need a line number count their newlines)."""
+        self._line += buf.count(b"\n", self._counted, start)
+        self._counted = start
+        return self._line
 
     def _read_chunk(self, stream: io.BufferedReader | gzip.GzipFile, line: int) -> bytes:
         if self._cut_short:
@@ -351,9 +377,13 @@ class _FileReader:
             self._problem(line, self._cut_short)
         return b"".join(parts)
 
-    def _record(self, buf: bytes, start: int, end: int, line: int, truncated: bool) -> None:
+    def _record(self, buf: bytes, start: int, end: int, truncated: bool) -> None:
         if start >= end:
             return
+        if self._unread and not truncated and self._unread_record(buf, start, end):
+            self.records += 1
+            return
+        line = self._line_at(buf, start)
         first = buf[start]
         if first == 0x09:
             # Payload lines before any envelope: a log that starts in the middle of a record.
@@ -406,6 +436,21 @@ class _FileReader:
         event = make_event(metadata, event_payload, line, self.keep_payloads)
         assert event is not None  # it names a kind
         self.events.append(event)
+
+    def _unread_record(self, buf: bytes, start: int, end: int) -> bool:
+        """Whether ``buf[start:end]`` is a record of a kind in ``self._unread``, by the glog
+        prefix and the first key of its envelope, which torch writes first: the event's
+        kind (``trace_structured``: ``record[name] = metadata_fn()``, the context after)."""
+        sep = buf.find(b'] {"', start, end)
+        if sep < 0:
+            return False
+        key = sep + 4
+        close = buf.find(b'": ', key, key + _LONGEST_KIND)
+        return (
+            close >= 0
+            and buf[key:close] in self._unread
+            and _GLOG_PREFIX.fullmatch(buf, start, sep) is not None
+        )
 
     def _envelope(self, buf: bytes, start: int, end: int, line: int, truncated: bool) -> dict[str, Any] | None:
         """The JSON envelope of the line ``buf[start:end]``, or ``None`` (counted) if it has none."""
