@@ -20,7 +20,7 @@ from dynotrace.analysis.explain import explain_report
 from dynotrace.analysis.graph_breaks import parse_graph_break
 from dynotrace.analysis.names import user_function_name, user_names_in
 from dynotrace.analysis.reasons import parse_recompile_reasons
-from dynotrace.analysis.tree import GuardTreeParser, guarded_source, guarded_types
+from dynotrace.analysis.tree import GuardTreeParser, guarded_source, guarded_types, line_types
 from dynotrace.model import CacheLookup, Compile, CompileStatus, CompileTime, Function, Functions, GraphBreak, Guard
 from dynotrace.model import GuardFailure, Location, ReadProblems
 from dynotrace.model import Report, RunInfo, ShapeGuard, ShapeSymbol, Specialization, evolve, is_library_file
@@ -36,6 +36,8 @@ _ID_HINT = re.compile(r"_c(?<=\d_c)\d")
 # An object id inside the name of a global Dynamo made (``__optimizer_<id>_<id>_c4``).
 _DYNAMO_GLOBAL_ID = re.compile(r"(?<=_)\d{9,}(?=_)")
 _STACK = re.compile(r"\b___stack(\d+)\b")
+# What a line of a guard tree holds that ``PathStyle.guard_tree`` must read the whole tree for.
+_NAMES_GLOBAL, _HOLDS_GLOBAL_ID, _NAMES_STACK, _TYPE_RUNS_ON = 1, 2, 4, 8
 # An installed package's absolute path inside torch's own texts (a graph break's explanation).
 # A match starts where a run of path characters starts (the lookbehind): the pattern alone
 # would give the same matches, but tries every position of a run, each time scanning to its
@@ -74,6 +76,7 @@ class PathStyle:
     _resolved: dict[str, str] = field(default_factory=dict, repr=False)
     _trees: GuardTreeParser | None = field(default=None, repr=False)
     _failures: dict[tuple[str, str], GuardFailure] = field(default_factory=dict, repr=False)
+    _tree_lines: dict[str, tuple[list[str], tuple[tuple[str, str], ...], int]] = field(default_factory=dict, repr=False)
 
     def display(self, path: str) -> str:
         if not path:
@@ -108,11 +111,58 @@ class PathStyle:
             self._resolved[partial] = shown
         return shown
 
-    def guard_tree(self, text: str) -> tuple[Guard, ...]:
-        """``parse_guard_tree(text, self.resolve)``, remembering the lines of earlier trees."""
+    def guard_tree(self, payload: str, resume_line: int | None) -> tuple[tuple[Guard, ...], dict[str, str]]:
+        """The guards of a ``dynamo_cpp_guards_str`` payload, as
+        ``parse_guard_tree(resumed_values(self.text(payload), resume_line), self.resolve)``
+        gives them, and the payload's ``guarded_types``.
+
+        Made line by line, each line's text remembered across trees: the trees of a large
+        log are megabytes of a few thousand distinct lines (22,008 lines, 2,746 distinct, in
+        the benchmark log's 726 trees), and taking paths and ids out of each whole tree,
+        splitting it and finding its types took more CPU than parsing its lines. Every
+        rewrite of ``text`` and ``resumed_values`` stays within a line (none matches a
+        newline), which makes the two the same, but for three that depend on the whole
+        text; a tree where one of them would change something is read whole:
+        ``_DYNAMO_GLOBAL_ID``'s, made when any line names ``G['__``; ``_STACK``'s, made in a
+        resume function; and a type of ``guarded_types`` that may run on into the next line."""
         if self._trees is None:
             self._trees = GuardTreeParser(self.resolve)
-        return self._trees.parse(text)
+        if self.base and "\n" in self.base:
+            return self._trees.parse(resumed_values(self.text(payload), resume_line)), guarded_types(payload)
+        known = self._tree_lines
+        lines: list[str] = []
+        types: dict[str, str] = {}
+        flags = 0
+        for raw in payload.split("\n"):
+            line = known.get(raw)
+            if line is None:
+                line = known[raw] = self._tree_line(raw)
+            shown, found, line_flags = line
+            lines += shown
+            flags |= line_flags
+            for source, type_ in found:
+                types.setdefault(source, type_)
+        if (flags & _NAMES_GLOBAL and flags & _HOLDS_GLOBAL_ID) or (flags & _NAMES_STACK and resume_line is not None):
+            guards = self._trees.parse(resumed_values(self.text(payload), resume_line))
+        else:
+            guards = self._trees.parse_lines(lines)
+        return guards, guarded_types(payload) if flags & _TYPE_RUNS_ON else types
+
+    def _tree_line(self, raw: str) -> tuple[list[str], tuple[tuple[str, str], ...], int]:
+        """One line of a guard tree (split at ``"\n"``) for ``guard_tree``: the lines of
+        its text as ``guard_tree`` shows it when nothing of the whole tree applies, its
+        ``(source, type)`` pairs, and which of the whole tree's rewrites it is open to."""
+        shown = self._text_but_global_ids(raw)
+        flags = _NAMES_GLOBAL if "G['__" in shown else 0
+        if _DYNAMO_GLOBAL_ID.search(shown) is not None:
+            flags |= _HOLDS_GLOBAL_ID
+        shown = user_names_in(shown)
+        if "___stack" in shown:
+            flags |= _NAMES_STACK
+        found, runs_on = line_types(raw)
+        if runs_on:
+            flags |= _TYPE_RUNS_ON
+        return shown.splitlines(), found, flags
 
     def recompile_reasons(self, text: str) -> tuple[GuardFailure, ...]:
         """``parse_recompile_reasons(text, self.resolve)``, remembering the failures of
@@ -133,6 +183,14 @@ class PathStyle:
 
     def text(self, text: str) -> str:
         """Text with this machine's paths and memory addresses taken out."""
+        text = self._text_but_global_ids(text)
+        if "G['__" in text:
+            # Globals Dynamo names after objects' ids: G['__optimizer_1398..._1398..._c4'].
+            text = _DYNAMO_GLOBAL_ID.sub("<id>", text)
+        return text
+
+    def _text_but_global_ids(self, text: str) -> str:
+        """``text`` but for the ids in the names of Dynamo's globals."""
         if self.base:
             text = text.replace(self.base.rstrip(os.sep) + os.sep, "")
         # Each pattern is tried only on a text that holds its literal part: the guard trees
@@ -151,9 +209,6 @@ class PathStyle:
             text = "\n".join(_PACKAGE_PATH.sub("<site-packages>/", line) if "-packages" in line else line for line in lines)
         if "___check_" in text:
             text = _OBJ_ID.sub(r"\1<id>\2", text)
-        if "G['__" in text:
-            # Globals Dynamo names after objects' ids: G['__optimizer_1398..._1398..._c4'].
-            text = _DYNAMO_GLOBAL_ID.sub("<id>", text)
         return text
 
 
@@ -585,8 +640,7 @@ def _build_compile(
             if (ev.attempt or 0) == final:
                 graphs += 1
         elif ev.kind == "dynamo_cpp_guards_str" and ev.payload is not None:
-            cpp_guards = paths.guard_tree(resumed_values(paths.text(ev.payload), resume_line))
-            types = guarded_types(ev.payload)
+            cpp_guards, types = paths.guard_tree(ev.payload, resume_line)
         elif ev.kind == "dynamo_guards" and ev.payload is not None:
             json_guards = _json_guards(ev.payload, strings, paths)
         elif (ev.attempt or 0) != final or not isinstance(ev.data, dict):
