@@ -207,8 +207,13 @@ def _inferred(events: Iterable[TraceEvent]) -> TorchRelease:
     return TorchRelease(None, newest, inferred=True) if newest else TorchRelease()
 
 
-def canonical_events(events: Iterable[TraceEvent]) -> list[TraceEvent]:
-    """``events`` in the canonical form described in the module's docstring."""
+def canonical_events(events: Iterable[TraceEvent], reason_lists: dict[str, list[str]] | None = None) -> list[TraceEvent]:
+    """``events`` in the canonical form described in the module's docstring.
+
+    ``reason_lists``, when given, gets each canonical ``recompile_reasons`` payload's
+    ``reason_list``, by the payload: what the fold reads from it, without reading the JSON
+    it was just written as again (``reason_list(json.dumps(reasons)) == reasons`` for a
+    list of strings)."""
     out: list[TraceEvent] = []
     # Where each compile's metrics stand in ``out``: 2.6-2.9 log a skipped frame's graph
     # break only after its metrics.
@@ -230,7 +235,10 @@ def canonical_events(events: Iterable[TraceEvent]) -> list[TraceEvent]:
                 if same is None:
                     same = whole[reason] = _canonical_reason_of(reason, reasons)
                 canonical.append(same)
-            ev = replace(ev, payload=json.dumps(canonical))
+            payload = json.dumps(canonical)
+            ev = replace(ev, payload=payload)
+            if reason_lists is not None:
+                reason_lists[payload] = canonical
         elif name == "dynamo_graph_break_reason" and ev.payload is not None:
             ev = replace(ev, payload=_canonical_graph_break(ev.payload))
             if ids in ended:

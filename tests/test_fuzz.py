@@ -881,6 +881,20 @@ def test_guard_trees_read_line_by_line_as_whole(
 
 
 @FUZZ
+@given(reasons=st.lists(st.text(max_size=20)))
+def test_canonical_reasons_handed_over_are_what_their_payload_reads(reasons: list[str]) -> None:
+    """The fold takes a canonical ``recompile_reasons`` payload's reasons from
+    ``canonical_events`` instead of reading its JSON again: the same list."""
+    from dynotrace.releases import canonical_events, reason_list
+
+    event = TraceEvent("artifact", {"name": "recompile_reasons"}, 0, 1, 0, json.dumps(reasons))
+    lists: dict[str, list[str]] = {}
+    (canonical,) = canonical_events([event], lists)
+    assert canonical_events([event]) == [canonical]
+    assert canonical.payload is not None and lists[canonical.payload] == reason_list(canonical.payload)
+
+
+@FUZZ
 @given(text=st.lists(st.sampled_from([*"_0123456789a\n", "123456789", "_1234567890_"]), max_size=30).map("".join))
 def test_global_ids_found_where_they_are_taken_out(text: str) -> None:
     """``PathStyle.guard_tree`` asks whether a line holds an id ``text`` takes out of a
