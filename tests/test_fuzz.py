@@ -836,6 +836,74 @@ def test_guard_trees_parse_the_same_with_the_lines_of_earlier_trees_remembered(
         assert shared.parse(tree) == parse_guard_tree(tree, resolve) == expected
 
 
+# Lines that meet what ``PathStyle.guard_tree`` reads line by line only when the whole tree
+# allows it: Dynamo's globals named after ids, ``___stack`` names, a type not closed on its
+# line, characters ``splitlines`` splits at but ``"\n"`` is not, and every other rewrite.
+_TREE_LINES = [
+    "", "| ", "+- ", "\r", "a\rb", "\x1c+- LAMBDA_GUARD: y", "junk",
+    "| +- LAMBDA_GUARD: G['__optimizer_139858320911440_139858275782384_c7']() is not None",
+    "| | +- ID_MATCH: ___check_obj_id(G['_139798916826512_c0'], 140234567)  # a  # f.py:3 in g",
+    "| +- LAMBDA_GUARD: G['x_139858320911440_2'] == 1",
+    "+- LAMBDA_GUARD: ___stack0 == 3  # y = f(x)  # torch_dynamo_resume_in_f_at_3.py:4 in torch_dynamo_resume_in_f_at_3",
+    "| +- GuardManager: source=L['a'], accessed_by=X, type=<class 'torch.\nTensor'>, tag_safe=(True, False)",
+    "| +- GuardManager: source=L['c'], accessed_by=X, type=<class 'torch.",
+    "| +- GuardManager: source=L['b'], accessed_by=X, type=<class 'int'>, tag_safe=(True, False)",
+    "| | +- TYPE_MATCH: x at 0x7f00deadbeef  # y  # /home/u/proj/m.py:3 in g",
+    "| | +- TYPE_MATCH: x  # y  # /home/u\nproj/m.py:3 in g",
+    "| | +- LAMBDA_GUARD: L['p'] == '/usr/lib/python3.11/site-packages/t/a.py'  # y  # proj/m.py:3 in g",
+]
+
+
+@FUZZ
+@given(
+    picks=st.lists(st.tuples(st.integers(min_value=0), st.lists(st.tuples(st.integers(min_value=0), st.sampled_from(_TREE_LINES)))), max_size=6),
+    resume_line=st.sampled_from([None, 7]),
+    base=st.sampled_from(["/home/u/proj", None, "/home/u\nproj"]),
+)
+def test_guard_trees_read_line_by_line_as_whole(
+    guard_trees: list[str], picks: list[tuple[int, list[tuple[int, str]]]], resume_line: int | None, base: str | None
+) -> None:
+    """``PathStyle.guard_tree``, which reads a tree line by line, remembering lines across
+    trees, gives what reading each whole tree gives: its text without paths and ids, its
+    resumed values, its guards and its types."""
+    from dynotrace.analysis.fold import PathStyle, resumed_values
+    from dynotrace.analysis.tree import guarded_types, parse_guard_tree
+
+    shared = PathStyle(base, known_files={"/home/u/proj/m.py"})
+    fresh = PathStyle(base, known_files={"/home/u/proj/m.py"})
+    for index, edits in picks or [(i, []) for i in range(len(guard_trees))]:
+        lines = guard_trees[index % len(guard_trees)].split("\n")
+        for at, text in edits:
+            lines.insert(at % (len(lines) + 1), text)
+        tree = "\n".join(lines)
+        expected = parse_guard_tree(resumed_values(fresh.text(tree), resume_line), fresh.resolve), guarded_types(tree)
+        assert shared.guard_tree(tree, resume_line) == expected
+
+
+@FUZZ
+@given(reasons=st.lists(st.text(max_size=20)))
+def test_canonical_reasons_handed_over_are_what_their_payload_reads(reasons: list[str]) -> None:
+    """The fold takes a canonical ``recompile_reasons`` payload's reasons from
+    ``canonical_events`` instead of reading its JSON again: the same list."""
+    from dynotrace.releases import canonical_events, reason_list
+
+    event = TraceEvent("artifact", {"name": "recompile_reasons"}, 0, 1, 0, json.dumps(reasons))
+    lists: dict[str, list[str]] = {}
+    (canonical,) = canonical_events([event], lists)
+    assert canonical_events([event]) == [canonical]
+    assert canonical.payload is not None and lists[canonical.payload] == reason_list(canonical.payload)
+
+
+@FUZZ
+@given(text=st.lists(st.sampled_from([*"_0123456789a\n", "123456789", "_1234567890_"]), max_size=30).map("".join))
+def test_global_ids_found_where_they_are_taken_out(text: str) -> None:
+    """``PathStyle.guard_tree`` asks whether a line holds an id ``text`` takes out of a
+    global's name with a pattern that finds one faster: the same answer."""
+    from dynotrace.analysis.fold import _DYNAMO_GLOBAL_ID, _GLOBAL_ID_FOUND
+
+    assert (_GLOBAL_ID_FOUND.search(text) is None) == (_DYNAMO_GLOBAL_ID.search(text) is None)
+
+
 def _parse_guard_tree_as_before(text: str, resolve: Callable[[str], str]) -> tuple[Any, ...]:
     """``parse_guard_tree`` as it was before it remembered lines."""
     from dynotrace.analysis.tree import _LEAF, _LINE, _MANAGER_SOURCE, _location, _split_leaf, guarded_source

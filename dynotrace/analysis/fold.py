@@ -19,12 +19,12 @@ from dynotrace.events import ARTIFACT_KINDS, CACHE_ARTIFACTS, TraceEvent
 from dynotrace.analysis.explain import explain_report
 from dynotrace.analysis.graph_breaks import parse_graph_break
 from dynotrace.analysis.names import user_function_name, user_names_in
-from dynotrace.analysis.reasons import parse_recompile_reasons
-from dynotrace.analysis.tree import GuardTreeParser, guarded_source, guarded_types
+from dynotrace.analysis.reasons import parse_reason
+from dynotrace.analysis.tree import GuardTreeParser, guarded_source, guarded_types, line_types
 from dynotrace.model import CacheLookup, Compile, CompileStatus, CompileTime, Function, Functions, GraphBreak, Guard
 from dynotrace.model import GuardFailure, Location, ReadProblems
 from dynotrace.model import Report, RunInfo, ShapeGuard, ShapeSymbol, Specialization, evolve, is_library_file
-from dynotrace.releases import canonical_events, identify, stack_lacks_caller
+from dynotrace.releases import canonical_events, identify, reason_list, stack_lacks_caller
 
 _ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{6,}\b")
 _OBJ_ID = re.compile(r"(___check_(?:obj|type)_id\(.*?, )\d{6,}(\))")
@@ -36,6 +36,11 @@ _ID_HINT = re.compile(r"_c(?<=\d_c)\d")
 # An object id inside the name of a global Dynamo made (``__optimizer_<id>_<id>_c4``).
 _DYNAMO_GLOBAL_ID = re.compile(r"(?<=_)\d{9,}(?=_)")
 _STACK = re.compile(r"\b___stack(\d+)\b")
+# What a line of a guard tree holds that ``PathStyle.guard_tree`` must read the whole tree for.
+_NAMES_GLOBAL, _HOLDS_GLOBAL_ID, _NAMES_STACK, _TYPE_RUNS_ON = 1, 2, 4, 8
+# Where ``_DYNAMO_GLOBAL_ID`` matches: found from its literal ``_`` (the lookbehind is tried
+# at every character: 27,000 instructions a line of the benchmark log's guard trees).
+_GLOBAL_ID_FOUND = re.compile(r"_\d{9,}_")
 # An installed package's absolute path inside torch's own texts (a graph break's explanation).
 # A match starts where a run of path characters starts (the lookbehind): the pattern alone
 # would give the same matches, but tries every position of a run, each time scanning to its
@@ -71,11 +76,28 @@ class PathStyle:
     #: Show files outside ``base`` relative to it (``../x.py``): right for a run on this
     #: machine, wrong for a log from another one, whose paths mean nothing here.
     relative_outside: bool = True
+    #: ``releases.canonical_events``' ``reason_lists``: the reasons of a canonical
+    #: ``recompile_reasons`` payload, by the payload (``recompile_reasons`` reads the JSON
+    #: of a payload not there).
+    reason_lists: Mapping[str, list[str]] = field(default_factory=dict, repr=False)
     _resolved: dict[str, str] = field(default_factory=dict, repr=False)
+    _displayed: dict[tuple[str, str | None, bool], str] = field(default_factory=dict, repr=False)
+    _tool_prefixes: dict[tuple[str | None, bool], tuple[str, ...]] = field(default_factory=dict, repr=False)
     _trees: GuardTreeParser | None = field(default=None, repr=False)
     _failures: dict[tuple[str, str], GuardFailure] = field(default_factory=dict, repr=False)
+    _reasons: dict[str, GuardFailure] = field(default_factory=dict, repr=False)
+    _tree_lines: dict[str, tuple[list[str], tuple[tuple[str, str], ...], int]] = field(default_factory=dict, repr=False)
 
     def display(self, path: str) -> str:
+        # Remembered: the compiles of a function name the same few files again in every
+        # stack and metrics (2,346 calls, 5 files, in the benchmark log's fold).
+        key = (path, self.base, self.relative_outside)
+        shown = self._displayed.get(key)
+        if shown is None:
+            shown = self._displayed[key] = self._display(path)
+        return shown
+
+    def _display(self, path: str) -> str:
         if not path:
             return path
         if self.base and os.path.isabs(path):
@@ -108,21 +130,86 @@ class PathStyle:
             self._resolved[partial] = shown
         return shown
 
-    def guard_tree(self, text: str) -> tuple[Guard, ...]:
-        """``parse_guard_tree(text, self.resolve)``, remembering the lines of earlier trees."""
+    def guard_tree(self, payload: str, resume_line: int | None) -> tuple[tuple[Guard, ...], dict[str, str]]:
+        """The guards of a ``dynamo_cpp_guards_str`` payload, as
+        ``parse_guard_tree(resumed_values(self.text(payload), resume_line), self.resolve)``
+        gives them, and the payload's ``guarded_types``.
+
+        Made line by line, each line's text remembered across trees: the trees of a large
+        log are megabytes of a few thousand distinct lines (22,008 lines, 2,746 distinct, in
+        the benchmark log's 726 trees), and taking paths and ids out of each whole tree,
+        splitting it and finding its types took more CPU than parsing its lines. Every
+        rewrite of ``text`` and ``resumed_values`` stays within a line (none matches a
+        newline), which makes the two the same, but for three that depend on the whole
+        text; a tree where one of them would change something is read whole:
+        ``_DYNAMO_GLOBAL_ID``'s, made when any line names ``G['__``; ``_STACK``'s, made in a
+        resume function; and a type of ``guarded_types`` that may run on into the next line."""
         if self._trees is None:
             self._trees = GuardTreeParser(self.resolve)
-        return self._trees.parse(text)
+        if self.base and "\n" in self.base:
+            return self._trees.parse(resumed_values(self.text(payload), resume_line)), guarded_types(payload)
+        known = self._tree_lines
+        lines: list[str] = []
+        types: dict[str, str] = {}
+        flags = 0
+        for raw in payload.split("\n"):
+            line = known.get(raw)
+            if line is None:
+                line = known[raw] = self._tree_line(raw)
+            shown, found, line_flags = line
+            lines += shown
+            flags |= line_flags
+            for source, type_ in found:
+                types.setdefault(source, type_)
+        if (flags & _NAMES_GLOBAL and flags & _HOLDS_GLOBAL_ID) or (flags & _NAMES_STACK and resume_line is not None):
+            guards = self._trees.parse(resumed_values(self.text(payload), resume_line))
+        else:
+            guards = self._trees.parse_lines(lines)
+        return guards, guarded_types(payload) if flags & _TYPE_RUNS_ON else types
+
+    def _tree_line(self, raw: str) -> tuple[list[str], tuple[tuple[str, str], ...], int]:
+        """One line of a guard tree (split at ``"\n"``) for ``guard_tree``: the lines of
+        its text as ``guard_tree`` shows it when nothing of the whole tree applies, its
+        ``(source, type)`` pairs, and which of the whole tree's rewrites it is open to."""
+        shown = self._text_but_global_ids(raw)
+        flags = _NAMES_GLOBAL if "G['__" in shown else 0
+        if _GLOBAL_ID_FOUND.search(shown) is not None:
+            flags |= _HOLDS_GLOBAL_ID
+        shown = user_names_in(shown)
+        if "___stack" in shown:
+            flags |= _NAMES_STACK
+        found, runs_on = line_types(raw)
+        if runs_on:
+            flags |= _TYPE_RUNS_ON
+        return shown.splitlines(), found, flags
 
     def recompile_reasons(self, text: str) -> tuple[GuardFailure, ...]:
         """``parse_recompile_reasons(text, self.resolve)``, remembering the failures of
-        earlier recompiles."""
-        return parse_recompile_reasons(text, self.resolve, self._failures)
+        earlier recompiles.
+
+        Each reason is remembered whole, its cache entry with it: the n-th recompile of a
+        function lists the failures of the n entries before it, which the recompiles after
+        it often list again word for word (8,283 reasons in the benchmark log, 4,653
+        distinct)."""
+        reasons = self._reasons
+        failures = []
+        listed = self.reason_lists.get(text)
+        for reason in reason_list(text) if listed is None else listed:
+            failure = reasons.get(reason)
+            if failure is None:
+                if not reason.strip():
+                    continue
+                failure = reasons[reason] = parse_reason(reason, self.resolve, self._failures)
+            failures.append(failure)
+        return tuple(failures)
 
     def trim_stack(self, stack: tuple[Location, ...]) -> tuple[Location, ...]:
         """A user stack without the leading frames that only ran the target (dynotrace's
         own, click's, runpy's), so a run under dynotrace shows the stack plain python would."""
-        prefixes = tuple(self.display(d).rstrip(os.sep) + os.sep for d in _tool_dirs())
+        key = (self.base, self.relative_outside)
+        prefixes = self._tool_prefixes.get(key)
+        if prefixes is None:
+            prefixes = self._tool_prefixes[key] = tuple(self.display(d).rstrip(os.sep) + os.sep for d in _tool_dirs())
         start = 0
         for frame in stack:
             name = os.path.basename(frame.file)
@@ -133,6 +220,14 @@ class PathStyle:
 
     def text(self, text: str) -> str:
         """Text with this machine's paths and memory addresses taken out."""
+        text = self._text_but_global_ids(text)
+        if "G['__" in text:
+            # Globals Dynamo names after objects' ids: G['__optimizer_1398..._1398..._c4'].
+            text = _DYNAMO_GLOBAL_ID.sub("<id>", text)
+        return text
+
+    def _text_but_global_ids(self, text: str) -> str:
+        """``text`` but for the ids in the names of Dynamo's globals."""
         if self.base:
             text = text.replace(self.base.rstrip(os.sep) + os.sep, "")
         # Each pattern is tried only on a text that holds its literal part: the guard trees
@@ -151,9 +246,6 @@ class PathStyle:
             text = "\n".join(_PACKAGE_PATH.sub("<site-packages>/", line) if "-packages" in line else line for line in lines)
         if "___check_" in text:
             text = _OBJ_ID.sub(r"\1<id>\2", text)
-        if "G['__" in text:
-            # Globals Dynamo names after objects' ids: G['__optimizer_1398..._1398..._c4'].
-            text = _DYNAMO_GLOBAL_ID.sub("<id>", text)
         return text
 
 
@@ -221,7 +313,8 @@ def fold_events(
     release = identify(events, running=run.torch_version if run.source == "live" else None)
     if run.source == "trace":
         run = replace(run, torch_version=release.named)
-    events = canonical_events(events)
+    reason_lists: dict[str, list[str]] = {}
+    events = canonical_events(events, reason_lists)
     strings: dict[int, str] = dict(seed_strings or {})
     current: dict[tuple[int, int], _CompileEvents] = {}
     groups: list[_CompileEvents] = []
@@ -251,7 +344,7 @@ def fold_events(
         else:
             group.events.append(ev)
 
-    paths = PathStyle(base_dir, relative_outside=run.source == "live")
+    paths = PathStyle(base_dir, relative_outside=run.source == "live", reason_lists=reason_lists)
     has_break_artifacts = any(
         ev.artifact_name == "dynamo_graph_break_reason" for g in groups for ev in g.events
     )
@@ -585,8 +678,7 @@ def _build_compile(
             if (ev.attempt or 0) == final:
                 graphs += 1
         elif ev.kind == "dynamo_cpp_guards_str" and ev.payload is not None:
-            cpp_guards = paths.guard_tree(resumed_values(paths.text(ev.payload), resume_line))
-            types = guarded_types(ev.payload)
+            cpp_guards, types = paths.guard_tree(ev.payload, resume_line)
         elif ev.kind == "dynamo_guards" and ev.payload is not None:
             json_guards = _json_guards(ev.payload, strings, paths)
         elif (ev.attempt or 0) != final or not isinstance(ev.data, dict):
@@ -701,6 +793,14 @@ def _in_user_names(compile_: Compile) -> Compile:
         return evolve(loc, function=user_function_name(loc.function)[0])
 
     def each(items: tuple[Any, ...]) -> tuple[Any, ...]:
+        # Mostly nothing to fix (the benchmark log's 726 compiles hold 22,000 guards and
+        # failures): the tuple is rebuilt only when an item's location is a resume function's.
+        for item in items:
+            location = item.location
+            if location is not None and location.function.startswith(_RESUME_PREFIX):
+                break
+        else:
+            return items
         return tuple(
             evolve(item, location=fixed(item.location)) if item.location is not None and item.location.function.startswith(_RESUME_PREFIX) else item
             for item in items

@@ -16,7 +16,7 @@ at its front; ``resolve`` maps it back to a full name).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from dynotrace.model import Guard, Location
@@ -100,13 +100,23 @@ class GuardTreeParser:
         self.resolve = resolve
         self._lines: dict[str, _Parsed] = {}
         self._guards: dict[tuple[str, str | None], Guard] = {}
+        # A guard's comment is the user line that made it: the leaves of one line (a
+        # tensor's TENSOR_MATCH and its five DIMENSION_DYNAMIC_MARKING_GUARDs, again in each
+        # recompile for another shape) share it (1,929 leaves, 43 comments in the
+        # benchmark log), and reading its ``file:line in function`` was half of a
+        # line's parse.
+        self._locations: dict[tuple[str, ...], Location | None] = {}
 
     def parse(self, text: str) -> tuple[Guard, ...]:
+        return self.parse_lines(text.splitlines())
+
+    def parse_lines(self, tree_lines: Iterable[str]) -> tuple[Guard, ...]:
+        """``parse`` of the text whose ``splitlines()`` are ``tree_lines``."""
         guards: list[Guard] = []
         # sources[d] is the source of the manager at depth d (depth = number of "| ").
         sources: dict[int, str | None] = {}
         lines = self._lines
-        for raw in text.splitlines():
+        for raw in tree_lines:
             try:
                 parsed = lines[raw]
             except KeyError:
@@ -145,7 +155,11 @@ class GuardTreeParser:
         if leaf is None:
             return None
         check, comment = _split_leaf(leaf["rest"])
-        return (depth, leaf["kind"], check, _location(comment, self.resolve), guarded_source(check))
+        try:
+            location = self._locations[comment]
+        except KeyError:
+            location = self._locations[comment] = _location(comment, self.resolve)
+        return (depth, leaf["kind"], check, location, guarded_source(check))
 
 
 _MANAGER_TYPE = re.compile(r"source=(?P<source>.*?), accessed_by=.*?, type=<class '(?P<type>[^']+)'>")
@@ -157,3 +171,19 @@ def guarded_types(text: str) -> dict[str, str]:
     for m in _MANAGER_TYPE.finditer(text):
         types.setdefault(m["source"], m["type"])
     return types
+
+
+# A manager line whose ``type=<class '`` is not closed on the line: only there can a match
+# of ``_MANAGER_TYPE`` (whose ``[^']+`` takes newlines) run on into the next line.
+_TYPE_UNCLOSED = re.compile(r"source=.*?, accessed_by=.*?, type=<class '[^']*\Z")
+
+
+def line_types(line: str) -> tuple[tuple[tuple[str, str], ...], bool]:
+    """The ``(source, type)`` pairs ``guarded_types`` finds in one line of a text split at
+    ``"\n"``, and whether a match over the whole text may run on past this line's end (then
+    only ``guarded_types`` of the whole text says). When no line of a text may, its
+    ``guarded_types`` are its lines' pairs in order, each source's first one kept."""
+    if "type=<class '" not in line:
+        return (), False
+    found = tuple((m["source"], m["type"]) for m in _MANAGER_TYPE.finditer(line))
+    return found, _TYPE_UNCLOSED.search(line) is not None
