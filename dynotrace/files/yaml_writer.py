@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
@@ -140,19 +141,16 @@ def write(
         raise _NotSimple
 
     append = lines.append
-    #: The lines each small object was written as, by its ``id`` and place: the model
-    #: shares one object among the compiles that have it (a guard, a location), and a
-    #: report refers to the same few thousand a hundred thousand times.
-    objects: dict[tuple[int, str, str], list[str]] = {}
+    extend = lines.extend
+    #: The lines each small object was written as, by its place (the ``first`` its first
+    #: line starts with: its indent is as long) and then its ``id``: the model shares one
+    #: object among the compiles that have it (a guard, a location), and a report refers
+    #: to the same few thousand a hundred thousand times.
+    objects: defaultdict[str, dict[int, list[str]]] = defaultdict(dict)
 
-    def model_object(item: Any, indent: str, first: str) -> None:
-        """Writes ``mapping(fields(item), indent, first)``, or the lines it wrote for the
-        same object at the same place before."""
-        place = (id(item), indent, first)
-        done = objects.get(place)
-        if done is not None:
-            lines.extend(done)
-            return
+    def model_object(item: Any, indent: str, first: str, memo: dict[int, list[str]]) -> None:
+        """Writes ``mapping(fields(item), indent, first)``, and remembers its lines in
+        ``memo`` (``objects[first]``) when they are few. Its callers look there first."""
         assert fields is not None
         mapped = fields(item)
         if not mapped:
@@ -160,7 +158,7 @@ def write(
         start = len(lines)
         mapping(mapped, indent, first)
         if emit is None and len(lines) - start <= _SMALL_OBJECT_LINES:
-            objects[place] = lines[start:]
+            memo[id(item)] = lines[start:]
 
     def mapping(items: dict[Any, Any], indent: str, first: str) -> None:
         """Writes ``items`` at ``indent``; the first line starts with ``first`` instead
@@ -196,25 +194,43 @@ def write(
                         append(f"{first}{head}: []")
                 elif fields is not None and kind not in _PLAIN:
                     append(f"{first}{head}:")
-                    model_object(item, indent + "  ", indent + "  ")
+                    inner = indent + "  "
+                    memo = objects[inner]
+                    done = memo.get(id(item))
+                    if done is None:
+                        model_object(item, inner, inner, memo)
+                    else:
+                        extend(done)
                 else:
                     append(f"{first}{head}: {value(item, indent)}")
             first = indent
 
     def sequence(items: list[Any], indent: str, first: str) -> None:
+        inner = indent + "  "
+        at = first + "- "  # the first item's first line starts so, the others' with ``rest``
+        rest = indent + "- "
+        memo = None
         for item in items:
             kind = type(item)
             if kind is tuple and fields is not None:
                 kind = list
             if kind is dict and item:
-                mapping(item, indent + "  ", first + "- ")
+                mapping(item, inner, at)
             elif kind is list and item:
-                sequence(item, indent + "  ", first + "- ")
+                sequence(item, inner, at)
             elif fields is not None and kind not in _PLAIN:
-                model_object(item, indent + "  ", first + "- ")
+                if memo is None:
+                    memo = objects[at]
+                done = memo.get(id(item))
+                if done is None:
+                    model_object(item, inner, at, memo)
+                else:
+                    extend(done)
             else:
-                append(f"{first}- {'[]' if kind is list else '{}' if kind is dict else value(item, indent)}")
-            first = indent
+                append(f"{at}{'[]' if kind is list else '{}' if kind is dict else value(item, indent)}")
+            if at is not rest:
+                at = rest
+                memo = None
             if emit is not None and len(lines) >= _EMIT_LINES:
                 emit("\n".join(lines) + "\n")
                 lines.clear()
