@@ -145,65 +145,71 @@ def write(
     #: The lines each small object was written as, by its place (the ``first`` its first
     #: line starts with: its indent is as long) and then its ``id``: the model shares one
     #: object among the compiles that have it (a guard, a location), and a report refers
-    #: to the same few thousand a hundred thousand times.
+    #: to the same few thousand a hundred thousand times. Its writers look here first,
+    #: then write the object with ``mapping`` and remember its lines when they are few.
     objects: defaultdict[str, dict[int, list[str]]] = defaultdict(dict)
+    #: What a line of each key starts with at each place (``first`` or an indent): the
+    #: place, the key as written, and ``:``.
+    heads_at: defaultdict[str, dict[Any, str]] = defaultdict(dict)
 
-    def model_object(item: Any, indent: str, first: str, memo: dict[int, list[str]]) -> None:
-        """Writes ``mapping(fields(item), indent, first)``, and remembers its lines in
-        ``memo`` (``objects[first]``) when they are few. Its callers look there first."""
-        assert fields is not None
-        mapped = fields(item)
-        if not mapped:
-            raise _NotSimple  # written as {} after its key: the plain writer knows how
-        start = len(lines)
-        mapping(mapped, indent, first)
-        if emit is None and len(lines) - start <= _SMALL_OBJECT_LINES:
-            memo[id(item)] = lines[start:]
-
-    def mapping(items: dict[Any, Any], indent: str, first: str) -> None:
-        """Writes ``items`` at ``indent``; the first line starts with ``first`` instead
-        (ending in the ``- `` of the sequence item the mapping is, if it is one).
+    def mapping(items: Any, indent: str, first: str) -> None:
+        """Writes ``items`` (a dict, or a model object: its ``fields``) at ``indent``; the
+        first line starts with ``first`` instead (ending in the ``- `` of the sequence
+        item the mapping is, if it is one).
 
         ``key``, ``value`` and ``scalar`` are written out inline for the common cases
-        (a known key, a string written before, an int): a report is a quarter of a
+        (a known key, a string written before, an int, None): a report is a quarter of a
         million of them, and the calls were a third of the writing."""
+        if type(items) is not dict:
+            assert fields is not None
+            items = fields(items)
+            if not items:
+                raise _NotSimple  # written as {} after its key: the plain writer knows how
+        heads = heads_at[first]
         for name, item in items.items():
-            head = keys.get(name)
+            head = heads.get(name)
             if head is None:
-                head = key(name)
+                head = heads[name] = f"{first}{key(name)}:"
             kind = type(item)
             if kind is str:
                 written = scalars.get(item)
-                append(f"{first}{head}: {scalar(item, indent) if written is None else written}")
+                append(f"{head} {scalar(item, indent) if written is None else written}")
             elif kind is int:
-                append(f"{first}{head}: {item}")
+                append(f"{head} {item}")
+            elif item is None:
+                append(head + " null")
             else:
                 if kind is tuple and fields is not None:
                     kind = list
                 if kind is dict:
                     if item:
-                        append(f"{first}{head}:")
+                        append(head)
                         mapping(item, indent + "  ", indent + "  ")
                     else:
-                        append(f"{first}{head}: {{}}")
+                        append(head + " {}")
                 elif kind is list:
                     if item:
-                        append(f"{first}{head}:")
+                        append(head)
                         sequence(item, indent, indent)  # a list in a mapping is not indented further
                     else:
-                        append(f"{first}{head}: []")
+                        append(head + " []")
                 elif fields is not None and kind not in _PLAIN:
-                    append(f"{first}{head}:")
+                    append(head)
                     inner = indent + "  "
                     memo = objects[inner]
                     done = memo.get(id(item))
                     if done is None:
-                        model_object(item, inner, inner, memo)
+                        start = len(lines)
+                        mapping(item, inner, inner)
+                        if emit is None and len(lines) - start <= _SMALL_OBJECT_LINES:
+                            memo[id(item)] = lines[start:]
                     else:
                         extend(done)
                 else:
-                    append(f"{first}{head}: {value(item, indent)}")
-            first = indent
+                    append(f"{head} {value(item, indent)}")
+            if first is not indent:
+                first = indent
+                heads = heads_at[indent]
 
     def sequence(items: list[Any], indent: str, first: str) -> None:
         inner = indent + "  "
@@ -223,7 +229,10 @@ def write(
                     memo = objects[at]
                 done = memo.get(id(item))
                 if done is None:
-                    model_object(item, inner, at, memo)
+                    start = len(lines)
+                    mapping(item, inner, at)
+                    if emit is None and len(lines) - start <= _SMALL_OBJECT_LINES:
+                        memo[id(item)] = lines[start:]
                 else:
                     extend(done)
             else:
