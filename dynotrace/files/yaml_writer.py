@@ -169,32 +169,32 @@ def write(
         for name, item in items.items():
             head = heads.get(name)
             if head is None:
-                head = heads[name] = f"{first}{key(name)}:"
+                head = heads[name] = f"{first}{key(name)}: "
             kind = type(item)
             if kind is str:
                 written = scalars.get(item)
-                append(f"{head} {scalar(item, indent) if written is None else written}")
+                append(head + (scalar(item, indent) if written is None else written))
             elif kind is int:
-                append(f"{head} {item}")
+                append(f"{head}{item}")
             elif item is None:
-                append(head + " null")
+                append(head + "null")
             else:
                 if kind is tuple and fields is not None:
                     kind = list
                 if kind is dict:
                     if item:
-                        append(head)
+                        append(head[:-1])
                         mapping(item, indent + "  ", indent + "  ")
                     else:
-                        append(head + " {}")
+                        append(head + "{}")
                 elif kind is list:
                     if item:
-                        append(head)
+                        append(head[:-1])
                         sequence(item, indent, indent)  # a list in a mapping is not indented further
                     else:
-                        append(head + " []")
+                        append(head + "[]")
                 elif fields is not None and kind not in _PLAIN:
-                    append(head)
+                    append(head[:-1])
                     inner = indent + "  "
                     memo = objects[inner]
                     done = memo.get(id(item))
@@ -206,7 +206,7 @@ def write(
                     else:
                         extend(done)
                 else:
-                    append(f"{head} {value(item, indent)}")
+                    append(f"{head}{value(item, indent)}")
             if first is not indent:
                 first = indent
                 heads = heads_at[indent]
