@@ -22,8 +22,8 @@ from collections.abc import Callable
 from typing import Any
 
 NOT_SIMPLE: Any = object()
-#: How many lines ``write`` gathers before it hands them to its ``emit``.
-_EMIT_LINES = 8192
+#: How many pieces (two for most lines) ``write`` gathers before it hands them to its ``emit``.
+_EMIT_PIECES = 16384
 
 #: The plain scalars YAML 1.1 reads as something other than a string: PyYAML's implicit
 #: resolvers (``yaml/resolver.py``: bool, float, int, merge, null, timestamp, value and
@@ -69,8 +69,9 @@ _DOUBLE_QUOTE_TABLE = str.maketrans(_ESCAPES)
 _PRINTABLE_OR_BREAK = str.maketrans(dict.fromkeys(["\n", *map(chr, range(0x20, 0x7F))]))
 #: Longer text is laid out anew each time it is written (it rarely recurs).
 _REMEMBERED_TEXT = 1024
-#: An object written in more lines than this is not remembered (a compile, which never recurs).
-_SMALL_OBJECT_LINES = 64
+#: An object written in more pieces than this (64 lines, about) is not remembered (a compile,
+#: which never recurs).
+_SMALL_OBJECT_PIECES = 128
 #: What ``write`` writes without asking its ``fields``.
 _PLAIN = frozenset({dict, list, str, int, float, bool, type(None)})
 #: libyaml writes a key longer than this as a complex key (``? key``); reports never have one.
@@ -98,7 +99,10 @@ def write(
     text: the caller discards it."""
     if type(data) is not dict or not data:
         return NOT_SIMPLE
-    lines: list[str] = []
+    #: The text's pieces: each line is a piece that starts with a line break and its
+    #: key (or its ``-``), then the piece of its value, if it has one; the text is the
+    #: pieces joined without the first break, and ends with one.
+    pieces: list[str] = []
     #: Text -> how it is written, for one-line text up to ``_REMEMBERED_TEXT`` long: keys,
     #: and values that recur (a guard's check, a recompile's suggestion: 8,283 of them, 265
     #: distinct, in the bench log's report).
@@ -140,17 +144,16 @@ def write(
             return _float(item)
         raise _NotSimple
 
-    append = lines.append
-    extend = lines.extend
-    #: The lines each small object was written as, by its place (the ``first`` its first
+    #: The pieces each small object was written as, by its place (the ``first`` its first
     #: line starts with: its indent is as long) and then its ``id``: the model shares one
     #: object among the compiles that have it (a guard, a location), and a report refers
     #: to the same few thousand a hundred thousand times. Its writers look here first,
-    #: then write the object with ``mapping`` and remember its lines when they are few.
+    #: then write the object with ``mapping`` and remember its pieces when they are few.
     objects: defaultdict[str, dict[int, list[str]]] = defaultdict(dict)
-    #: What a line of each key starts with at each place (``first`` or an indent): the
-    #: place, the key as written, and ``:``.
+    #: What a line of each key starts with at each place (``first`` or an indent): a line
+    #: break, the place, the key as written, ``: ``.
     heads_at: defaultdict[str, dict[Any, str]] = defaultdict(dict)
+    begun = False  # whether the text's first piece, which has no line before it, was emitted
 
     def mapping(items: Any, indent: str, first: str) -> None:
         """Writes ``items`` (a dict, or a model object: its ``fields``) at ``indent``; the
@@ -169,52 +172,59 @@ def write(
         for name, item in items.items():
             head = heads.get(name)
             if head is None:
-                head = heads[name] = f"{first}{key(name)}: "
+                head = heads[name] = f"\n{first}{key(name)}: "
             kind = type(item)
             if kind is str:
                 written = scalars.get(item)
-                append(head + (scalar(item, indent) if written is None else written))
+                pieces.append(head)
+                pieces.append(scalar(item, indent) if written is None else written)
             elif kind is int:
-                append(f"{head}{item}")
+                pieces.append(f"{head}{item}")
             elif item is None:
-                append(head + "null")
+                pieces.append(head)
+                pieces.append("null")
             else:
                 if kind is tuple and fields is not None:
                     kind = list
                 if kind is dict:
                     if item:
-                        append(head[:-1])
+                        pieces.append(head[:-1])
                         mapping(item, indent + "  ", indent + "  ")
                     else:
-                        append(head + "{}")
+                        pieces.append(head)
+                        pieces.append("{}")
                 elif kind is list:
                     if item:
-                        append(head[:-1])
+                        pieces.append(head[:-1])
                         sequence(item, indent, indent)  # a list in a mapping is not indented further
                     else:
-                        append(head + "[]")
+                        pieces.append(head)
+                        pieces.append("[]")
                 elif fields is not None and kind not in _PLAIN:
-                    append(head[:-1])
+                    pieces.append(head[:-1])
                     inner = indent + "  "
                     memo = objects[inner]
                     done = memo.get(id(item))
                     if done is None:
-                        start = len(lines)
+                        start = len(pieces)
                         mapping(item, inner, inner)
-                        if emit is None and len(lines) - start <= _SMALL_OBJECT_LINES:
-                            memo[id(item)] = lines[start:]
+                        if emit is None and len(pieces) - start <= _SMALL_OBJECT_PIECES:
+                            memo[id(item)] = pieces[start:]
                     else:
-                        extend(done)
+                        pieces.extend(done)
                 else:
-                    append(f"{head}{value(item, indent)}")
+                    pieces.append(head)
+                    pieces.append(value(item, indent))
             if first is not indent:
                 first = indent
                 heads = heads_at[indent]
 
     def sequence(items: list[Any], indent: str, first: str) -> None:
+        nonlocal begun
         inner = indent + "  "
         at = first + "- "  # the first item's first line starts so, the others' with ``rest``
         rest = indent + "- "
+        head = "\n" + at
         memo = None
         for item in items:
             kind = type(item)
@@ -229,20 +239,25 @@ def write(
                     memo = objects[at]
                 done = memo.get(id(item))
                 if done is None:
-                    start = len(lines)
+                    start = len(pieces)
                     mapping(item, inner, at)
-                    if emit is None and len(lines) - start <= _SMALL_OBJECT_LINES:
-                        memo[id(item)] = lines[start:]
+                    if emit is None and len(pieces) - start <= _SMALL_OBJECT_PIECES:
+                        memo[id(item)] = pieces[start:]
                 else:
-                    extend(done)
+                    pieces.extend(done)
             else:
-                append(f"{at}{'[]' if kind is list else '{}' if kind is dict else value(item, indent)}")
+                pieces.append(head)
+                pieces.append("[]" if kind is list else "{}" if kind is dict else value(item, indent))
             if at is not rest:
                 at = rest
+                head = "\n" + at
                 memo = None
-            if emit is not None and len(lines) >= _EMIT_LINES:
-                emit("\n".join(lines) + "\n")
-                lines.clear()
+            if emit is not None and len(pieces) >= _EMIT_PIECES:
+                if not begun:
+                    pieces[0] = pieces[0][1:]
+                    begun = True
+                emit("".join(pieces))
+                pieces.clear()
 
     try:
         mapping(data, "", "")
@@ -254,8 +269,10 @@ def write(
         # a reference cycle, for the collector's next full pass to walk and free: 23 M of
         # the 683 M instructions a save of that report took.
         del mapping, sequence
-    lines.append("")
-    return "\n".join(lines)
+    if not begun:
+        pieces[0] = pieces[0][1:]
+    pieces.append("\n")
+    return "".join(pieces)
 
 
 def _scalar(text: str, indent: str) -> str:
