@@ -15,7 +15,6 @@ write as simple keys) it returns ``NOT_SIMPLE`` and the caller asks libyaml;
 
 from __future__ import annotations
 
-import math
 import re
 from collections import defaultdict
 from collections.abc import Callable
@@ -55,6 +54,9 @@ _TYPED = re.compile(
         |!|&|\*)$""",
     re.X,
 )
+#: The first characters of the texts ``_TYPED`` matches, the empty text aside: no other text
+#: is worth the pattern's time (checked in ``tests/test_fuzz.py``).
+_TYPED_FIRST = frozenset("yYnNtTfFoO0123456789+-.<~=!&*")
 #: First characters after which a plain scalar would be read as YAML syntax.
 _FIRST_INDICATORS = frozenset("#,[]{}&*!|>'\"%@`")
 #: libyaml's escapes in double-quoted text, for the ASCII characters it escapes; any other
@@ -281,7 +283,7 @@ def _scalar(text: str, indent: str) -> str:
     if not text.isascii():
         raise _NotSimple
     if text.isprintable():
-        if _plain_allowed(text) and not _TYPED.match(text):
+        if _plain_allowed(text) and not (not text or text[0] in _TYPED_FIRST and _TYPED.match(text)):
             return text
         return "'" + text.replace("'", "''") + "'"
     if not text.translate(_PRINTABLE_OR_BREAK) and "\n " not in text and " \n" not in text:
@@ -328,14 +330,14 @@ def _plain_allowed(text: str) -> bool:
 
 
 def _float(number: float) -> str:
-    """PyYAML's ``SafeRepresenter.represent_float``, for the values it writes plain."""
-    if math.isnan(number):
-        return ".nan"
-    if math.isinf(number):
-        return ".inf" if number > 0 else "-.inf"
-    text = repr(number).lower()
-    if "." not in text and "e" in text:
-        text = text.replace("e", ".0e", 1)
-    if not _TYPED.match(text):  # a float YAML would not read back as one: libyaml tags it
-        raise _NotSimple
+    """PyYAML's ``SafeRepresenter.represent_float``, which libyaml writes plain: a finite
+    float's ``repr`` is digits with a point, or one digit, maybe a point and more, and an
+    exponent (``1e-07``, made ``1.0e-07``), both of which YAML reads as a float
+    (``tests/test_fuzz.py`` checks it); ``nan`` and ``inf`` are the only others, and the
+    only ones with an ``n``."""
+    text = float.__repr__(number)
+    if "n" in text:
+        return ".nan" if text == "nan" else ".inf" if text == "inf" else "-.inf"
+    if "." not in text:
+        return text.replace("e", ".0e", 1)
     return text
