@@ -128,14 +128,12 @@ def write(
             written = keys[text] = scalar(text, "")
         return written
 
-    def value(item: Any, indent: str) -> str | None:
-        """How ``item`` is written after ``key:`` or ``-`` in a collection indented by
-        ``indent``; None for a non-empty collection."""
+    def value(item: Any, indent: str) -> str:
+        """How ``item``, a scalar, is written after ``key:`` or ``-`` in a collection
+        indented by ``indent``."""
         kind = type(item)
         if kind is str:
             return scalar(item, indent)
-        if kind is dict or kind is list:
-            return None if item else ("{}" if kind is dict else "[]")
         if kind is int:
             return str(item)
         if item is None:
