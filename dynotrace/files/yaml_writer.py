@@ -154,6 +154,15 @@ def write(
     #: What a line of each key starts with at each place (``first`` or an indent): a line
     #: break, the place, the key as written, ``: ``.
     heads_at: defaultdict[str, dict[Any, str]] = defaultdict(dict)
+    #: An int's text, for the ints written (only ints: ``True == 1``, but is written ``true``).
+    numbers: dict[int, str] = {}
+    #: A head without the space after its colon: the line of a key whose value follows below.
+    colons: dict[str, str] = {}
+
+    def colon(head: str) -> str:
+        written = colons[head] = head[:-1]
+        return written
+
     begun = False  # whether the text's first piece, which has no line before it, was emitted
 
     def mapping(items: Any, indent: str, first: str) -> None:
@@ -180,7 +189,11 @@ def write(
                 pieces.append(head)
                 pieces.append(scalar(item, indent) if written is None else written)
             elif kind is int:
-                pieces.append(f"{head}{item}")
+                written = numbers.get(item)
+                if written is None:
+                    written = numbers[item] = str(item)
+                pieces.append(head)
+                pieces.append(written)
             elif item is None:
                 pieces.append(head)
                 pieces.append("null")
@@ -189,20 +202,20 @@ def write(
                     kind = list
                 if kind is dict:
                     if item:
-                        pieces.append(head[:-1])
+                        pieces.append(colons.get(head) or colon(head))
                         mapping(item, indent + "  ", indent + "  ")
                     else:
                         pieces.append(head)
                         pieces.append("{}")
                 elif kind is list:
                     if item:
-                        pieces.append(head[:-1])
+                        pieces.append(colons.get(head) or colon(head))
                         sequence(item, indent, indent)  # a list in a mapping is not indented further
                     else:
                         pieces.append(head)
                         pieces.append("[]")
                 elif fields is not None and kind not in _PLAIN:
-                    pieces.append(head[:-1])
+                    pieces.append(colons.get(head) or colon(head))
                     inner = indent + "  "
                     memo = objects[inner]
                     done = memo.get(id(item))
