@@ -77,6 +77,7 @@ _REMEMBERED_TEXT = 1024
 _SMALL_OBJECT_PIECES = 128
 #: What ``write`` writes without asking its ``fields``.
 _PLAIN = frozenset({dict, list, str, int, float, bool, type(None)})
+_PLAIN_OR_TUPLE = _PLAIN | {tuple}
 #: libyaml writes a key longer than this as a complex key (``? key``); reports never have one.
 _SIMPLE_KEY_LENGTH = 128
 
@@ -242,13 +243,7 @@ def write(
         memo = None
         for item in items:
             kind = type(item)
-            if kind is tuple and fields is not None:
-                kind = list
-            if kind is dict and item:
-                mapping(item, inner, at)
-            elif kind is list and item:
-                sequence(item, inner, at)
-            elif fields is not None and kind not in _PLAIN:
+            if kind not in _PLAIN_OR_TUPLE and fields is not None:  # most items of a report's lists
                 if memo is None:
                     memo = objects[at]
                 done = memo.get(id(item))
@@ -260,8 +255,15 @@ def write(
                 else:
                     pieces.extend(done)
             else:
-                pieces.append(head)
-                pieces.append("[]" if kind is list else "{}" if kind is dict else value(item, indent))
+                if kind is tuple and fields is not None:
+                    kind = list
+                if kind is dict and item:
+                    mapping(item, inner, at)
+                elif kind is list and item:
+                    sequence(item, inner, at)
+                else:
+                    pieces.append(head)
+                    pieces.append("[]" if kind is list else "{}" if kind is dict else value(item, indent))
             if at is not rest:
                 at = rest
                 head = "\n" + at
