@@ -120,7 +120,7 @@ def write(
                 scalars[text] = written
         return written
 
-    keys: dict[Any, str] = {}  # a report has a few dozen distinct keys, written 250,000 times
+    keys: dict[Any, str] = {}  # a key's text, for the heads of each place it is written at
 
     def key(text: Any) -> str:
         written = keys.get(text) if type(text) is str else None
