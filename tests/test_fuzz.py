@@ -420,6 +420,36 @@ def test_fast_yaml_writer_writes_what_libyaml_writes(data: dict[str, Any]) -> No
     assert text == _libyaml_text(data)
 
 
+def _typed_text() -> st.SearchStrategy[str]:
+    from dynotrace.files import yaml_writer
+
+    return st.from_regex(yaml_writer._TYPED)
+
+
+@given(text=st.one_of(st.deferred(_typed_text), st.characters(max_codepoint=0x7F).flatmap(lambda c: _ASCII.map(c.__add__))))
+@FUZZ
+def test_text_the_writer_does_not_match_as_typed_is_no_typed_text(text: str) -> None:
+    # The writer skips the pattern for one-line printable text that starts with none of
+    # ``_TYPED_FIRST`` (``$`` also matches before a final line break, which such text lacks).
+    from dynotrace.files import yaml_writer
+
+    if text.isprintable() and yaml_writer._TYPED.match(text):
+        assert text == "" or text[0] in yaml_writer._TYPED_FIRST, text
+
+
+@given(number=st.floats(allow_nan=False, allow_infinity=False))
+@FUZZ
+@example(number=1e16)
+@example(number=-1e-7)
+@example(number=5e-324)
+def test_a_finite_float_is_written_as_text_yaml_reads_as_a_float(number: float) -> None:
+    from dynotrace.files import yaml_writer
+
+    text = yaml_writer._float(number)
+    assert yaml_writer._TYPED.match(text), text
+    assert yaml.safe_load(text) == number
+
+
 def test_writing_a_yaml_report_does_not_import_pyyaml(tmp_path: Path) -> None:
     code = (
         "import sys\n"

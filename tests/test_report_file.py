@@ -373,7 +373,7 @@ def test_a_part_written_piece_by_piece_is_the_part(tmp_path: Path, monkeypatch: 
 
     data = _plain_report_data()
     data["notes"] = [text]
-    monkeypatch.setattr(yaml_writer, "_EMIT_LINES", 3)  # many pieces
+    monkeypatch.setattr(yaml_writer, "_EMIT_PIECES", 3)  # many pieces
     path = files.write_section_of(str(tmp_path), "ranks", 5, data, fmt)
     assert Path(path).read_text(encoding="utf-8") == files.section_text("ranks", "5", data, fmt)
 

@@ -15,14 +15,15 @@ write as simple keys) it returns ``NOT_SIMPLE`` and the caller asks libyaml;
 
 from __future__ import annotations
 
-import math
+import gc
 import re
+from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
 NOT_SIMPLE: Any = object()
-#: How many lines ``write`` gathers before it hands them to its ``emit``.
-_EMIT_LINES = 8192
+#: How many pieces (two for most lines) ``write`` gathers before it hands them to its ``emit``.
+_EMIT_PIECES = 16384
 
 #: The plain scalars YAML 1.1 reads as something other than a string: PyYAML's implicit
 #: resolvers (``yaml/resolver.py``: bool, float, int, merge, null, timestamp, value and
@@ -54,6 +55,9 @@ _TYPED = re.compile(
         |!|&|\*)$""",
     re.X,
 )
+#: The first characters of the texts ``_TYPED`` matches, the empty text aside: no other text
+#: is worth the pattern's time (checked in ``tests/test_fuzz.py``).
+_TYPED_FIRST = frozenset("yYnNtTfFoO0123456789+-.<~=!&*")
 #: First characters after which a plain scalar would be read as YAML syntax.
 _FIRST_INDICATORS = frozenset("#,[]{}&*!|>'\"%@`")
 #: libyaml's escapes in double-quoted text, for the ASCII characters it escapes; any other
@@ -68,10 +72,12 @@ _DOUBLE_QUOTE_TABLE = str.maketrans(_ESCAPES)
 _PRINTABLE_OR_BREAK = str.maketrans(dict.fromkeys(["\n", *map(chr, range(0x20, 0x7F))]))
 #: Longer text is laid out anew each time it is written (it rarely recurs).
 _REMEMBERED_TEXT = 1024
-#: An object written in more lines than this is not remembered (a compile, which never recurs).
-_SMALL_OBJECT_LINES = 64
+#: An object written in more pieces than this (64 lines, about) is not remembered (a compile,
+#: which never recurs).
+_SMALL_OBJECT_PIECES = 128
 #: What ``write`` writes without asking its ``fields``.
 _PLAIN = frozenset({dict, list, str, int, float, bool, type(None)})
+_PLAIN_OR_TUPLE = _PLAIN | {tuple}
 #: libyaml writes a key longer than this as a complex key (``? key``); reports never have one.
 _SIMPLE_KEY_LENGTH = 128
 
@@ -97,7 +103,10 @@ def write(
     text: the caller discards it."""
     if type(data) is not dict or not data:
         return NOT_SIMPLE
-    lines: list[str] = []
+    #: The text's pieces: each line is a piece that starts with a line break and its
+    #: key (or its ``-``), then the piece of its value, if it has one; the text is the
+    #: pieces joined without the first break, and ends with one.
+    pieces: list[str] = []
     #: Text -> how it is written, for one-line text up to ``_REMEMBERED_TEXT`` long: keys,
     #: and values that recur (a guard's check, a recompile's suggestion: 8,283 of them, 265
     #: distinct, in the bench log's report).
@@ -111,7 +120,7 @@ def write(
                 scalars[text] = written
         return written
 
-    keys: dict[Any, str] = {}  # a report has a few dozen distinct keys, written 250,000 times
+    keys: dict[Any, str] = {}  # a key's text, for the heads of each place it is written at
 
     def key(text: Any) -> str:
         written = keys.get(text) if type(text) is str else None
@@ -121,14 +130,12 @@ def write(
             written = keys[text] = scalar(text, "")
         return written
 
-    def value(item: Any, indent: str) -> str | None:
-        """How ``item`` is written after ``key:`` or ``-`` in a collection indented by
-        ``indent``; None for a non-empty collection."""
+    def value(item: Any, indent: str) -> str:
+        """How ``item``, a scalar, is written after ``key:`` or ``-`` in a collection
+        indented by ``indent``."""
         kind = type(item)
         if kind is str:
             return scalar(item, indent)
-        if kind is dict or kind is list:
-            return None if item else ("{}" if kind is dict else "[]")
         if kind is int:
             return str(item)
         if item is None:
@@ -139,92 +146,157 @@ def write(
             return _float(item)
         raise _NotSimple
 
-    append = lines.append
-    #: The lines each small object was written as, by its ``id`` and place: the model
-    #: shares one object among the compiles that have it (a guard, a location), and a
-    #: report refers to the same few thousand a hundred thousand times.
-    objects: dict[tuple[int, str, str], list[str]] = {}
+    #: The pieces each small object was written as, by its place (the ``first`` its first
+    #: line starts with: its indent is as long) and then its ``id``: the model shares one
+    #: object among the compiles that have it (a guard, a location), and a report refers
+    #: to the same few thousand a hundred thousand times. Its writers look here first,
+    #: then write the object with ``mapping`` and remember its pieces when they are few.
+    objects: defaultdict[str, dict[int, list[str]]] = defaultdict(dict)
+    #: What a line of each key starts with at each place (``first`` or an indent): a line
+    #: break, the place, the key as written, ``: ``.
+    heads_at: defaultdict[str, dict[Any, str]] = defaultdict(dict)
+    #: An int's text, for the ints written (only ints: ``True == 1``, but is written ``true``).
+    numbers: dict[int, str] = {}
+    #: A head without the space after its colon: the line of a key whose value follows below.
+    colons: dict[str, str] = {}
 
-    def model_object(item: Any, indent: str, first: str) -> None:
-        """Writes ``mapping(fields(item), indent, first)``, or the lines it wrote for the
-        same object at the same place before."""
-        place = (id(item), indent, first)
-        done = objects.get(place)
-        if done is not None:
-            lines.extend(done)
-            return
-        assert fields is not None
-        mapped = fields(item)
-        if not mapped:
-            raise _NotSimple  # written as {} after its key: the plain writer knows how
-        start = len(lines)
-        mapping(mapped, indent, first)
-        if emit is None and len(lines) - start <= _SMALL_OBJECT_LINES:
-            objects[place] = lines[start:]
+    def colon(head: str) -> str:
+        written = colons[head] = head[:-1]
+        return written
 
-    def mapping(items: dict[Any, Any], indent: str, first: str) -> None:
-        """Writes ``items`` at ``indent``; the first line starts with ``first`` instead
-        (ending in the ``- `` of the sequence item the mapping is, if it is one).
+    begun = False  # whether the text's first piece, which has no line before it, was emitted
+
+    def mapping(items: Any, indent: str, first: str) -> None:
+        """Writes ``items`` (a dict, or a model object: its ``fields``) at ``indent``; the
+        first line starts with ``first`` instead (ending in the ``- `` of the sequence
+        item the mapping is, if it is one).
 
         ``key``, ``value`` and ``scalar`` are written out inline for the common cases
-        (a known key, a string written before, an int): a report is a quarter of a
+        (a known key, a string written before, an int, None): a report is a quarter of a
         million of them, and the calls were a third of the writing."""
+        if type(items) is not dict:
+            assert fields is not None
+            items = fields(items)
+            if not items:
+                raise _NotSimple  # written as {} after its key: the plain writer knows how
+        heads = heads_at[first]
         for name, item in items.items():
-            head = keys.get(name)
+            head = heads.get(name)
             if head is None:
-                head = key(name)
+                head = heads[name] = f"\n{first}{key(name)}: "
             kind = type(item)
             if kind is str:
                 written = scalars.get(item)
-                append(f"{first}{head}: {scalar(item, indent) if written is None else written}")
+                pieces.append(head)
+                pieces.append(scalar(item, indent) if written is None else written)
             elif kind is int:
-                append(f"{first}{head}: {item}")
+                written = numbers.get(item)
+                if written is None:
+                    written = numbers[item] = str(item)
+                pieces.append(head)
+                pieces.append(written)
+            elif item is None:
+                pieces.append(head)
+                pieces.append("null")
             else:
                 if kind is tuple and fields is not None:
                     kind = list
                 if kind is dict:
                     if item:
-                        append(f"{first}{head}:")
+                        pieces.append(colons.get(head) or colon(head))
                         mapping(item, indent + "  ", indent + "  ")
                     else:
-                        append(f"{first}{head}: {{}}")
+                        pieces.append(head)
+                        pieces.append("{}")
                 elif kind is list:
                     if item:
-                        append(f"{first}{head}:")
+                        pieces.append(colons.get(head) or colon(head))
                         sequence(item, indent, indent)  # a list in a mapping is not indented further
                     else:
-                        append(f"{first}{head}: []")
+                        pieces.append(head)
+                        pieces.append("[]")
                 elif fields is not None and kind not in _PLAIN:
-                    append(f"{first}{head}:")
-                    model_object(item, indent + "  ", indent + "  ")
+                    pieces.append(colons.get(head) or colon(head))
+                    inner = indent + "  "
+                    memo = objects[inner]
+                    done = memo.get(id(item))
+                    if done is None:
+                        start = len(pieces)
+                        mapping(item, inner, inner)
+                        if emit is None and len(pieces) - start <= _SMALL_OBJECT_PIECES:
+                            memo[id(item)] = pieces[start:]
+                    else:
+                        pieces.extend(done)
                 else:
-                    append(f"{first}{head}: {value(item, indent)}")
-            first = indent
+                    pieces.append(head)
+                    pieces.append(value(item, indent))
+            if first is not indent:
+                first = indent
+                heads = heads_at[indent]
 
     def sequence(items: list[Any], indent: str, first: str) -> None:
+        nonlocal begun
+        inner = indent + "  "
+        at = first + "- "  # the first item's first line starts so, the others' with ``rest``
+        rest = indent + "- "
+        head = "\n" + at
+        memo = None
         for item in items:
             kind = type(item)
-            if kind is tuple and fields is not None:
-                kind = list
-            if kind is dict and item:
-                mapping(item, indent + "  ", first + "- ")
-            elif kind is list and item:
-                sequence(item, indent + "  ", first + "- ")
-            elif fields is not None and kind not in _PLAIN:
-                model_object(item, indent + "  ", first + "- ")
+            if kind not in _PLAIN_OR_TUPLE and fields is not None:  # most items of a report's lists
+                if memo is None:
+                    memo = objects[at]
+                done = memo.get(id(item))
+                if done is None:
+                    start = len(pieces)
+                    mapping(item, inner, at)
+                    if emit is None and len(pieces) - start <= _SMALL_OBJECT_PIECES:
+                        memo[id(item)] = pieces[start:]
+                else:
+                    pieces.extend(done)
             else:
-                append(f"{first}- {'[]' if kind is list else '{}' if kind is dict else value(item, indent)}")
-            first = indent
-            if emit is not None and len(lines) >= _EMIT_LINES:
-                emit("\n".join(lines) + "\n")
-                lines.clear()
+                if kind is tuple and fields is not None:
+                    kind = list
+                if kind is dict and item:
+                    mapping(item, inner, at)
+                elif kind is list and item:
+                    sequence(item, inner, at)
+                else:
+                    pieces.append(head)
+                    pieces.append("[]" if kind is list else "{}" if kind is dict else value(item, indent))
+            if at is not rest:
+                at = rest
+                head = "\n" + at
+                memo = None
+            if emit is not None and len(pieces) >= _EMIT_PIECES:
+                if not begun:
+                    pieces[0] = pieces[0][1:]
+                    begun = True
+                emit("".join(pieces))
+                pieces.clear()
 
+    # The collector off while the text is laid out: writing makes containers (the pieces
+    # of each object remembered: 17,500 lists for the bench log's report) but no cycles,
+    # and each pass of the collector walked the growing list of pieces (460,000) anew:
+    # 23 M of the 621 M instructions a save of that report took.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         mapping(data, "", "")
     except (_NotSimple, RecursionError):
         return NOT_SIMPLE
-    lines.append("")
-    return "\n".join(lines)
+    finally:
+        if collecting:
+            gc.enable()
+        # The two writers call each other: left so, they would keep every piece and every
+        # remembered object of this write in a reference cycle, for the collector's next
+        # full pass to walk and free: 23 M of the 683 M instructions a save of the bench
+        # log's report took, when it was written as 257,000 lines.
+        del mapping, sequence
+    if not begun:
+        pieces[0] = pieces[0][1:]
+    pieces.append("\n")
+    return "".join(pieces)
 
 
 def _scalar(text: str, indent: str) -> str:
@@ -233,7 +305,7 @@ def _scalar(text: str, indent: str) -> str:
     if not text.isascii():
         raise _NotSimple
     if text.isprintable():
-        if _plain_allowed(text) and not _TYPED.match(text):
+        if _plain_allowed(text) and not (not text or text[0] in _TYPED_FIRST and _TYPED.match(text)):
             return text
         return "'" + text.replace("'", "''") + "'"
     if not text.translate(_PRINTABLE_OR_BREAK) and "\n " not in text and " \n" not in text:
@@ -280,14 +352,14 @@ def _plain_allowed(text: str) -> bool:
 
 
 def _float(number: float) -> str:
-    """PyYAML's ``SafeRepresenter.represent_float``, for the values it writes plain."""
-    if math.isnan(number):
-        return ".nan"
-    if math.isinf(number):
-        return ".inf" if number > 0 else "-.inf"
-    text = repr(number).lower()
-    if "." not in text and "e" in text:
-        text = text.replace("e", ".0e", 1)
-    if not _TYPED.match(text):  # a float YAML would not read back as one: libyaml tags it
-        raise _NotSimple
+    """PyYAML's ``SafeRepresenter.represent_float``, which libyaml writes plain: a finite
+    float's ``repr`` is digits with a point, or one digit, maybe a point and more, and an
+    exponent (``1e-07``, made ``1.0e-07``), both of which YAML reads as a float
+    (``tests/test_fuzz.py`` checks it); ``nan`` and ``inf`` are the only others, and the
+    only ones with an ``n``."""
+    text = float.__repr__(number)
+    if "n" in text:
+        return ".nan" if text == "nan" else ".inf" if text == "inf" else "-.inf"
+    if "." not in text:
+        return text.replace("e", ".0e", 1)
     return text

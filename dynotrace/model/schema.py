@@ -143,7 +143,7 @@ def fields_of(value: Any) -> dict[str, Any]:
     values as they are (``serialise``'s ``fields``). The object's own ``__dict__`` when it
     holds just those: the writer only reads it."""
     kind = type(value)
-    names = _field_names(kind)
+    names = _FIELD_NAMES.get(kind) or _field_names(kind)  # no call for a class seen before
     if names is None:
         raise TypeError(f"not a model object: {kind.__name__}")
     state = value.__dict__
