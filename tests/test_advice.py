@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from dynotrace.analysis.causes import MARK_UNBACKED, Premises, classify, suggest
+from dynotrace.analysis.causes import CATEGORIES, MARK_UNBACKED, Premises, classify, suggest
 from dynotrace.analysis.explain import _shared_code
 from dynotrace.analysis.fold import PathStyle, resumed_values
 from dynotrace.analysis.reasons import parse_reason
@@ -163,3 +163,14 @@ def test_sources_parse_into_their_structure(text: str, scope: str, name: str, at
     source = parse_source(text)
     assert source is not None
     assert (source.scope, source.name, source.attributes) == (scope, name, attributes)
+
+
+def test_a_category_remembered_for_one_guard_tree_is_not_another_s() -> None:
+    # classify remembers what it read from the texts; what the tree says the source is
+    # (an optimizer here, a dict there) still decides for each call.
+    guard = Guard("EQUALS_MATCH", "L['opt']['momentum'] == 0.9", "L['opt']['momentum']")
+    failure = parse_reason("2/0: opt['momentum'] == 0.9")
+    assert classify(failure, guard, {"L['opt']": "torch.optim.sgd.SGD"}) == "optimizer_setting"
+    assert classify(failure, guard, {"L['opt']": "dict"}) == "passed_value"
+    assert classify(failure, guard, {"L['opt']": "torch.optim.sgd.SGD"}) == "optimizer_setting"
+
