@@ -9,10 +9,13 @@ Unit tests over the parsers and the analysis, with the guards and reasons of the
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
+
 import pytest
 
 from dynotrace.analysis.causes import CATEGORIES, MARK_UNBACKED, Premises, classify, suggest
-from dynotrace.analysis.explain import _shared_code
+from dynotrace.analysis.explain import _shared_code, _suggestion
 from dynotrace.analysis.fold import PathStyle, resumed_values
 from dynotrace.analysis.reasons import parse_reason
 from dynotrace.analysis.sources import parse_source
@@ -174,3 +177,41 @@ def test_a_category_remembered_for_one_guard_tree_is_not_another_s() -> None:
     assert classify(failure, guard, {"L['opt']": "dict"}) == "passed_value"
     assert classify(failure, guard, {"L['opt']": "torch.optim.sgd.SGD"}) == "optimizer_setting"
 
+
+def test_the_explainers_remembered_suggestion_is_keyed_on_every_premise() -> None:
+    # explain._suggestion stands for suggest with a failure's reason, source and values and
+    # every premise but the tree's types: a premise added later must join its key.
+    premise_names = {f.name for f in dataclasses.fields(Premises)} - {"types"}
+    keyed = set(inspect.signature(_suggestion).parameters)
+    assert keyed == {"category", "reason", "source", "expected", "actual"} | premise_names
+
+
+@pytest.mark.parametrize("category", CATEGORIES)
+@pytest.mark.parametrize(
+    "reason",
+    [
+        "0/0: tensor 'x' size mismatch at index 0. expected 8, actual 7",
+        "0/0: tensor 'kwargs['input_ids']' size mismatch at index 1. expected 9, actual 1",
+        "0/0: tensor 'L['self'].k_cache' size mismatch at index 2. expected 5, actual 6",
+        "0/0: self.param_groups[0]['lr'] == 0.0003",
+        "0/0: 2 <= x.size()[0]",
+        "0/0: len(xs) == 2",
+        "0/0: not ___dict_contains('top_p', L['cfg'])",
+        "0/0: x is None",
+    ],
+)
+def test_a_remembered_suggestion_is_what_suggest_says(category: str, reason: str) -> None:
+    for premises in (
+        Premises(),
+        Premises(became_dynamic=True, call_site=LOOP, view=True, resume_line=12, resumed=True, types={"L['x']": "torch.Tensor"}),
+        Premises(call_site=GENERATE, in_library=True, first_change=False),
+        Premises(call_site=INSIDE_A_MODEL, resume_line=3),
+    ):
+        failure = dataclasses.replace(
+            parse_reason(reason), location=LOOP, category="other", guard_kind="TENSOR_MATCH", suggestion="?"
+        )
+        remembered = _suggestion(
+            category, failure.reason, failure.source, failure.expected, failure.actual,
+            *(getattr(premises, name) for name in list(inspect.signature(_suggestion).parameters)[5:]),
+        )
+        assert remembered == suggest(failure, category, premises)

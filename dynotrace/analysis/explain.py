@@ -9,6 +9,7 @@ source terms and simplified constraints. For every function: ``Class.method`` na
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import replace
@@ -19,7 +20,7 @@ from dynotrace.analysis.causes import Premises, classify, suggest
 from dynotrace.analysis.identity import diff_guards
 from dynotrace.analysis.reasons import user_source
 from dynotrace.analysis.shapes import constraints, rename, symbol_names
-from dynotrace.model import Compile, Function, Functions, Guard, GuardFailure, Report, evolve, is_library_file
+from dynotrace.model import Compile, Function, Functions, Guard, GuardFailure, Location, Report, evolve, is_library_file
 from dynotrace.releases import global_state, global_state_change, marked_tensor
 
 # The source may hold quotes itself: ``tensor 'kwargs['input_ids']' size mismatch ...``.
@@ -364,15 +365,19 @@ def _explain_failure(
     elif actual is None:
         actual, became_dynamic = _new_value(failure, new)
     location = failure.location or (guard.location if guard else None)
-    premises = Premises(
-        became_dynamic=became_dynamic,
-        call_site=new.call_site,
-        in_library=in_library,
-        view=_is_view(guard, index),
-        first_change=first_change,
-        resume_line=failed.resume_line if failed is not None else new.resume_line,
-        types=types or {},
-        resumed=new.resume_line is not None,
+    suggestion = _suggestion(
+        category,
+        failure.reason,
+        failure.source,
+        failure.expected,
+        actual,
+        became_dynamic,
+        new.call_site,
+        in_library,
+        _is_view(guard, index),
+        first_change,
+        failed.resume_line if failed is not None else new.resume_line,
+        new.resume_line is not None,
     )
     return evolve(
         failure,
@@ -380,8 +385,41 @@ def _explain_failure(
         guard_kind=guard.kind if guard else failure.guard_kind,
         actual=actual,
         location=location,
-        suggestion=suggest(failure if actual == failure.actual else evolve(failure, actual=actual), category, premises),
+        suggestion=suggestion,
     )
+
+
+@functools.lru_cache(maxsize=4096)
+def _suggestion(
+    category: str,
+    reason: str,
+    source: str | None,
+    expected: str | None,
+    actual: str | None,
+    became_dynamic: bool,
+    call_site: Location | None,
+    in_library: bool,
+    view: bool,
+    first_change: bool,
+    resume_line: int | None,
+    resumed: bool,
+) -> str:
+    """``suggest`` for a failure and premises given by every field it reads (of the failure:
+    its reason, source and values; of ``Premises``: all but ``types``, which no template
+    reads), so that a failure seen again is one look-up. A big log's failures repeat: 8,283
+    suggestions of 274 distinct arguments (265 distinct texts) in the 57 MB bench log.
+    ``tests/test_explain.py`` holds this list to what ``suggest`` reads."""
+    failure = GuardFailure(failed_compile_id="", reason=reason, source=source, expected=expected, actual=actual)
+    premises = Premises(
+        became_dynamic=became_dynamic,
+        call_site=call_site,
+        in_library=in_library,
+        view=view,
+        first_change=first_change,
+        resume_line=resume_line,
+        resumed=resumed,
+    )
+    return suggest(failure, category, premises)
 
 
 def _is_view(guard: Guard | None, index: _GuardIndex | None) -> bool:
