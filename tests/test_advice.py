@@ -15,7 +15,7 @@ import inspect
 import pytest
 
 from dynotrace.analysis.causes import CATEGORIES, MARK_UNBACKED, Premises, classify, suggest
-from dynotrace.analysis.explain import _shared_code, _suggestion
+from dynotrace.analysis.explain import _GuardIndex, _shared_code, _suggestion
 from dynotrace.analysis.fold import PathStyle, resumed_values
 from dynotrace.analysis.reasons import parse_reason
 from dynotrace.analysis.sources import parse_source
@@ -133,10 +133,10 @@ def test_object_ids_in_dynamos_globals_are_not_the_report_s() -> None:
     assert text == "NOT_NONE: G['__optimizer_<id>_<id>_c7']() is not None"
 
 
-def _compile(n: int, cls: str, failures: tuple[GuardFailure, ...] = ()) -> Compile:
+def _compile(n: int, cls: str, failures: tuple[GuardFailure, ...] = (), guards: tuple[Guard, ...] = ()) -> Compile:
     return Compile(
         compile_id=f"0/{n}", frame_id=0, frame_compile_id=n, code_name="wrapper", status="ok",
-        self_class=cls, guard_failures=failures,
+        self_class=cls, guard_failures=failures, guards=guards,
     )
 
 
@@ -215,3 +215,21 @@ def test_a_remembered_suggestion_is_what_suggest_says(category: str, reason: str
             *(getattr(premises, name) for name in list(inspect.signature(_suggestion).parameters)[5:]),
         )
         assert remembered == suggest(failure, category, premises)
+
+
+def test_a_failure_finds_the_first_guard_of_its_tensor_check_state_or_source() -> None:
+    state = Guard("GLOBAL_STATE", "___check_global_state()")
+    x = Guard("TENSOR_MATCH", "check_tensor(L['x'], Float, [8])", "L['x']")
+    x_again = Guard("TENSOR_MATCH", "check_tensor(L['x'], Float, [8])  # again", "L['x']")
+    n = Guard("EQUALS_MATCH", "L['n'] == 3", "L['n']")
+    view = Guard("TENSOR_MATCH", "check_tensor(L['y']._base, Float, [16])", "L['y']._base")
+    index = _GuardIndex(_compile(0, "Net", guards=(state, x, x_again, n, view)))
+    assert index.failing_guard("tensor 'x' size mismatch at index 0. expected 8, actual 9", "x.size()[0]") is x
+    assert index.failing_guard("tensor 'z' dtype mismatch. expected Float, actual Half", "z.dtype") is None
+    assert index.failing_guard("n == 3", "n") is n  # the check in the user's terms
+    assert index.failing_guard("L['n'] == 3", "n") is n  # and in Dynamo's
+    assert index.failing_guard("GLOBAL_STATE changed: grad_mode", "global state: grad_mode") is state
+    assert index.failing_guard("n == 4", "n") is n  # by its source
+    assert index.failing_guard("m == 4", "m") is None
+    assert index.mentions_view("L['y']") and index.mentions_view("y") is False
+    assert index.mentions_view("L['x']") is False
