@@ -273,21 +273,18 @@ def _explain_compile(
     shape_guards = tuple(evolve(g, named=rename(g.expr, names)) for g in compile_.shape_guards)
     shape_constraints = constraints((g.expr for g in compile_.shape_guards if not g.runtime_assert), names)
     failures = []
+    types = types or {}
+    changed = changed or set()
     for f in compile_.guard_failures:
         failed = by_id.get(f.failed_compile_id)
         index = None
-        if failed is not None and (index := indexes.get(id(failed))) is None:
-            index = indexes[id(failed)] = _GuardIndex(failed)
+        failed_types: Mapping[str, str] = {}
+        if failed is not None:
+            if (index := indexes.get(id(failed))) is None:
+                index = indexes[id(failed)] = _GuardIndex(failed)
+            failed_types = types.get(id(failed), failed_types)
         failures.append(
-            _explain_failure(
-                f,
-                failed,
-                compile_,
-                in_library,
-                (types or {}).get(id(failed), {}) if failed is not None else {},
-                first_change=(f.source or f.reason) not in (changed or set()),
-                index=index,
-            )
+            _explain_failure(f, failed, compile_, in_library, failed_types, (f.source or f.reason) not in changed, index)
         )
     guard_diff = None
     if failures and failures[0].failed_compile_id in by_id:
@@ -299,11 +296,6 @@ def _explain_compile(
         guard_failures=tuple(failures),
         guard_diff=guard_diff,
     )
-
-
-def _failing_guard(failure: GuardFailure, index: _GuardIndex | None) -> Guard | None:
-    """The guard of the failed compile (its ``index``) that Dynamo's reason is about."""
-    return index.failing_guard(failure.reason, failure.source) if index is not None else None
 
 
 def _new_value(failure: GuardFailure, new: Compile) -> tuple[str | None, bool]:
@@ -382,12 +374,13 @@ def _explain_failure(
     first_change: bool = True,
     index: _GuardIndex | None = None,
 ) -> GuardFailure:
-    guard = _failing_guard(failure, index)
+    guard = index.failing_guard(failure.reason, failure.source) if index is not None else None
     category = classify(failure, guard, types)
     actual = failure.actual
     became_dynamic = False
     if category == "tensor_shape" and failure.source:
-        became_dynamic = any(s.source and user_source(s.source) == failure.source for s in new.symbols)
+        if new.symbols:  # mostly none (12 of 726 compiles in the bench log): no generator for them
+            became_dynamic = any(s.source and user_source(s.source) == failure.source for s in new.symbols)
     elif category == "dynamic_marking":
         marked = _marking_change(failed, new)
         if marked is not None:
@@ -403,6 +396,11 @@ def _explain_failure(
     elif actual is None:
         actual, became_dynamic = _new_value(failure, new)
     location = failure.location or (guard.location if guard else None)
+    # The tensor whose size failed was a view of another when it was compiled (its ``._base``
+    # is guarded): a tensor computed inside the model, not one a loop passes.
+    view = False
+    if index is not None and guard is not None and guard.source:
+        view = index.mentions_view(guard.source)
     suggestion = _suggestion(
         category,
         failure.reason,
@@ -412,7 +410,7 @@ def _explain_failure(
         became_dynamic,
         new.call_site,
         in_library,
-        _is_view(guard, index),
+        view,
         first_change,
         failed.resume_line if failed is not None else new.resume_line,
         new.resume_line is not None,
@@ -459,10 +457,3 @@ def _suggestion(
     )
     return suggest(failure, category, premises)
 
-
-def _is_view(guard: Guard | None, index: _GuardIndex | None) -> bool:
-    """The tensor whose size failed was a view of another when it was compiled (its
-    ``._base`` is guarded): a tensor computed inside the model, not one a loop passes."""
-    if index is None or guard is None or not guard.source:
-        return False
-    return index.mentions_view(guard.source)
