@@ -379,7 +379,7 @@ def _explain_failure(
     actual = failure.actual
     became_dynamic = False
     if category == "tensor_shape" and failure.source:
-        if new.symbols:  # mostly none (12 of 726 compiles in the bench log): no generator for them
+        if new.symbols:  # mostly none (6 of 726 compiles have any in the bench log): no generator for them
             became_dynamic = any(s.source and user_source(s.source) == failure.source for s in new.symbols)
     elif category == "dynamic_marking":
         marked = _marking_change(failed, new)
