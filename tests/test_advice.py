@@ -9,10 +9,13 @@ Unit tests over the parsers and the analysis, with the guards and reasons of the
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
+
 import pytest
 
-from dynotrace.analysis.causes import MARK_UNBACKED, Premises, classify, suggest
-from dynotrace.analysis.explain import _shared_code
+from dynotrace.analysis.causes import CATEGORIES, MARK_UNBACKED, Premises, classify, suggest
+from dynotrace.analysis.explain import _GuardIndex, _shared_code, _suggestion
 from dynotrace.analysis.fold import PathStyle, resumed_values
 from dynotrace.analysis.reasons import parse_reason
 from dynotrace.analysis.sources import parse_source
@@ -130,10 +133,10 @@ def test_object_ids_in_dynamos_globals_are_not_the_report_s() -> None:
     assert text == "NOT_NONE: G['__optimizer_<id>_<id>_c7']() is not None"
 
 
-def _compile(n: int, cls: str, failures: tuple[GuardFailure, ...] = ()) -> Compile:
+def _compile(n: int, cls: str, failures: tuple[GuardFailure, ...] = (), guards: tuple[Guard, ...] = ()) -> Compile:
     return Compile(
         compile_id=f"0/{n}", frame_id=0, frame_compile_id=n, code_name="wrapper", status="ok",
-        self_class=cls, guard_failures=failures,
+        self_class=cls, guard_failures=failures, guards=guards,
     )
 
 
@@ -163,3 +166,70 @@ def test_sources_parse_into_their_structure(text: str, scope: str, name: str, at
     source = parse_source(text)
     assert source is not None
     assert (source.scope, source.name, source.attributes) == (scope, name, attributes)
+
+
+def test_a_category_remembered_for_one_guard_tree_is_not_another_s() -> None:
+    # classify remembers what it read from the texts; what the tree says the source is
+    # (an optimizer here, a dict there) still decides for each call.
+    guard = Guard("EQUALS_MATCH", "L['opt']['momentum'] == 0.9", "L['opt']['momentum']")
+    failure = parse_reason("2/0: opt['momentum'] == 0.9")
+    assert classify(failure, guard, {"L['opt']": "torch.optim.sgd.SGD"}) == "optimizer_setting"
+    assert classify(failure, guard, {"L['opt']": "dict"}) == "passed_value"
+    assert classify(failure, guard, {"L['opt']": "torch.optim.sgd.SGD"}) == "optimizer_setting"
+
+
+def test_the_explainers_remembered_suggestion_is_keyed_on_every_premise() -> None:
+    # explain._suggestion stands for suggest with a failure's reason, source and values and
+    # every premise but the tree's types: a premise added later must join its key.
+    premise_names = {f.name for f in dataclasses.fields(Premises)} - {"types"}
+    keyed = set(inspect.signature(_suggestion).parameters)
+    assert keyed == {"category", "reason", "source", "expected", "actual"} | premise_names
+
+
+@pytest.mark.parametrize("category", CATEGORIES)
+@pytest.mark.parametrize(
+    "reason",
+    [
+        "0/0: tensor 'x' size mismatch at index 0. expected 8, actual 7",
+        "0/0: tensor 'kwargs['input_ids']' size mismatch at index 1. expected 9, actual 1",
+        "0/0: tensor 'L['self'].k_cache' size mismatch at index 2. expected 5, actual 6",
+        "0/0: self.param_groups[0]['lr'] == 0.0003",
+        "0/0: 2 <= x.size()[0]",
+        "0/0: len(xs) == 2",
+        "0/0: not ___dict_contains('top_p', L['cfg'])",
+        "0/0: x is None",
+    ],
+)
+def test_a_remembered_suggestion_is_what_suggest_says(category: str, reason: str) -> None:
+    for premises in (
+        Premises(),
+        Premises(became_dynamic=True, call_site=LOOP, view=True, resume_line=12, resumed=True, types={"L['x']": "torch.Tensor"}),
+        Premises(call_site=GENERATE, in_library=True, first_change=False),
+        Premises(call_site=INSIDE_A_MODEL, resume_line=3),
+    ):
+        failure = dataclasses.replace(
+            parse_reason(reason), location=LOOP, category="other", guard_kind="TENSOR_MATCH", suggestion="?"
+        )
+        remembered = _suggestion(
+            category, failure.reason, failure.source, failure.expected, failure.actual,
+            *(getattr(premises, name) for name in list(inspect.signature(_suggestion).parameters)[5:]),
+        )
+        assert remembered == suggest(failure, category, premises)
+
+
+def test_a_failure_finds_the_first_guard_of_its_tensor_check_state_or_source() -> None:
+    state = Guard("GLOBAL_STATE", "___check_global_state()")
+    x = Guard("TENSOR_MATCH", "check_tensor(L['x'], Float, [8])", "L['x']")
+    x_again = Guard("TENSOR_MATCH", "check_tensor(L['x'], Float, [8])  # again", "L['x']")
+    n = Guard("EQUALS_MATCH", "L['n'] == 3", "L['n']")
+    view = Guard("TENSOR_MATCH", "check_tensor(L['y']._base, Float, [16])", "L['y']._base")
+    index = _GuardIndex(_compile(0, "Net", guards=(state, x, x_again, n, view)))
+    assert index.failing_guard("tensor 'x' size mismatch at index 0. expected 8, actual 9", "x.size()[0]") is x
+    assert index.failing_guard("tensor 'z' dtype mismatch. expected Float, actual Half", "z.dtype") is None
+    assert index.failing_guard("n == 3", "n") is n  # the check in the user's terms
+    assert index.failing_guard("L['n'] == 3", "n") is n  # and in Dynamo's
+    assert index.failing_guard("GLOBAL_STATE changed: grad_mode", "global state: grad_mode") is state
+    assert index.failing_guard("n == 4", "n") is n  # by its source
+    assert index.failing_guard("m == 4", "m") is None
+    assert index.mentions_view("L['y']") and index.mentions_view("y") is False
+    assert index.mentions_view("L['x']") is False

@@ -13,6 +13,7 @@ holds for that guard (``Premises``); where none holds, it says what changed, pla
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -64,7 +65,11 @@ _CONTAINER_CHECK = re.compile(
 def structure(failure: GuardFailure, guard: Guard | None) -> Source | None:
     """The structure of the value a failure is about: from the failed guard's own source in
     Dynamo's syntax when the tree names it, else from the failure's source."""
-    for text in (guard.source if guard else None, failure.source):
+    return _structure(guard.source if guard else None, failure.source)
+
+
+def _structure(guard_source: str | None, failure_source: str | None) -> Source | None:
+    for text in (guard_source, failure_source):
         if text:
             parsed = parse_source(text)
             if parsed is not None:
@@ -75,69 +80,86 @@ def structure(failure: GuardFailure, guard: Guard | None) -> Source | None:
 def classify(failure: GuardFailure, guard: Guard | None = None, types: Mapping[str, str] | None = None) -> str:
     """The cause category of one guard failure. ``types`` is what the failed compile's
     guard tree says each source is (``L['self']`` -> ``torch.optim.adamw.AdamW``)."""
-    reason = failure.reason
-    source = failure.source or ""
-    kind = guard.kind if guard else failure.guard_kind
-    if is_dim_marking(reason) or (kind and canonical_kind(kind) == DIM_MARKING_KIND):
-        return "dynamic_marking"
-    if reason.startswith(("Duplicate tensors found", "NO_TENSOR_ALIASING")) or kind in ALIASING_KINDS:
-        return "tensor_aliasing"
-    same = _SAME_OBJECT.match(reason)
-    if same and same["b"] not in _CONSTANTS and not same["b"][:1].isdigit():
-        return "tensor_aliasing"
-    if "___cow_tensor_matches(" in reason or kind == "COW_TENSOR_MATCH":
-        return "cow_tensor"
-    if "___get_current_stream(" in reason or kind == "CURRENT_STREAM_MATCH":
-        return "current_stream"
-    if reason.startswith("tensor '"):
-        if source.startswith("global state:"):
-            return "global_state"
-        if ".size()[" in source:
-            return "tensor_shape"
-        if ".stride()[" in source:
-            return "stride"
-        for suffix, category in TENSOR_PROPERTY_CAUSES.items():
-            if source.endswith(suffix):
-                return category
-        return "other"
-    if reason.startswith("Tensor device index mismatch"):
-        return "device"
-    if reason.startswith("GLOBAL_STATE changed") or kind in ("GLOBAL_STATE", "DEFAULT_DEVICE", "TORCH_FUNCTION_MODE_STACK"):
-        return "global_state"
-    if source.endswith(".training") or ".training ==" in reason:
-        # Also when the flag is guarded by the identity of the bool: ___check_obj_id(m.training, id).
-        return "training_flag"
-    where = structure(failure, guard)
+    category, where = _category(
+        failure.reason,
+        failure.source,
+        failure.expected,
+        guard.kind if guard else failure.guard_kind,
+        guard.source if guard else None,
+    )
     if where is not None and optimizer_state(where, types or {}):
         return "optimizer_setting"
+    return category
+
+
+@functools.lru_cache(maxsize=4096)
+def _category(
+    reason: str, failure_source: str | None, expected: str | None, kind: str | None, guard_source: str | None
+) -> tuple[str, Source | None]:
+    """``classify`` from every field of the failure and its guard that it reads, all but the
+    guard tree's types: the category unless the value is an optimizer's, and the value's
+    structure when that test comes before the category (``None`` when the category is
+    decided first). Cached: a big log's failures repeat (8,283 failures of 68 distinct
+    arguments in the 57 MB bench log), and ``types`` differs from compile to compile."""
+    source = failure_source or ""
+    if is_dim_marking(reason) or (kind and canonical_kind(kind) == DIM_MARKING_KIND):
+        return "dynamic_marking", None
+    if reason.startswith(("Duplicate tensors found", "NO_TENSOR_ALIASING")) or kind in ALIASING_KINDS:
+        return "tensor_aliasing", None
+    same = _SAME_OBJECT.match(reason)
+    if same and same["b"] not in _CONSTANTS and not same["b"][:1].isdigit():
+        return "tensor_aliasing", None
+    if "___cow_tensor_matches(" in reason or kind == "COW_TENSOR_MATCH":
+        return "cow_tensor", None
+    if "___get_current_stream(" in reason or kind == "CURRENT_STREAM_MATCH":
+        return "current_stream", None
+    if reason.startswith("tensor '"):
+        if source.startswith("global state:"):
+            return "global_state", None
+        if ".size()[" in source:
+            return "tensor_shape", None
+        if ".stride()[" in source:
+            return "stride", None
+        for suffix, category in TENSOR_PROPERTY_CAUSES.items():
+            if source.endswith(suffix):
+                return category, None
+        return "other", None
+    if reason.startswith("Tensor device index mismatch"):
+        return "device", None
+    if reason.startswith("GLOBAL_STATE changed") or kind in ("GLOBAL_STATE", "DEFAULT_DEVICE", "TORCH_FUNCTION_MODE_STACK"):
+        return "global_state", None
+    if source.endswith(".training") or ".training ==" in reason:
+        # Also when the flag is guarded by the identity of the bool: ___check_obj_id(m.training, id).
+        return "training_flag", None
+    where = _structure(guard_source, failure_source)
     if reason.startswith("expected type of") or "___check_type_id" in reason or kind == "TYPE_MATCH":
-        return "type_changed"
+        return "type_changed", where
     if "___check_obj_id" in reason or kind in ("ID_MATCH", "CLOSURE_MATCH", "FUNCTION_MATCH"):
-        return "object_identity"
+        return "object_identity", where
     if _CONTAINER_CHECK.match(reason) or kind in (
         "LENGTH_CHECK", "DICT_LENGTH", "DICT_KEYS_MATCH", "DICT_CONTAINS", "SET_CONTAINS", "LIST_REVERSEITERATOR_LEN"
     ) or "___dict_contains(" in reason:
-        return "container"
+        return "container", where
     if same:  # ``x is None``: an optional argument given, or no longer given
-        return "type_changed"
+        return "type_changed", where
     if _SIZE_SOURCE.search(reason):
-        return "shape_constraint"
-    if _RANGE.match(reason) or (failure.expected or "").startswith(("between ", ">", "<")):
-        return "value_range"
+        return "shape_constraint", where
+    if _RANGE.match(reason) or (expected or "").startswith(("between ", ">", "<")):
+        return "value_range", where
     if where is not None:
         if where.scope == "stack":
-            return "resumed_value"
+            return "resumed_value", where
         if where.scope in ("global", "dynamo"):
-            return "global_variable"
+            return "global_variable", where
         if where.steps:
-            return "module_attribute" if module_state(where, types or {}) else "passed_value"
+            return ("module_attribute" if module_state(where) else "passed_value"), where
     if reason.startswith("G[") or "G['" in reason.split(" ", 1)[0]:
-        return "global_variable"
+        return "global_variable", where
     if "." in source or "[" in source:
-        return "module_attribute"
-    if kind == "EQUALS_MATCH" or (failure.expected is not None and source.isidentifier()):
-        return "scalar_value"
-    return "other"
+        return "module_attribute", where
+    if kind == "EQUALS_MATCH" or (expected is not None and source.isidentifier()):
+        return "scalar_value", where
+    return "other", where
 
 
 # An int's range a graph holds for: ``16 <= t <= 99``, ``t <= 99``, ``1 <= t`` (no tensor size).
@@ -156,7 +178,7 @@ def optimizer_state(where: Source, types: Mapping[str, str]) -> bool:
     return any(is_optimizer(t) for t in where.types(types)[:-1] if t)
 
 
-def module_state(where: Source, types: Mapping[str, str]) -> bool:
+def module_state(where: Source) -> bool:
     """The value hangs off a module (the frame's ``self``, a submodule, a parameter or a
     buffer), not off something the caller passed in."""
     if where.name == "self" or where.name.startswith("self."):

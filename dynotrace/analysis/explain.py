@@ -9,6 +9,7 @@ source terms and simplified constraints. For every function: ``Class.method`` na
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import replace
@@ -19,7 +20,7 @@ from dynotrace.analysis.causes import Premises, classify, suggest
 from dynotrace.analysis.identity import diff_guards
 from dynotrace.analysis.reasons import user_source
 from dynotrace.analysis.shapes import constraints, rename, symbol_names
-from dynotrace.model import Compile, Function, Functions, Guard, GuardFailure, Report, evolve, is_library_file
+from dynotrace.model import Compile, Function, Functions, Guard, GuardFailure, Location, Report, evolve, is_library_file
 from dynotrace.releases import global_state, global_state_change, marked_tensor
 
 # The source may hold quotes itself: ``tensor 'kwargs['input_ids']' size mismatch ...``.
@@ -77,34 +78,80 @@ class _GuardIndex:
     """One compile's guards looked up by what a failure names: its check, its tensor, its
     source (each the first guard in the compile's order), and whether a tensor was a view.
     A recompile lists a failure for every cache entry before it (8,000 failures over 700
-    compiles in a big log); scanning the guards for each took a quarter of the explaining."""
+    compiles in a big log); scanning the guards for each took a quarter of the explaining.
 
-    __slots__ = ("by_check", "tensors", "by_source", "global_state", "_checks", "_sources")
+    Each table is built when a failure first needs it: in the bench log every failure names
+    a tensor, so the checks and sources of 13,000 guards were indexed for nothing."""
+
+    __slots__ = ("_guards", "_by_check", "_global_state", "_tensors", "_by_source", "_texts", "_views")
 
     def __init__(self, compile_: Compile) -> None:
-        self.by_check: dict[str, Guard] = {}
-        self.tensors: dict[str, Guard] = {}
-        self.by_source: dict[str, Guard] = {}
-        self.global_state: Guard | None = None
-        for guard in compile_.guards:
-            self.by_check.setdefault(user_source(guard.check), guard)
-            self.by_check.setdefault(guard.check, guard)
-            if guard.source:
-                source = user_source(guard.source)
-                self.by_source.setdefault(source, guard)
-                if guard.kind == "TENSOR_MATCH":
-                    self.tensors.setdefault(source, guard)
-            if guard.kind == "GLOBAL_STATE" and self.global_state is None:
-                self.global_state = guard
-        # Sources and checks are single lines: one search of the joined text finds what a
-        # search of each would.
-        self._checks = "\n".join(g.check for g in compile_.guards)
-        self._sources = "\n" + "\n".join(g.source or "" for g in compile_.guards)
+        self._guards = compile_.guards
+        self._by_check: dict[str, Guard] | None = None
+        self._tensors: dict[str, Guard] | None = None
+        self._by_source: dict[str, Guard] | None = None
+        self._global_state: Guard | None = None
+        self._texts: tuple[str, str] | None = None
+        # Whether a source was a view, by source: the failures of one compile are mostly
+        # about the same tensor (8,283 failures, 693 compiles in the bench log).
+        self._views: dict[str, bool] = {}
+
+    def failing_guard(self, reason: str, source: str | None) -> Guard | None:
+        """The guard Dynamo's ``reason`` (and the ``source`` parsed from it) is about."""
+        tensor = _tensor_of(reason)
+        if tensor is not None:
+            if self._tensors is None:
+                self._tensors = {}
+                for guard in self._guards:
+                    if guard.source and guard.kind == "TENSOR_MATCH":
+                        self._tensors.setdefault(user_source(guard.source), guard)
+            found = self._tensors.get(tensor)
+        else:
+            if self._by_check is None:
+                self._by_check = {}
+                for guard in self._guards:
+                    self._by_check.setdefault(user_source(guard.check), guard)
+                    self._by_check.setdefault(guard.check, guard)
+                    if guard.kind == "GLOBAL_STATE" and self._global_state is None:
+                        self._global_state = guard
+            found = self._by_check.get(reason)
+        if found is not None:
+            return found
+        if reason.startswith("GLOBAL_STATE"):
+            # Only a reason that names no tensor gets here, and its check table was built
+            # with the first GLOBAL_STATE guard.
+            return self._global_state
+        if not source:
+            return None
+        if self._by_source is None:
+            self._by_source = {}
+            for guard in self._guards:
+                if guard.source:
+                    self._by_source.setdefault(user_source(guard.source), guard)
+        return self._by_source.get(source)
 
     def mentions_view(self, source: str) -> bool:
         """Some guard's source starts with ``source._base``, or its check names it."""
-        base = source + "._base"
-        return base in self._checks or "\n" + base in self._sources
+        view = self._views.get(source)
+        if view is None:
+            if self._texts is None:
+                # Sources and checks are single lines: one search of the joined text finds
+                # what a search of each would.
+                self._texts = (
+                    "\n".join(g.check for g in self._guards),
+                    "\n" + "\n".join(g.source or "" for g in self._guards),
+                )
+            base = source + "._base"
+            view = self._views[source] = base in self._texts[0] or "\n" + base in self._texts[1]
+        return view
+
+
+@functools.lru_cache(maxsize=4096)
+def _tensor_of(reason: str) -> str | None:
+    """The tensor (in the user's terms) whose check a reason says failed, ``None`` when it
+    names none. Cached: 8,283 failures of 68 distinct reasons in the bench log."""
+    m = _TENSOR_REASON.match(reason)
+    return user_source(m["name"]) if m else None
 
 
 def _explain_function(function: Function, types: SourceTypes) -> Function:
@@ -226,21 +273,18 @@ def _explain_compile(
     shape_guards = tuple(evolve(g, named=rename(g.expr, names)) for g in compile_.shape_guards)
     shape_constraints = constraints((g.expr for g in compile_.shape_guards if not g.runtime_assert), names)
     failures = []
+    types = types or {}
+    changed = changed or set()
     for f in compile_.guard_failures:
         failed = by_id.get(f.failed_compile_id)
         index = None
-        if failed is not None and (index := indexes.get(id(failed))) is None:
-            index = indexes[id(failed)] = _GuardIndex(failed)
+        failed_types: Mapping[str, str] = {}
+        if failed is not None:
+            if (index := indexes.get(id(failed))) is None:
+                index = indexes[id(failed)] = _GuardIndex(failed)
+            failed_types = types.get(id(failed), failed_types)
         failures.append(
-            _explain_failure(
-                f,
-                failed,
-                compile_,
-                in_library,
-                (types or {}).get(id(failed), {}) if failed is not None else {},
-                first_change=(f.source or f.reason) not in (changed or set()),
-                index=index,
-            )
+            _explain_failure(f, failed, compile_, in_library, failed_types, (f.source or f.reason) not in changed, index)
         )
     guard_diff = None
     if failures and failures[0].failed_compile_id in by_id:
@@ -252,19 +296,6 @@ def _explain_compile(
         guard_failures=tuple(failures),
         guard_diff=guard_diff,
     )
-
-
-def _failing_guard(failure: GuardFailure, index: _GuardIndex | None) -> Guard | None:
-    """The guard of the failed compile (its ``index``) that Dynamo's reason is about."""
-    if index is None:
-        return None
-    m = _TENSOR_REASON.match(failure.reason)
-    guard = index.tensors.get(user_source(m["name"])) if m else index.by_check.get(failure.reason)
-    if guard is not None:
-        return guard
-    if failure.reason.startswith("GLOBAL_STATE"):
-        return index.global_state
-    return index.by_source.get(failure.source) if failure.source else None
 
 
 def _new_value(failure: GuardFailure, new: Compile) -> tuple[str | None, bool]:
@@ -343,12 +374,13 @@ def _explain_failure(
     first_change: bool = True,
     index: _GuardIndex | None = None,
 ) -> GuardFailure:
-    guard = _failing_guard(failure, index)
+    guard = index.failing_guard(failure.reason, failure.source) if index is not None else None
     category = classify(failure, guard, types)
     actual = failure.actual
     became_dynamic = False
     if category == "tensor_shape" and failure.source:
-        became_dynamic = any(s.source and user_source(s.source) == failure.source for s in new.symbols)
+        if new.symbols:  # mostly none (6 of 726 compiles have any in the bench log): no generator for them
+            became_dynamic = any(s.source and user_source(s.source) == failure.source for s in new.symbols)
     elif category == "dynamic_marking":
         marked = _marking_change(failed, new)
         if marked is not None:
@@ -364,15 +396,24 @@ def _explain_failure(
     elif actual is None:
         actual, became_dynamic = _new_value(failure, new)
     location = failure.location or (guard.location if guard else None)
-    premises = Premises(
-        became_dynamic=became_dynamic,
-        call_site=new.call_site,
-        in_library=in_library,
-        view=_is_view(guard, index),
-        first_change=first_change,
-        resume_line=failed.resume_line if failed is not None else new.resume_line,
-        types=types or {},
-        resumed=new.resume_line is not None,
+    # The tensor whose size failed was a view of another when it was compiled (its ``._base``
+    # is guarded): a tensor computed inside the model, not one a loop passes.
+    view = False
+    if index is not None and guard is not None and guard.source:
+        view = index.mentions_view(guard.source)
+    suggestion = _suggestion(
+        category,
+        failure.reason,
+        failure.source,
+        failure.expected,
+        actual,
+        became_dynamic,
+        new.call_site,
+        in_library,
+        view,
+        first_change,
+        failed.resume_line if failed is not None else new.resume_line,
+        new.resume_line is not None,
     )
     return evolve(
         failure,
@@ -380,13 +421,39 @@ def _explain_failure(
         guard_kind=guard.kind if guard else failure.guard_kind,
         actual=actual,
         location=location,
-        suggestion=suggest(failure if actual == failure.actual else evolve(failure, actual=actual), category, premises),
+        suggestion=suggestion,
     )
 
 
-def _is_view(guard: Guard | None, index: _GuardIndex | None) -> bool:
-    """The tensor whose size failed was a view of another when it was compiled (its
-    ``._base`` is guarded): a tensor computed inside the model, not one a loop passes."""
-    if index is None or guard is None or not guard.source:
-        return False
-    return index.mentions_view(guard.source)
+@functools.lru_cache(maxsize=4096)
+def _suggestion(
+    category: str,
+    reason: str,
+    source: str | None,
+    expected: str | None,
+    actual: str | None,
+    became_dynamic: bool,
+    call_site: Location | None,
+    in_library: bool,
+    view: bool,
+    first_change: bool,
+    resume_line: int | None,
+    resumed: bool,
+) -> str:
+    """``suggest`` for a failure and premises given by every field it reads (of the failure:
+    its reason, source and values; of ``Premises``: all but ``types``, which no template
+    reads), so that a failure seen again is one look-up. A big log's failures repeat: 8,283
+    suggestions of 274 distinct arguments (265 distinct texts) in the 57 MB bench log.
+    ``tests/test_explain.py`` holds this list to what ``suggest`` reads."""
+    failure = GuardFailure(failed_compile_id="", reason=reason, source=source, expected=expected, actual=actual)
+    premises = Premises(
+        became_dynamic=became_dynamic,
+        call_site=call_site,
+        in_library=in_library,
+        view=view,
+        first_change=first_change,
+        resume_line=resume_line,
+        resumed=resumed,
+    )
+    return suggest(failure, category, premises)
+
