@@ -621,15 +621,20 @@ def test_records_the_fold_does_not_read_are_counted_by_kind_and_skipped_unparsed
         + glog + b'{"frame_id": 0, "describe_storage": {}}\n'  # the kind is not the first key
         + glog + b'{"dynamo_start": {"stack": [], oops}\n'  # unparsable, of a kept kind
         + glog + b'{"mystery_kind": {}}\n'
+        + glog + b'{} x.py:2] {"chromium_event": {}}\n'  # the envelope starts at the first "] {"
         + b"V1127 not a glog prefix] {\"describe_source\": {}}\n"
         + glog + b'{"dynamo_output_graph": {}, "frame_id": 0, "frame_compile_id": 0}\n',
     )
     events, stats = read_trace(log, keep_kinds=FOLD_KINDS, verify_all_payloads=False)
-    assert [(e.kind, e.line) for e in events] == [("str", 1), ("dynamo_output_graph", 9)]
-    assert stats.events == 6  # every record but the two unparsable ones that were parsed
-    assert stats.malformed_lines == 2 and stats.bad_payloads == 0
+    assert [(e.kind, e.line) for e in events] == [("str", 1), ("dynamo_output_graph", 10)]
+    assert stats.events == 6  # every record but the three unparsable ones that were parsed
+    assert stats.malformed_lines == 3 and stats.bad_payloads == 0
     assert stats.unknown_kinds == {"mystery_kind": 1}
-    assert stats.problems == [f"{log}:6: unparsable JSON envelope", f"{log}:8: no glog prefix"]
+    assert stats.problems == [
+        f"{log}:6: unparsable JSON envelope",
+        f"{log}:8: unparsable JSON envelope",
+        f"{log}:9: no glog prefix",
+    ]
 
     # Every record parsed: the damage in the dropped kinds' records is found.
     for checked in (
@@ -637,7 +642,7 @@ def test_records_the_fold_does_not_read_are_counted_by_kind_and_skipped_unparsed
         dict(keep_kinds=None, verify_all_payloads=False),
     ):
         events, stats = read_trace(log, **checked)  # type: ignore[arg-type]
-        assert stats.malformed_lines == 3 and stats.bad_payloads == (1 if "verify_all_payloads" not in checked else 0)
+        assert stats.malformed_lines == 4 and stats.bad_payloads == (1 if "verify_all_payloads" not in checked else 0)
         assert f"{log}:4: unparsable JSON envelope" in stats.problems
     with pytest.raises(InputError, match=r"trace\.log:4: unparsable JSON envelope"):
         read_trace(log, strict=True, keep_kinds=FOLD_KINDS, verify_all_payloads=False)

@@ -441,8 +441,8 @@ class _FileReader:
         """Whether ``buf[start:end]`` is a record of a kind in ``self._unread``, by the glog
         prefix and the first key of its envelope, which torch writes first: the event's
         kind (``trace_structured``: ``record[name] = metadata_fn()``, the context after)."""
-        sep = buf.find(b'] {"', start, end)
-        if sep < 0:
+        sep = buf.find(b"] {", start, end)  # where the envelope starts, as ``_envelope`` finds it
+        if sep < 0 or not buf.startswith(b'"', sep + 3):
             return False
         key = sep + 4
         close = buf.find(b'": ', key, key + _LONGEST_KIND)
