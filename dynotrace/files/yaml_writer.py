@@ -216,6 +216,10 @@ def write(
                         pieces.append(head)
                         pieces.append("[]")
                 elif fields is not None and kind not in _PLAIN:
+                    # A model object, remembered or written and remembered: the same steps as
+                    # ``sequence``'s for an item, written out in both rather than shared, for
+                    # the call per object they replaced (part of the 25 M of 712 M
+                    # instructions a save of the bench log's report lost with it).
                     pieces.append(colons.get(head) or colon(head))
                     inner = indent + "  "
                     memo = objects[inner]
@@ -244,6 +248,7 @@ def write(
         for item in items:
             kind = type(item)
             if kind not in _PLAIN_OR_TUPLE and fields is not None:  # most items of a report's lists
+                # As ``mapping`` writes a model object's value (see there).
                 if memo is None:
                     memo = objects[at]
                 done = memo.get(id(item))
